@@ -1,0 +1,1 @@
+namespace GauMLNet.Cli; static class Program { static int Main() => 0; }

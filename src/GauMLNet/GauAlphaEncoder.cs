@@ -1,0 +1,116 @@
+using GauMLNet.Checkpoints;
+using GauMLNet.Modeling;
+using GauMLNet.Runtime;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace GauMLNet;
+
+/// <summary>What <see cref="GauAlphaEncoder.Encode"/> returns for one sequence.</summary>
+/// <param name="LastHiddenState">[real tokens][d]: hidden states of the unmasked positions only</param>
+/// <param name="MlmLogitsFirstToken">[vocab]: MLM logits at position 0</param>
+public sealed record EncodedSequence(float[][] LastHiddenState, float[] MlmLogitsFirstToken);
+
+/// <summary>
+/// GAU-α without ML.NET: load a checkpoint directory onto a device and encode token ids.
+/// Inference runs in eval mode with no autograd graph; every input tensor is created on the model's device.
+/// </summary>
+public sealed class GauAlphaEncoder : IDisposable
+{
+    private GauAlphaEncoder(GauAlphaForMaskedLM model, Device device, string? vocabPath)
+    {
+        Model = model;
+        Device = device;
+        VocabPath = vocabPath;
+        Model.to(device).eval();
+    }
+
+    public GauAlphaForMaskedLM Model { get; }
+    public GauAlphaConfig Config => Model.Config;
+    public Device Device { get; }
+    /// <summary>The checkpoint's vocab.txt, when it has one.</summary>
+    public string? VocabPath { get; }
+
+    /// <param name="directory">config.json + model.safetensors (+ vocab.txt)</param>
+    /// <param name="device">auto, cpu, cuda or cuda:N</param>
+    public static GauAlphaEncoder Load(string directory, string device = "auto")
+    {
+        var model = CheckpointDirectory.LoadMaskedLM(directory);
+        string vocab = CheckpointDirectory.VocabPath(directory);
+        return new GauAlphaEncoder(model, ComputeDevice.Resolve(device), File.Exists(vocab) ? vocab : null);
+    }
+
+    /// <summary>A freshly initialized encoder (the config's initializer, seeded).</summary>
+    public static GauAlphaEncoder Create(GauAlphaConfig config, string device = "auto", long seed = 0)
+    {
+        var model = new GauAlphaForMaskedLM(config);
+        using var generator = new Generator((ulong)seed);
+        model.InitializeWeights(generator);
+        return new GauAlphaEncoder(model, ComputeDevice.Resolve(device), null);
+    }
+
+    public void Save(string directory, ScalarType dtype = ScalarType.Float32) =>
+        CheckpointDirectory.Save(directory, Model, VocabPath, dtype);
+
+    /// <summary>Last hidden states [b, n, d] for a padded batch (inputs may live on any device).</summary>
+    public Tensor Forward(Tensor inputIds, Tensor? tokenTypeIds = null, Tensor? attentionMask = null)
+    {
+        using var _ = no_grad();
+        var ids = inputIds.to(ScalarType.Int64, Device);
+        var types = tokenTypeIds?.to(ScalarType.Int64, Device) ?? zeros_like(ids);
+        var mask = attentionMask?.to(ScalarType.Int64, Device) ?? ones_like(ids);
+        return Model.Forward(ids, types, mask);
+    }
+
+    /// <summary>Encodes a padded batch given as rows of ids; mask 1 marks real tokens (defaults: segment 0, all real).</summary>
+    public EncodedSequence[] Encode(long[][] inputIds, long[][]? tokenTypeIds = null, long[][]? attentionMask = null)
+    {
+        int width = CheckRectangular(inputIds, null, nameof(inputIds));
+        if (tokenTypeIds is not null) CheckRectangular(tokenTypeIds, inputIds, nameof(tokenTypeIds));
+        if (attentionMask is not null) CheckRectangular(attentionMask, inputIds, nameof(attentionMask));
+        foreach (var (row, i) in inputIds.Select((r, i) => (r, i)))
+            foreach (long id in row)
+                if (id < 0 || id >= Config.VocabSize)
+                    throw new ArgumentOutOfRangeException(nameof(inputIds), $"input_ids[{i}] holds {id}, outside the vocabulary [0, {Config.VocabSize}).");
+
+        using var scope = NewDisposeScope();
+        var ids = ToTensor(inputIds, width);
+        var types = tokenTypeIds is null ? null : ToTensor(tokenTypeIds, width);
+        var mask = attentionMask is null ? null : ToTensor(attentionMask, width);
+        using var _ = no_grad();
+        var hidden = Forward(ids, types, mask);
+        var firstLogits = Model.MlmLogits(hidden.select(1, 0)).cpu();
+        var hiddenCpu = hidden.cpu();
+        var result = new EncodedSequence[inputIds.Length];
+        for (int b = 0; b < inputIds.Length; b++)
+        {
+            var rows = new List<float[]>();
+            for (int t = 0; t < width; t++)
+                if (attentionMask is null || attentionMask[b][t] != 0) rows.Add(hiddenCpu[b, t].data<float>().ToArray());
+            result[b] = new EncodedSequence(rows.ToArray(), firstLogits[b].data<float>().ToArray());
+        }
+        return result;
+    }
+
+    private Tensor ToTensor(long[][] rows, int width)
+    {
+        var flat = new long[rows.Length * width];
+        for (int b = 0; b < rows.Length; b++) rows[b].CopyTo(flat, b * width);
+        return tensor(flat, [rows.Length, width], ScalarType.Int64, Device);
+    }
+
+    private static int CheckRectangular(long[][] rows, long[][]? like, string name)
+    {
+        if (rows.Length == 0) throw new ArgumentException($"{name} is empty.", name);
+        if (like is not null && rows.Length != like.Length)
+            throw new ArgumentException($"{name} has {rows.Length} rows but input_ids has {like.Length}.", name);
+        int width = like?[0].Length ?? rows[0].Length;
+        for (int i = 0; i < rows.Length; i++)
+            if (rows[i].Length != width)
+                throw new ArgumentException($"{name}[{i}] has {rows[i].Length} entries; a padded batch needs {width} in every row.", name);
+        if (width == 0) throw new ArgumentException($"{name} rows are empty.", name);
+        return width;
+    }
+
+    public void Dispose() => Model.Dispose();
+}

@@ -1,0 +1,95 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using TorchSharp.Utils;
+using static TorchSharp.torch;
+
+namespace GauMLNet.Modeling;
+
+/// <summary>
+/// The Gated Attention Unit (FLASH, Hua et al. 2022) as GAU-α uses it:
+///   [u, v, z] = act(x·W_i)          u, v ∈ ℝᵉ, z ∈ ℝˢ (one fused projection, split in that order)
+///   q = RoPE(γ_q⊙z), k = RoPE(γ_k⊙z)
+///   A = normalize(q·kᵀ/√s)          softmax_plus, squared_relu or softmax, over unmasked keys
+///   o = (u ⊙ A·v)·W_o
+/// No biases unless use_bias (then q and k also get offsets).
+/// </summary>
+public sealed class GatedAttentionUnit : nn.Module
+{
+    [ComponentName(Name = "i_dense")] private readonly Linear _inputProjection;
+    [ComponentName(Name = "o_dense")] private readonly Linear _outputProjection;
+    [ComponentName(Name = "q_scaleoffset")] private readonly ScaleOffset _queryScale;
+    [ComponentName(Name = "k_scaleoffset")] private readonly ScaleOffset _keyScale;
+    [ComponentName(Name = "attention_dropout")] private readonly Dropout _attentionDropout;
+    private readonly Func<Tensor, Tensor> _activation;
+    private readonly long _e, _s;
+    private readonly bool _attentionScale;
+    private readonly double _attentionDropoutProbability;
+    private readonly AttentionNormalization _normalization;
+
+    public GatedAttentionUnit(GauAlphaConfig config) : base(nameof(GatedAttentionUnit))
+    {
+        _e = config.IntermediateSize;
+        _s = config.AttentionKeySize;
+        _attentionScale = config.AttentionScale;
+        _normalization = config.AttentionNormalization;
+        _activation = Activations.Resolve(config.HiddenAct);
+        _attentionDropoutProbability = config.AttentionProbsDropoutProb;
+        _inputProjection = nn.Linear(config.HiddenSize, 2 * _e + _s, hasBias: config.UseBias);
+        _outputProjection = nn.Linear(_e, config.HiddenSize, hasBias: config.UseBias);
+        _queryScale = new ScaleOffset(_s, config.UseBias);
+        _keyScale = new ScaleOffset(_s, config.UseBias);
+        _attentionDropout = nn.Dropout(_attentionDropoutProbability);
+        RegisterComponents();
+    }
+
+    /// <param name="x">[b, n, d]</param>
+    /// <param name="keyMask">[b, n] bool, true for real tokens</param>
+    /// <param name="rope">rotations for positions 0..n-1</param>
+    public Tensor Forward(Tensor x, Tensor keyMask, RotaryPositionEmbedding rope)
+    {
+        var uvz = _activation(_inputProjection.forward(x)).split([_e, _e, _s], dim: -1);
+        Tensor u = uvz[0], v = uvz[1], z = uvz[2];
+        var q = rope.Apply(_queryScale.forward(z));
+        var k = rope.Apply(_keyScale.forward(z));
+        var attended = _normalization == AttentionNormalization.SquaredRelu
+            ? AttendExplicitly(q, k, v, keyMask)
+            : AttendFused(q, k, v, keyMask);
+        return _outputProjection.forward(u * attended);
+    }
+
+    // The reference form: materialize a, normalize, weight v.
+    private Tensor AttendExplicitly(Tensor q, Tensor k, Tensor v, Tensor keyMask)
+    {
+        var a = q.matmul(k.transpose(-1, -2));
+        if (_attentionScale) a = a / Math.Sqrt(_s);
+        var weights = _attentionDropout.forward(AttentionNormalizer.Normalize(a, keyMask, _normalization));
+        return weights.matmul(v);
+    }
+
+    // softmax and softmax_plus through scaled_dot_product_attention. SDPA always divides by √s and
+    // has no scale argument in TorchSharp 0.107, so our factor goes into q: softmax_plus's
+    // log l / log 512, times √s when attention_scale is off.
+    private Tensor AttendFused(Tensor q, Tensor k, Tensor v, Tensor keyMask)
+    {
+        double unscale = _attentionScale ? 1.0 : Math.Sqrt(_s);
+        if (_normalization == AttentionNormalization.SoftmaxPlus)
+            q = q * (AttentionNormalizer.SoftmaxPlusScale(keyMask).to(q.dtype) * unscale);
+        else if (unscale != 1.0)
+            q = q * unscale;
+        // SDPA applies dropout even in eval mode: pass p only while training.
+        double p = training ? _attentionDropoutProbability : 0.0;
+        return nn.functional.scaled_dot_product_attention(q, k, v, keyMask.unsqueeze(1), p);
+    }
+
+    /// <summary>The explicit path for any normalization; tests check the fused path against it.</summary>
+    internal Tensor ForwardReference(Tensor x, Tensor keyMask, RotaryPositionEmbedding rope)
+    {
+        var uvz = _activation(_inputProjection.forward(x)).split([_e, _e, _s], dim: -1);
+        var q = rope.Apply(_queryScale.forward(uvz[2]));
+        var k = rope.Apply(_keyScale.forward(uvz[2]));
+        return _outputProjection.forward(uvz[0] * AttendExplicitly(q, k, uvz[1], keyMask));
+    }
+
+    public Linear InputProjection => _inputProjection;
+    public Linear OutputProjection => _outputProjection;
+}

@@ -1,0 +1,27 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using TorchSharp.Utils;
+using static TorchSharp.torch;
+
+namespace GauMLNet.Modeling;
+
+/// <summary>One post-norm residual GAU layer: x ← RMSNorm(x + dropout(GAU(x))).</summary>
+public sealed class GauLayer : nn.Module
+{
+    [ComponentName(Name = "gau")] private readonly GatedAttentionUnit _gau;
+    [ComponentName(Name = "dropout")] private readonly Dropout _dropout;
+    [ComponentName(Name = "norm")] private readonly RmsNorm _norm;
+
+    public GauLayer(GauAlphaConfig config) : base(nameof(GauLayer))
+    {
+        _gau = new GatedAttentionUnit(config);
+        _dropout = nn.Dropout(config.HiddenDropoutProb);
+        _norm = new RmsNorm(config.LayerNormEps);
+        RegisterComponents();
+    }
+
+    public GatedAttentionUnit Gau => _gau;
+
+    public Tensor Forward(Tensor x, Tensor keyMask, RotaryPositionEmbedding rope) =>
+        _norm.forward(x + _dropout.forward(_gau.Forward(x, keyMask, rope)));
+}
