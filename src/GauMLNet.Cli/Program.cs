@@ -1,1 +1,6 @@
-namespace GauMLNet.Cli; static class Program { static int Main() => 0; }
+namespace GauMLNet.Cli;
+
+public static class Program
+{
+    public static int Main(string[] args) => GauCli.Run(args);
+}

@@ -65,13 +65,13 @@ public sealed class GauAlphaEncoder : IDisposable
     /// <summary>Encodes a padded batch given as rows of ids; mask 1 marks real tokens (defaults: segment 0, all real).</summary>
     public EncodedSequence[] Encode(long[][] inputIds, long[][]? tokenTypeIds = null, long[][]? attentionMask = null)
     {
-        int width = CheckRectangular(inputIds, null, nameof(inputIds));
-        if (tokenTypeIds is not null) CheckRectangular(tokenTypeIds, inputIds, nameof(tokenTypeIds));
-        if (attentionMask is not null) CheckRectangular(attentionMask, inputIds, nameof(attentionMask));
+        int width = CheckRectangular(inputIds, null, "input_ids");
+        if (tokenTypeIds is not null) CheckRectangular(tokenTypeIds, inputIds, "token_type_ids");
+        if (attentionMask is not null) CheckRectangular(attentionMask, inputIds, "attention_mask");
         foreach (var (row, i) in inputIds.Select((r, i) => (r, i)))
             foreach (long id in row)
                 if (id < 0 || id >= Config.VocabSize)
-                    throw new ArgumentOutOfRangeException(nameof(inputIds), $"input_ids[{i}] holds {id}, outside the vocabulary [0, {Config.VocabSize}).");
+                    throw new ArgumentException($"input_ids[{i}] holds {id}, outside the vocabulary [0, {Config.VocabSize}).");
 
         using var scope = NewDisposeScope();
         var ids = ToTensor(inputIds, width);
@@ -101,14 +101,14 @@ public sealed class GauAlphaEncoder : IDisposable
 
     private static int CheckRectangular(long[][] rows, long[][]? like, string name)
     {
-        if (rows.Length == 0) throw new ArgumentException($"{name} is empty.", name);
+        if (rows.Length == 0) throw new ArgumentException($"{name} is empty.");
         if (like is not null && rows.Length != like.Length)
-            throw new ArgumentException($"{name} has {rows.Length} rows but input_ids has {like.Length}.", name);
+            throw new ArgumentException($"{name} has {rows.Length} rows but input_ids has {like.Length}.");
         int width = like?[0].Length ?? rows[0].Length;
         for (int i = 0; i < rows.Length; i++)
             if (rows[i].Length != width)
-                throw new ArgumentException($"{name}[{i}] has {rows[i].Length} entries; a padded batch needs {width} in every row.", name);
-        if (width == 0) throw new ArgumentException($"{name} rows are empty.", name);
+                throw new ArgumentException($"{name}[{i}] has {rows[i].Length} entries; a padded batch needs {width} in every row.");
+        if (width == 0) throw new ArgumentException($"{name} rows are empty.");
         return width;
     }
 

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 
 namespace GauMLNet.Modeling;
@@ -57,7 +56,8 @@ public sealed record GauAlphaConfig
         _ => throw new ArgumentException($"Unknown GAU-α preset '{name}'; expected tiny, small or base.", nameof(name)),
     };
 
-    [JsonIgnore] public AttentionNormalization AttentionNormalization => Normalization switch
+    [JsonIgnore]
+    public AttentionNormalization AttentionNormalization => Normalization switch
     {
         "softmax_plus" => AttentionNormalization.SoftmaxPlus,
         "squared_relu" => AttentionNormalization.SquaredRelu,
@@ -65,7 +65,8 @@ public sealed record GauAlphaConfig
         _ => throw new InvalidDataException($"config key 'normalization': unknown value '{Normalization}'; expected softmax_plus, squared_relu or softmax."),
     };
 
-    [JsonIgnore] public WeightInitializer WeightInitializer => Initializer switch
+    [JsonIgnore]
+    public WeightInitializer WeightInitializer => Initializer switch
     {
         "gau_alpha" => WeightInitializer.GauAlpha,
         "normal_0.02" => WeightInitializer.Normal002,

@@ -27,6 +27,13 @@ public static class TestPaths
         }
     }
 
+    /// <summary>../shared, or a visible skip (SkippableFact) naming what is missing.</summary>
+    public static string RequireShared()
+    {
+        Skip.If(Shared is null, $"../shared is not beside the checkout ({Path.GetFullPath(Path.Combine(RepositoryRoot, ".."))}); this test reads it");
+        return Shared!;
+    }
+
     public static string NewTempDirectory()
     {
         string dir = Path.Combine(Path.GetTempPath(), "gaumlnet-tests", Guid.NewGuid().ToString("N"));

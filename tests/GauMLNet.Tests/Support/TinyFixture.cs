@@ -19,26 +19,6 @@ public sealed record TinyFixture(long[][] InputIds, long[][] TokenTypeIds, long[
         return new TinyFixture(Rows("input_ids"), Rows("token_type_ids"), Rows("attention_mask"), hidden, logits);
     }
 
-    /// <summary>Largest absolute difference between an encoding and the expected outputs (hidden, logits).</summary>
-    public (double Hidden, double Logits) MaxAbsDifference(IReadOnlyList<EncodedSequence> actual)
-    {
-        Assert.Equal(ExpectedHidden.Length, actual.Count);
-        double hidden = 0, logits = 0;
-        for (int b = 0; b < actual.Count; b++)
-        {
-            Assert.Equal(ExpectedHidden[b].Length, actual[b].LastHiddenState.Length);
-            for (int t = 0; t < ExpectedHidden[b].Length; t++)
-                hidden = Math.Max(hidden, MaxAbs(ExpectedHidden[b][t], actual[b].LastHiddenState[t]));
-            logits = Math.Max(logits, MaxAbs(ExpectedFirstLogits[b], actual[b].MlmLogitsFirstToken));
-        }
-        return (hidden, logits);
-    }
-
-    private static double MaxAbs(float[] a, float[] b)
-    {
-        Assert.Equal(a.Length, b.Length);
-        double max = 0;
-        for (int i = 0; i < a.Length; i++) max = Math.Max(max, Math.Abs(a[i] - b[i]));
-        return max;
-    }
+    public (double Hidden, double Logits) MaxAbsDifference(IReadOnlyList<EncodedSequence> actual) =>
+        EncodingComparison.MaxAbsDifference(actual, ExpectedHidden, ExpectedFirstLogits);
 }

@@ -1,0 +1,19 @@
+using System.CommandLine;
+
+namespace GauMLNet.Cli.Commands;
+
+/// <summary>Options several commands share, spelled the same everywhere.</summary>
+internal static class CommonOptions
+{
+    public static Option<string> Device() => new("--device")
+    {
+        Description = "auto (CUDA when available, else CPU), cpu, cuda or cuda:N",
+        DefaultValueFactory = _ => "auto",
+    };
+
+    public static Option<string> RequiredPath(string name, string description) => new(name)
+    {
+        Description = description,
+        Required = true,
+    };
+}

@@ -1,0 +1,69 @@
+using System.CommandLine;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace GauMLNet.Cli.Commands;
+
+/// <summary>
+/// gau encode: run a checkpoint on a padded batch of token ids and write the hidden states of the
+/// real tokens and the MLM logits at position 0 — the format reference implementations emit, so a
+/// converted checkpoint can be checked against them.
+/// </summary>
+internal static class EncodeCommand
+{
+    private sealed record Inputs(
+        [property: JsonPropertyName("input_ids")] long[][]? InputIds,
+        [property: JsonPropertyName("token_type_ids")] long[][]? TokenTypeIds,
+        [property: JsonPropertyName("attention_mask")] long[][]? AttentionMask);
+
+    private sealed record Outputs(
+        [property: JsonPropertyName("last_hidden_state")] float[][][] LastHiddenState,
+        [property: JsonPropertyName("mlm_logits_first_token")] float[][] MlmLogitsFirstToken);
+
+    /// <summary>Exit code when --compare finds a difference above --tolerance.</summary>
+    public const int MismatchExitCode = 2;
+
+    public static Command Create(TextWriter output, TextWriter error)
+    {
+        var model = CommonOptions.RequiredPath("--model", "checkpoint directory (config.json + model.safetensors)");
+        var input = CommonOptions.RequiredPath("--input", "JSON with input_ids, token_type_ids and attention_mask (padded batch; mask 1 = real token)");
+        var outputPath = CommonOptions.RequiredPath("--output", "JSON file to write last_hidden_state and mlm_logits_first_token to");
+        var device = CommonOptions.Device();
+        var compare = new Option<string?>("--compare") { Description = "a reference output in the same format: report the largest differences, exit 2 above --tolerance" };
+        var tolerance = new Option<double>("--tolerance") { Description = "largest acceptable |difference| for --compare", DefaultValueFactory = _ => 1e-4 };
+        var command = new Command("encode", "Encode a padded batch of token ids with a GAU-α checkpoint.") { model, input, outputPath, device, compare, tolerance };
+        command.SetAction(result => GauCli.Guard(error, () =>
+            Run(result.GetValue(model)!, result.GetValue(input)!, result.GetValue(outputPath)!, result.GetValue(device)!,
+                result.GetValue(compare), result.GetValue(tolerance), output)));
+        return command;
+    }
+
+    private static int Run(string modelDir, string inputPath, string outputPath, string device, string? comparePath, double tolerance, TextWriter output)
+    {
+        var inputs = ReadJson<Inputs>(inputPath, "encode input");
+        if (inputs.InputIds is null) throw new InvalidDataException($"{inputPath}: the key 'input_ids' is missing.");
+
+        using var encoder = GauAlphaEncoder.Load(modelDir, device);
+        EncodedSequence[] encoded;
+        try { encoded = encoder.Encode(inputs.InputIds, inputs.TokenTypeIds, inputs.AttentionMask); }
+        catch (ArgumentException ex) { throw new InvalidDataException($"{inputPath}: {ex.Message}", ex); }
+        var result = new Outputs(encoded.Select(e => e.LastHiddenState).ToArray(), encoded.Select(e => e.MlmLogitsFirstToken).ToArray());
+        AtomicFile.Write(outputPath, s => JsonSerializer.Serialize(s, result));
+        output.WriteLine($"encoded {encoded.Length} sequence(s) on {encoder.Device.type.ToString().ToLowerInvariant()}; wrote {outputPath}");
+        if (comparePath is null) return 0;
+
+        var reference = ReadJson<Outputs>(comparePath, "reference output");
+        var (hidden, logits) = EncodingComparison.MaxAbsDifference(encoded, reference.LastHiddenState, reference.MlmLogitsFirstToken);
+        bool within = hidden <= tolerance && logits <= tolerance;
+        output.WriteLine($"max |Δ| vs {comparePath}: last_hidden_state {hidden:E2}, mlm_logits_first_token {logits:E2} " +
+            (within ? $"(within {tolerance:G})" : $"(ABOVE tolerance {tolerance:G})"));
+        return within ? 0 : MismatchExitCode;
+    }
+
+    private static T ReadJson<T>(string path, string what)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"{path} does not exist.", path);
+        try { return JsonSerializer.Deserialize<T>(File.ReadAllText(path)) ?? throw new InvalidDataException($"{path}: empty {what}."); }
+        catch (JsonException ex) { throw new InvalidDataException($"{path}: not a valid {what} ({ex.Message}).", ex); }
+    }
+}

@@ -1,0 +1,43 @@
+using GauMLNet.Modeling;
+using static TorchSharp.torch;
+
+namespace GauMLNet.Tests.Modeling;
+
+public class WeightInitializationTests
+{
+    [Fact]
+    public void TruncatedNormalHasTheRequestedSpreadAndBounds()
+    {
+        using var scope = NewDisposeScope();
+        using var generator = new Generator(3);
+        var w = empty(400, 500);
+        WeightInitialization.TruncatedNormal(w, 0.1, generator);
+        Assert.True(w.abs().max().item<float>() <= 0.2f + 1e-6f);
+        // A normal truncated at ±2σ keeps 0.8796 of its standard deviation.
+        Assert.Equal(0.1 * 0.8796, w.std().item<float>(), 3);
+        Assert.Equal(0.0, w.mean().item<float>(), 3);
+        Assert.True(w.unique().output.shape[0] > 1000, "values are not random");
+    }
+
+    [Fact]
+    public void GauAlphaInitializerRestoresTheUntruncatedStandardDeviation()
+    {
+        using var scope = NewDisposeScope();
+        var w = empty(1536 * 2, 768);
+        WeightInitialization.Initialize(w, fanIn: 768, WeightInitializer.GauAlpha, numLayers: 24);
+        double expected = 1 / Math.Sqrt(768) * Math.Pow(24, -1.0 / 3);
+        Assert.Equal(expected, w.std().item<float>(), 3);
+    }
+
+    [Fact]
+    public void EveryLayerGetsItsOwnDrawAndScalesStartAtOne()
+    {
+        var config = GauAlphaConfig.Tiny;
+        using var model = new GauAlphaForMaskedLM(config);
+        using var generator = new Generator(11);
+        model.InitializeWeights(generator);
+        var state = model.state_dict();
+        Assert.False(state["gau_alpha.encoder.layer.0.gau.i_dense.weight"].allclose(state["gau_alpha.encoder.layer.1.gau.i_dense.weight"]));
+        Assert.True(state["gau_alpha.encoder.layer.0.gau.q_scaleoffset.weight"].eq(1).all().item<bool>());
+    }
+}
