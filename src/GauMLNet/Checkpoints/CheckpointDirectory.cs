@@ -54,4 +54,28 @@ public static class CheckpointDirectory
         if (vocabPath is not null && !string.Equals(Path.GetFullPath(vocabPath), Path.GetFullPath(target), StringComparison.Ordinal))
             AtomicFile.Write(target, s => { using var source = File.OpenRead(vocabPath); source.CopyTo(s); });
     }
+
+    /// <summary>
+    /// Loads the backbone tensors ("gau_alpha.*") of a checkpoint directory into <paramref name="backbone"/>;
+    /// MLM-head tensors and other heads in the file are ignored. Returns the checkpoint's config.
+    /// </summary>
+    public static void LoadBackbone(string directory, GauAlphaModel backbone)
+    {
+        const string prefix = "gau_alpha.";
+        string weights = WeightsPath(directory);
+        if (!File.Exists(weights)) throw new FileNotFoundException($"{directory} has no {WeightsFile}.", weights);
+        var tensors = SafeTensors.Load(weights);
+        try
+        {
+            var backboneTensors = tensors.Where(kv => kv.Key.StartsWith(prefix, StringComparison.Ordinal))
+                .ToDictionary(kv => kv.Key[prefix.Length..], kv => kv.Value);
+            if (backboneTensors.Count == 0)
+                throw new InvalidDataException($"{weights} holds no GAU-α backbone tensors (names starting with '{prefix}').");
+            StateDictLoader.Load(backbone, backboneTensors, weights);
+        }
+        finally
+        {
+            foreach (var t in tensors.Values) t.Dispose();
+        }
+    }
 }

@@ -1,0 +1,23 @@
+using TorchSharp.Utils;
+using static TorchSharp.torch;
+
+namespace GauMLNet.Modeling;
+
+/// <summary>The backbone ("gau_alpha") pooled to one vector per sequence: [b, d].</summary>
+public sealed class GauAlphaForEmbedding : nn.Module
+{
+    [ComponentName(Name = "gau_alpha")] private readonly GauAlphaModel _backbone;
+
+    public GauAlphaForEmbedding(GauAlphaConfig config, SequencePooling pooling) : base(nameof(GauAlphaForEmbedding))
+    {
+        _backbone = new GauAlphaModel(config);
+        Pooling = pooling;
+        RegisterComponents();
+    }
+
+    public GauAlphaModel Backbone => _backbone;
+    public SequencePooling Pooling { get; }
+
+    public Tensor Forward(Tensor inputIds, Tensor tokenTypeIds, Tensor attentionMask) =>
+        SequencePooler.Pool(_backbone.Forward(inputIds, tokenTypeIds, attentionMask), attentionMask, Pooling);
+}

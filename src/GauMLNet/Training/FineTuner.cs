@@ -1,0 +1,221 @@
+using System.Diagnostics;
+using GauMLNet.Modeling;
+using GauMLNet.Text;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace GauMLNet.Training;
+
+/// <summary>A tokenized row and its target: a class index (classification) or a value (regression).</summary>
+public sealed record LabeledExample(EncodedText Text, float Label);
+
+/// <summary>What a fine-tuning run did.</summary>
+public sealed record FineTuningResult(int EpochsRun, int? BestEpoch, double? BestValidationMetric, IReadOnlyList<double> StepLosses,
+    IReadOnlyList<double> ValidationMetrics, double TrainingRowsPerSecond);
+
+/// <summary>
+/// Fine-tunes a <see cref="GauAlphaForSequenceTask"/>: AdamW (no decay on scales and biases), linear decay
+/// with optional warmup, gradient clipping, layer freezing, seeded shuffling and dropout, a full validation
+/// pass after each epoch with early stopping and the best epoch's weights restored, cancellation within one
+/// step, and a clear stop with the last good weights if the loss diverges.
+/// </summary>
+public sealed class FineTuner(FineTuningOptions options, SequenceTaskKind kind, Action<string>? log = null, IProgress<TrainingProgress>? progress = null)
+{
+    private readonly FineTuningOptions _options = options.Validate();
+
+    public string MetricName => kind == SequenceTaskKind.Classification ? "accuracy" : "pearson";
+
+    public FineTuningResult Train(GauAlphaForSequenceTask model, IReadOnlyList<LabeledExample> train, IReadOnlyList<LabeledExample>? validation,
+        int padId, Device device, CancellationToken cancellationToken = default)
+    {
+        if (train.Count == 0) throw new ArgumentException("The training set is empty.", nameof(train));
+        torch.manual_seed(_options.Seed);
+        var random = new Random(_options.Seed);
+        model.to(device);
+        model.FreezeBottom(_options.FrozenLayers);
+        using var optimizer = CreateOptimizer(model);
+
+        int batchesPerEpoch = (train.Count + _options.BatchSize - 1) / _options.BatchSize;
+        long totalSteps = (long)batchesPerEpoch * _options.Epochs;
+        var schedule = LearningRateSchedule.LinearDecay(totalSteps, (long)(_options.WarmupFraction * totalSteps));
+        var lengths = train.Select(e => e.Text.Length).ToArray();
+        var losses = new List<double>();
+        var metrics = new List<double>();
+        Dictionary<string, Tensor>? best = null;
+        int? bestEpoch = null;
+        double? bestMetric = null;
+        int epochsWithoutImprovement = 0, epochsRun = 0;
+        long step = 0, rowsSeen = 0;
+        var clock = Stopwatch.StartNew();
+
+        try
+        {
+            for (int epoch = 1; epoch <= _options.Epochs; epoch++)
+            {
+                model.train();
+                using var epochStart = Snapshot(model);
+                foreach (var indices in LengthBuckets.ForTraining(lengths, _options.BatchSize, random))
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    double lr = _options.LearningRate * schedule.Multiplier(step);
+                    foreach (var group in optimizer.ParamGroups) group.LearningRate = lr;
+                    double loss = TrainStep(model, optimizer, indices.Select(i => train[i]).ToArray(), padId, device, epochStart, epoch, step);
+                    step++;
+                    rowsSeen += indices.Length;
+                    losses.Add(loss);
+                    double rowsPerSecond = rowsSeen / Math.Max(1e-9, clock.Elapsed.TotalSeconds);
+                    progress?.Report(new TrainingProgress(epoch, _options.Epochs, step, totalSteps, loss, rowsPerSecond, clock.Elapsed));
+                    if (step % Math.Max(1, batchesPerEpoch / 4) == 0 || step == totalSteps)
+                        log?.Invoke($"epoch {epoch}/{_options.Epochs} step {step}/{totalSteps} loss {loss:F4} lr {lr:E2} {rowsPerSecond:F1} rows/s");
+                }
+                epochsRun = epoch;
+
+                if (validation is not { Count: > 0 }) continue;
+                double metric = Evaluate(model, validation, padId, device);
+                metrics.Add(metric);
+                log?.Invoke($"epoch {epoch}/{_options.Epochs} validation {MetricName} {metric:F4} over {validation.Count} rows");
+                progress?.Report(new TrainingProgress(epoch, _options.Epochs, step, totalSteps, losses[^1],
+                    rowsSeen / Math.Max(1e-9, clock.Elapsed.TotalSeconds), clock.Elapsed, metric, MetricName));
+                if (bestMetric is null || metric > bestMetric)
+                {
+                    DisposeAll(best);
+                    best = Snapshot(model).Detach();
+                    bestMetric = metric;
+                    bestEpoch = epoch;
+                    epochsWithoutImprovement = 0;
+                }
+                else if (_options.EarlyStoppingPatience is { } patience && ++epochsWithoutImprovement >= patience)
+                {
+                    log?.Invoke($"early stopping after epoch {epoch}: no better validation {MetricName} for {patience} epoch(s)");
+                    break;
+                }
+            }
+            if (best is not null && bestEpoch != epochsRun)
+            {
+                Restore(model, best);
+                log?.Invoke($"kept the weights of epoch {bestEpoch} (validation {MetricName} {bestMetric:F4})");
+            }
+        }
+        finally
+        {
+            DisposeAll(best);
+            model.eval();
+        }
+        return new FineTuningResult(epochsRun, bestEpoch, bestMetric, losses, metrics, rowsSeen / Math.Max(1e-9, clock.Elapsed.TotalSeconds));
+    }
+
+    /// <summary>Accuracy (classification) or Pearson r (regression) over every row.</summary>
+    public double Evaluate(GauAlphaForSequenceTask model, IReadOnlyList<LabeledExample> rows, int padId, Device device)
+    {
+        bool wasTraining = model.training;
+        model.eval();
+        try
+        {
+            var outputs = BatchedInference.Run(rows.Select(r => r.Text).ToArray(), _options.BatchSize, padId, device,
+                b => model.Forward(b.InputIds, b.TokenTypeIds, b.AttentionMask));
+            if (kind == SequenceTaskKind.Classification)
+                return rows.Select((r, i) => ArgMax(outputs[i]) == (int)r.Label ? 1.0 : 0.0).Average();
+            return Pearson(outputs.Select(o => (double)o[0]).ToArray(), rows.Select(r => (double)r.Label).ToArray());
+        }
+        finally
+        {
+            model.train(wasTraining);
+        }
+    }
+
+    private double TrainStep(GauAlphaForSequenceTask model, OptimizerHelper optimizer, LabeledExample[] rows, int padId, Device device,
+        StateSnapshot epochStart, int epoch, long step)
+    {
+        using var scope = NewDisposeScope();
+        using var batch = TensorBatch.Collate(rows.Select(r => r.Text).ToArray(), padId, device);
+        var output = model.Forward(batch.InputIds, batch.TokenTypeIds, batch.AttentionMask);
+        Tensor loss = kind == SequenceTaskKind.Classification
+            ? nn.functional.cross_entropy(output, tensor(rows.Select(r => (long)r.Label).ToArray(), ScalarType.Int64, device))
+            : nn.functional.mse_loss(output.squeeze(-1), tensor(rows.Select(r => r.Label).ToArray(), ScalarType.Float32, device));
+        double value = loss.item<float>();
+        if (!double.IsFinite(value)) Diverged(model, epochStart, $"the training loss became {value}", epoch, step);
+        optimizer.zero_grad();
+        loss.backward();
+        var trainable = model.parameters().Where(p => p.requires_grad).ToArray();
+        double norm = _options.MaxGradNorm > 0
+            ? nn.utils.clip_grad_norm_(trainable, _options.MaxGradNorm)
+            : Math.Sqrt(trainable.Where(p => p.grad is not null).Sum(p => p.grad!.square().sum().item<float>()));
+        if (!double.IsFinite(norm)) Diverged(model, epochStart, $"the gradient norm became {norm}", epoch, step);
+        optimizer.step();
+        return value;
+    }
+
+    // The weights in the model were used for this step's forward pass; keep them if they are finite,
+    // else fall back to the epoch's starting weights. Then stop with a message that says what happened.
+    private static void Diverged(GauAlphaForSequenceTask model, StateSnapshot epochStart, string what, int epoch, long step)
+    {
+        bool finite = model.parameters().All(p => p.isfinite().all().item<bool>());
+        if (!finite) Restore(model, epochStart.Tensors);
+        throw new TrainingDivergedException(
+            $"Training stopped at epoch {epoch}, step {step + 1}: {what}. The model keeps the last good weights " +
+            $"({(finite ? "those before this step" : "those at the start of the epoch")}). Lower the learning rate or enable gradient clipping.",
+            epoch, step + 1);
+    }
+
+    private OptimizerHelper CreateOptimizer(GauAlphaForSequenceTask model)
+    {
+        var trainable = model.parameters().Where(p => p.requires_grad).ToArray();
+        var matrices = trainable.Where(p => p.dim() >= 2).ToArray();
+        var others = trainable.Where(p => p.dim() < 2).ToArray();
+        return optim.AdamW([
+            new AdamW.ParamGroup(matrices, new AdamW.Options { LearningRate = _options.LearningRate, weight_decay = _options.WeightDecay }),
+            new AdamW.ParamGroup(others, new AdamW.Options { LearningRate = _options.LearningRate, weight_decay = 0 }),
+        ], _options.LearningRate);
+    }
+
+    private static StateSnapshot Snapshot(nn.Module model) =>
+        new(model.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().cpu().clone()));
+
+    private static void Restore(nn.Module model, Dictionary<string, Tensor> state)
+    {
+        using var _ = no_grad();
+        foreach (var (name, target) in model.state_dict()) target.copy_(state[name]);
+    }
+
+    private static void DisposeAll(Dictionary<string, Tensor>? state)
+    {
+        if (state is null) return;
+        foreach (var t in state.Values) t.Dispose();
+    }
+
+    internal static int ArgMax(float[] values)
+    {
+        int best = 0;
+        for (int i = 1; i < values.Length; i++) if (values[i] > values[best]) best = i;
+        return best;
+    }
+
+    internal static double Pearson(double[] x, double[] y)
+    {
+        double mx = x.Average(), my = y.Average();
+        double sxy = 0, sxx = 0, syy = 0;
+        for (int i = 0; i < x.Length; i++)
+        {
+            sxy += (x[i] - mx) * (y[i] - my);
+            sxx += (x[i] - mx) * (x[i] - mx);
+            syy += (y[i] - my) * (y[i] - my);
+        }
+        return sxx == 0 || syy == 0 ? 0 : sxy / Math.Sqrt(sxx * syy);
+    }
+
+    /// <summary>A CPU copy of a model's weights, disposed unless detached.</summary>
+    private sealed class StateSnapshot(Dictionary<string, Tensor> tensors) : IDisposable
+    {
+        public Dictionary<string, Tensor> Tensors { get; private set; } = tensors;
+
+        public Dictionary<string, Tensor> Detach()
+        {
+            var t = Tensors;
+            Tensors = [];
+            return t;
+        }
+
+        public void Dispose() => DisposeAll(Tensors);
+    }
+}
