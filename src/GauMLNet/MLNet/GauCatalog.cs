@@ -85,6 +85,13 @@ public static class GauCatalog
             Device = device,
         });
 
+    /// <summary>Registers GauMLNet's loaders with this context, then loads a model zip: <c>mlContext.Model.Load</c> for models holding GAU transformers.</summary>
+    public static ITransformer LoadGauModel(this ModelOperationsCatalog catalog, string filePath, out DataViewSchema inputSchema)
+    {
+        MLNetInternals.GetEnvironment(catalog).ComponentCatalog.RegisterGauMLNet();
+        return catalog.Load(filePath, out inputSchema);
+    }
+
     /// <summary>
     /// Lets <c>mlContext.Model.Load</c> recreate GAU transformers. Call once per MLContext before loading a
     /// model in a process that has not created a GAU estimator (creating one registers too). Idempotent.

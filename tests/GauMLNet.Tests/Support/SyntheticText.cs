@@ -65,26 +65,21 @@ public static class SyntheticText
         }).ToList();
     }
 
-    /// <summary>Similarity = how many of the first sentence's two keywords the second repeats (0, 0.5 or 1).</summary>
+    /// <summary>Similarity 1 when both sentences carry the same keyword, 0.5 when the keywords are neighbours, else 0.</summary>
     public static List<SimilarityRow> Similarities(int count, int seed)
     {
         var random = new Random(seed);
-        const string keywords = "甲乙丙丁戊己";
+        const string keywords = "甲乙丙丁";
         return Enumerable.Range(0, count).Select(_ =>
         {
-            char a = keywords[random.Next(keywords.Length)], b = keywords[random.Next(keywords.Length)];
-            int shared = random.Next(3);
-            string second = shared switch
-            {
-                0 => "" + keywords[(keywords.IndexOf(a) + 1) % 6] + keywords[(keywords.IndexOf(b) + 2) % 6],
-                1 => "" + a + keywords[(keywords.IndexOf(b) + 3) % 6],
-                _ => "" + b + a,
-            };
+            int a = random.Next(keywords.Length);
+            int b = random.Next(3) == 0 ? a : random.Next(keywords.Length);
+            int distance = Math.Abs(a - b);
             return new SimilarityRow
             {
-                Sentence1 = Noise(random, 3) + a + b + Noise(random, 3),
-                Sentence2 = Noise(random, 3) + second + Noise(random, 3),
-                Label = shared / 2f,
+                Sentence1 = Noise(random, random.Next(2, 6)) + keywords[a] + Noise(random, random.Next(2, 6)),
+                Sentence2 = Noise(random, random.Next(2, 6)) + keywords[b] + Noise(random, random.Next(2, 6)),
+                Label = distance == 0 ? 1f : distance == 1 ? 0.5f : 0f,
             };
         }).ToList();
     }
