@@ -9,6 +9,11 @@ public static class GauCli
     public static RootCommand Build(TextWriter output, TextWriter error) =>
         new("gau: fine-tune, evaluate and serve GAU-α encoders from the command line.")
         {
+            QuickStartCommand.Create(output, error),
+            TrainCommand.Create(output, error),
+            EvaluateCommand.Create(output, error),
+            PredictCommand.Create(output, error),
+            BaselineCommand.Create(output, error),
             EncodeCommand.Create(output, error),
         };
 
@@ -28,7 +33,8 @@ public static class GauCli
         {
             return body();
         }
-        catch (Exception ex) when (ex is IOException or ArgumentException or InvalidOperationException or UnauthorizedAccessException or System.Text.Json.JsonException)
+        catch (Exception ex) when (ex is IOException or ArgumentException or InvalidOperationException or UnauthorizedAccessException
+            or System.Text.Json.JsonException or FormatException)
         {
             error.WriteLine($"error: {ex.Message}");
             return 1;

@@ -11,6 +11,12 @@ internal static class CommonOptions
         DefaultValueFactory = _ => "auto",
     };
 
+    public static Option<string> Task() => new("--task")
+    {
+        Description = "afqmc, tnews, iflytek, cmnli, ocnli, csl, cluewsc, eprstmt, bustm or csldcp",
+        Required = true,
+    };
+
     public static Option<string> RequiredPath(string name, string description) => new(name)
     {
         Description = description,

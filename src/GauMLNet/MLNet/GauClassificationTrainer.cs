@@ -19,7 +19,7 @@ public sealed class GauClassificationTrainer : GauFineTuningEstimator<GauTextCla
     internal GauClassificationTrainer(IHostEnvironment env, GauTextClassificationOptions options)
         : base(env, options)
     {
-        _textColumns = [options.SentenceColumnName];
+        _textColumns = options.SecondSentenceColumnName is { } second ? [options.SentenceColumnName, second] : [options.SentenceColumnName];
         _label = options.LabelColumnName;
         _outputs = [options.ScoreColumnName, options.PredictedLabelColumnName];
     }

@@ -98,13 +98,16 @@ public abstract class GauFineTuningEstimator<TTransformer> : IEstimator<TTransfo
             FrozenLayers = _options.FrozenLayers,
             Seed = _options.Seed,
             EarlyStoppingPatience = _options.EarlyStoppingPatience,
+            CheckpointDirectory = _options.CheckpointDirectory,
+            Resume = _options.Resume,
         };
         Log($"{Component}: {train.Count} training rows, {valid?.Count ?? 0} validation rows, {config.NumHiddenLayers} GAU layers " +
             $"(d {config.HiddenSize}, e {config.IntermediateSize}, s {config.AttentionKeySize}), vocab {config.VocabSize}, device {device}");
         var tuner = new FineTuner(fineTuning, Kind, Log, _options.Progress);
+        FineTuningResult result;
         try
         {
-            tuner.Train(module, train, valid, tokenizer.PadId, device, token);
+            result = tuner.Train(module, train, valid, tokenizer.PadId, device, token);
         }
         catch (TrainingDivergedException ex)
         {
@@ -116,7 +119,9 @@ public abstract class GauFineTuningEstimator<TTransformer> : IEstimator<TTransfo
             module.Dispose();
             throw;
         }
-        return CreateTransformer(_env, new GauTaskModel(spec, config, module, vocabText, device));
+        var transformer = CreateTransformer(_env, new GauTaskModel(spec, config, module, vocabText, device));
+        transformer.TrainingResult = result;
+        return transformer;
     }
 
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)

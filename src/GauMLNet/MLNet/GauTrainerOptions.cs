@@ -49,6 +49,10 @@ public abstract record GauTrainerOptionsBase
     public int? EarlyStoppingPatience { get; init; }
     public IProgress<TrainingProgress>? Progress { get; init; }
     public CancellationToken CancellationToken { get; init; }
+    /// <summary>Save a training checkpoint here after every epoch (weights, optimizer, counters).</summary>
+    public string? CheckpointDirectory { get; init; }
+    /// <summary>Continue from the checkpoint in CheckpointDirectory when there is one.</summary>
+    public bool Resume { get; init; }
 
     public const string DefaultLabelColumn = "Label";
     public const string DefaultScoreColumn = "Score";
@@ -60,6 +64,8 @@ public sealed record GauTextClassificationOptions : GauTrainerOptionsBase
 {
     public string LabelColumnName { get; init; } = DefaultLabelColumn;
     public string SentenceColumnName { get; init; } = "Sentence";
+    /// <summary>Set to classify sentence pairs with the same options type (the pair catalog method sets it for you).</summary>
+    public string? SecondSentenceColumnName { get; init; }
     public string ScoreColumnName { get; init; } = DefaultScoreColumn;
     public string PredictedLabelColumnName { get; init; } = DefaultPredictedLabelColumn;
 }

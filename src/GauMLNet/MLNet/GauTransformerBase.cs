@@ -23,6 +23,9 @@ public abstract class GauTransformerBase : ITransformer, IDisposable
     /// <summary>The fitted encoder, head, tokenizer and task description.</summary>
     public GauTaskModel Model { get; }
 
+    /// <summary>Losses and validation metrics of the Fit that made this transformer (null when loaded from a file).</summary>
+    public Training.FineTuningResult? TrainingResult { get; internal set; }
+
     internal IReadOnlyList<GauOutputColumn> OutputColumns => _outputColumns ??= BuildOutputColumns();
 
     private protected abstract IReadOnlyList<GauOutputColumn> BuildOutputColumns();

@@ -30,8 +30,6 @@ public sealed class FineTuner(FineTuningOptions options, SequenceTaskKind kind, 
         int padId, Device device, CancellationToken cancellationToken = default)
     {
         if (train.Count == 0) throw new ArgumentException("The training set is empty.", nameof(train));
-        torch.manual_seed(_options.Seed);
-        var random = new Random(_options.Seed);
         model.to(device);
         model.FreezeBottom(_options.FrozenLayers);
         using var optimizer = CreateOptimizer(model);
@@ -48,11 +46,27 @@ public sealed class FineTuner(FineTuningOptions options, SequenceTaskKind kind, 
         int epochsWithoutImprovement = 0, epochsRun = 0;
         long step = 0, rowsSeen = 0;
         var clock = Stopwatch.StartNew();
+        int firstEpoch = 1;
+        if (_options.Resume && TrainingCheckpoint.Exists(_options.CheckpointDirectory!))
+        {
+            var (state, savedBest) = TrainingCheckpoint.Load(_options.CheckpointDirectory!, model, optimizer);
+            (firstEpoch, step, bestEpoch, bestMetric, epochsWithoutImprovement) =
+                (state.EpochsCompleted + 1, state.Step, state.BestEpoch, state.BestMetric, state.EpochsWithoutImprovement);
+            losses.AddRange(state.Losses);
+            metrics.AddRange(state.Metrics);
+            best = savedBest;
+            epochsRun = state.EpochsCompleted;
+            log?.Invoke($"resumed from {_options.CheckpointDirectory} after epoch {state.EpochsCompleted} (step {state.Step})");
+        }
 
         try
         {
-            for (int epoch = 1; epoch <= _options.Epochs; epoch++)
+            for (int epoch = firstEpoch; epoch <= _options.Epochs; epoch++)
             {
+                // Each epoch's shuffle and dropout come from (seed, epoch) alone, so a resumed run repeats an uninterrupted one.
+                int epochSeed = unchecked(_options.Seed * 1_000_003 + epoch);
+                torch.manual_seed(epochSeed);
+                var random = new Random(epochSeed);
                 model.train();
                 using var epochStart = Snapshot(model);
                 foreach (var indices in LengthBuckets.ForTraining(lengths, _options.BatchSize, random))
@@ -71,25 +85,43 @@ public sealed class FineTuner(FineTuningOptions options, SequenceTaskKind kind, 
                 }
                 epochsRun = epoch;
 
-                if (validation is not { Count: > 0 }) continue;
-                double metric = Evaluate(model, validation, padId, device);
-                metrics.Add(metric);
-                log?.Invoke($"epoch {epoch}/{_options.Epochs} validation {MetricName} {metric:F4} over {validation.Count} rows");
-                progress?.Report(new TrainingProgress(epoch, _options.Epochs, step, totalSteps, losses[^1],
-                    rowsSeen / Math.Max(1e-9, clock.Elapsed.TotalSeconds), clock.Elapsed, metric, MetricName));
-                if (bestMetric is null || metric > bestMetric)
+                bool stop = false;
+                if (validation is { Count: > 0 })
                 {
-                    DisposeAll(best);
-                    best = Snapshot(model).Detach();
-                    bestMetric = metric;
-                    bestEpoch = epoch;
-                    epochsWithoutImprovement = 0;
+                    double metric = Evaluate(model, validation, padId, device);
+                    metrics.Add(metric);
+                    log?.Invoke($"epoch {epoch}/{_options.Epochs} validation {MetricName} {metric:F4} over {validation.Count} rows");
+                    progress?.Report(new TrainingProgress(epoch, _options.Epochs, step, totalSteps, losses[^1],
+                        rowsSeen / Math.Max(1e-9, clock.Elapsed.TotalSeconds), clock.Elapsed, metric, MetricName));
+                    if (bestMetric is null || metric > bestMetric)
+                    {
+                        DisposeAll(best);
+                        best = Snapshot(model).Detach();
+                        bestMetric = metric;
+                        bestEpoch = epoch;
+                        epochsWithoutImprovement = 0;
+                    }
+                    else if (_options.EarlyStoppingPatience is { } patience && ++epochsWithoutImprovement >= patience)
+                    {
+                        log?.Invoke($"early stopping after epoch {epoch}: no better validation {MetricName} for {patience} epoch(s)");
+                        stop = true;
+                    }
                 }
-                else if (_options.EarlyStoppingPatience is { } patience && ++epochsWithoutImprovement >= patience)
+                if (_options.CheckpointDirectory is { } checkpointDir)
                 {
-                    log?.Invoke($"early stopping after epoch {epoch}: no better validation {MetricName} for {patience} epoch(s)");
-                    break;
+                    new TrainingCheckpoint
+                    {
+                        EpochsCompleted = epoch,
+                        Step = step,
+                        BestEpoch = bestEpoch,
+                        BestMetric = bestMetric,
+                        EpochsWithoutImprovement = epochsWithoutImprovement,
+                        Losses = [.. losses],
+                        Metrics = [.. metrics],
+                    }.Save(checkpointDir, model, optimizer, best);
+                    log?.Invoke($"checkpoint after epoch {epoch} saved to {checkpointDir}");
                 }
+                if (stop) break;
             }
             if (best is not null && bestEpoch != epochsRun)
             {

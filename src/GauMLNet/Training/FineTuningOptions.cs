@@ -15,6 +15,10 @@ public sealed record FineTuningOptions
     public int Seed { get; init; }
     /// <summary>Stop after this many epochs without a better validation metric (null: run every epoch).</summary>
     public int? EarlyStoppingPatience { get; init; }
+    /// <summary>Save a <see cref="TrainingCheckpoint"/> here after every epoch (null: no checkpoints).</summary>
+    public string? CheckpointDirectory { get; init; }
+    /// <summary>Continue from the checkpoint in <see cref="CheckpointDirectory"/> when there is one.</summary>
+    public bool Resume { get; init; }
 
     public FineTuningOptions Validate()
     {
@@ -23,6 +27,7 @@ public sealed record FineTuningOptions
         if (!(LearningRate > 0) || double.IsInfinity(LearningRate)) throw new ArgumentOutOfRangeException(nameof(LearningRate), LearningRate, "LearningRate must be positive.");
         if (WarmupFraction is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(WarmupFraction), WarmupFraction, "WarmupFraction must be in [0, 1).");
         if (WeightDecay < 0) throw new ArgumentOutOfRangeException(nameof(WeightDecay), WeightDecay, "WeightDecay must not be negative.");
+        if (Resume && CheckpointDirectory is null) throw new ArgumentException("Resume needs a CheckpointDirectory.", nameof(Resume));
         if (EarlyStoppingPatience is < 1) throw new ArgumentOutOfRangeException(nameof(EarlyStoppingPatience), EarlyStoppingPatience, "EarlyStoppingPatience must be at least 1.");
         return this;
     }

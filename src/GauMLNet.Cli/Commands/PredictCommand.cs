@@ -1,0 +1,61 @@
+using System.CommandLine;
+using GauMLNet.Clue;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+
+namespace GauMLNet.Cli.Commands;
+
+/// <summary>gau predict: write the CLUE submission file for a task's test split, or label sentences given inline.</summary>
+internal static class PredictCommand
+{
+    public const string PairSeparator = "|||";
+
+    public static Command Create(TextWriter output, TextWriter error)
+    {
+        var task = CommonOptions.Task();
+        var data = new Option<string?>("--data") { Description = "the task's folder; its test.json is predicted" };
+        var model = CommonOptions.RequiredPath("--model", "a training output folder (with model.zip) or a model zip");
+        var outputDir = new Option<string>("--output") { Description = "folder for the submission file", DefaultValueFactory = _ => "." };
+        var text = new Option<string[]>("--text")
+        {
+            Description = $"predict these sentences instead (pair tasks: \"first {PairSeparator} second\")",
+            AllowMultipleArgumentsPerToken = true,
+        };
+        var skipBad = new Option<bool>("--skip-bad-lines");
+        var command = new Command("predict", "Predict a task's test split into a CLUE submission file (e.g. afqmc_predict.json).")
+        {
+            task, data, model, outputDir, text, skipBad,
+        };
+        command.SetAction(r => GauCli.Guard(error, () =>
+        {
+            var clueTask = ClueTask.Get(r.GetValue(task)!);
+            var ml = new MLContext();
+            var trained = TrainingRun.LoadModel(ml, r.GetValue(model)!);
+            if (r.GetValue(text) is { Length: > 0 } sentences)
+            {
+                foreach (var (sentence, label) in PredictSentences(ml, trained, clueTask, sentences))
+                    output.WriteLine($"{label}\t{sentence}");
+                return 0;
+            }
+            string folder = r.GetValue(data) ?? throw new ArgumentException("predict needs --data (a folder with test.json) or --text.");
+            var test = CluePipeline.Load(ml, ClueDataFolder.Require(folder, ClueDataFolder.Split.Test), clueTask, requireLabels: false, r.GetValue(skipBad), output.WriteLine);
+            string path = Path.Combine(r.GetValue(outputDir)!, clueTask.SubmissionFile);
+            int rows = CluePipeline.WriteSubmission(trained, test, path);
+            output.WriteLine($"wrote {rows} predictions to {path}");
+            return 0;
+        }));
+        return command;
+    }
+
+    public static IEnumerable<(string Sentence, string Label)> PredictSentences(MLContext ml, ITransformer model, ClueTask task, IReadOnlyList<string> sentences)
+    {
+        var rows = sentences.Select((s, i) =>
+        {
+            var parts = s.Split(PairSeparator, 2, StringSplitOptions.TrimEntries);
+            if (task.IsPair && parts.Length != 2) throw new ArgumentException($"--text for the pair task {task.Name} needs \"first {PairSeparator} second\": '{s}'.");
+            return new ClueExample { Id = i.ToString(), Sentence1 = parts[0], Sentence2 = task.IsPair ? parts[1] : "" };
+        }).ToList();
+        var labels = model.Transform(ml.Data.LoadFromEnumerable(rows)).GetColumn<string>("PredictedLabel").ToList();
+        return sentences.Zip(labels);
+    }
+}

@@ -1,0 +1,36 @@
+using System.CommandLine;
+using GauMLNet.Clue;
+
+namespace GauMLNet.Cli.Commands;
+
+/// <summary>gau train: fine-tune (or train from scratch) on a CLUE task folder.</summary>
+internal static class TrainCommand
+{
+    public static Command Create(TextWriter output, TextWriter error)
+    {
+        var task = CommonOptions.Task();
+        var data = CommonOptions.RequiredPath("--data", "the task's folder: train.json / dev.json (CLUE) or train_few_all.json / dev_few_all.json (FewCLUE)");
+        var model = new Option<string?>("--model") { Description = "a checkpoint directory to fine-tune (config.json + model.safetensors + vocab.txt)" };
+        var config = new Option<string>("--config") { Description = "from scratch: tiny, small or base", DefaultValueFactory = _ => "tiny" };
+        var epochs = new Option<int>("--epochs") { DefaultValueFactory = _ => 3 };
+        var batch = new Option<int>("--batch-size") { DefaultValueFactory = _ => 32 };
+        var maxLength = new Option<int>("--max-length") { DefaultValueFactory = _ => 128 };
+        var lr = new Option<double?>("--learning-rate") { Description = "default 2e-5 with --model, 1e-3 from scratch" };
+        var outputDir = new Option<string>("--output") { Description = "where model.zip, metrics.json, the curve and checkpoints go", DefaultValueFactory = _ => "gau-output" };
+        var device = CommonOptions.Device();
+        var threads = new Option<int>("--threads") { Description = "CPU threads for libtorch (0: its default)" };
+        var seed = new Option<int>("--seed");
+        var resume = new Option<bool>("--resume") { Description = "continue from the last completed epoch's checkpoint in --output" };
+        var skipBad = new Option<bool>("--skip-bad-lines") { Description = "skip and count malformed lines instead of stopping at the first" };
+        var patience = new Option<int?>("--patience") { Description = "stop after this many epochs without a better dev score" };
+        var command = new Command("train", "Train a GAU-α classifier on a CLUE task; writes model.zip, metrics.json and training-curve.png.")
+        {
+            task, data, model, config, epochs, batch, maxLength, lr, outputDir, device, threads, seed, resume, skipBad, patience,
+        };
+        command.SetAction(r => GauCli.Guard(error, () => TrainingRun.Run(new TrainingRun.Settings(
+            ClueTask.Get(r.GetValue(task)!), r.GetValue(data)!, r.GetValue(outputDir)!, r.GetValue(model), r.GetValue(config)!,
+            r.GetValue(epochs), r.GetValue(batch), r.GetValue(maxLength), r.GetValue(lr), r.GetValue(device)!, r.GetValue(threads),
+            r.GetValue(seed), r.GetValue(resume), r.GetValue(skipBad), r.GetValue(patience)), output)));
+        return command;
+    }
+}
