@@ -14,6 +14,8 @@ public static class GauCli
             EvaluateCommand.Create(output, error),
             PredictCommand.Create(output, error),
             BaselineCommand.Create(output, error),
+            ConvertCommand.Create(output, error),
+            ConvertCommand.CreateInspect(output, error),
             EncodeCommand.Create(output, error),
         };
 

@@ -1,0 +1,233 @@
+using System.IO.Compression;
+using System.Text;
+using static TorchSharp.torch;
+
+namespace GauMLNet.Checkpoints;
+
+/// <summary>
+/// Reads a PyTorch state_dict saved with torch.save (torch ≥ 1.6 zip: data.pkl + data/N storages) without
+/// Python. The unpickler implements only the opcodes a state_dict uses and calls only an allow-list of
+/// globals (OrderedDict, _rebuild_tensor_v2, _rebuild_parameter, storage types), so a malicious file
+/// cannot run code: anything else is refused with an error naming it.
+/// </summary>
+public static class TorchPickleReader
+{
+    private static readonly Dictionary<string, ScalarType> StorageTypes = new()
+    {
+        ["FloatStorage"] = ScalarType.Float32,
+        ["HalfStorage"] = ScalarType.Float16,
+        ["BFloat16Storage"] = ScalarType.BFloat16,
+        ["DoubleStorage"] = ScalarType.Float64,
+        ["LongStorage"] = ScalarType.Int64,
+        ["IntStorage"] = ScalarType.Int32,
+        ["ShortStorage"] = ScalarType.Int16,
+        ["CharStorage"] = ScalarType.Int8,
+        ["ByteStorage"] = ScalarType.Byte,
+        ["BoolStorage"] = ScalarType.Bool,
+    };
+
+    public static Dictionary<string, Tensor> Load(string path)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"{path} does not exist.", path);
+        ZipArchive zip;
+        try { zip = ZipFile.OpenRead(path); }
+        catch (InvalidDataException ex)
+        {
+            throw new InvalidDataException($"{path}: not a torch.save zip archive (legacy pre-1.6 pickles are not supported; re-save with torch ≥ 1.6). {ex.Message}", ex);
+        }
+        using (zip)
+        {
+            var pickle = zip.Entries.FirstOrDefault(e => e.FullName.EndsWith("/data.pkl", StringComparison.Ordinal) || e.FullName == "data.pkl")
+                ?? throw new InvalidDataException($"{path}: the archive has no data.pkl.");
+            string root = pickle.FullName[..^"data.pkl".Length];
+            byte[] program;
+            using (var s = pickle.Open()) { using var m = new MemoryStream(); s.CopyTo(m); program = m.ToArray(); }
+            var storages = new Dictionary<string, Tensor>();
+            try
+            {
+                var result = new Unpickler(program, path, key => LoadStorage(zip, root, key, path, storages)).Run();
+                if (result is not Dictionary<object, object?> dict) throw new InvalidDataException($"{path}: data.pkl does not hold a state_dict (a dictionary of tensors).");
+                var tensors = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+                foreach (var (key, value) in dict)
+                {
+                    if (key is not string name || value is not Tensor t) throw new InvalidDataException($"{path}: entry '{key}' is not a named tensor.");
+                    tensors[name] = t;
+                }
+                return tensors;
+            }
+            finally
+            {
+                foreach (var s in storages.Values) s.Dispose();
+            }
+        }
+    }
+
+    private sealed record StorageRef(string Key, ScalarType Type);
+
+    private static Tensor LoadStorage(ZipArchive zip, string root, StorageRef storage, string path, Dictionary<string, Tensor> cache)
+    {
+        if (cache.TryGetValue(storage.Key, out var cached)) return cached;
+        var entry = zip.GetEntry(root + "data/" + storage.Key) ?? throw new InvalidDataException($"{path}: storage data/{storage.Key} is missing.");
+        var bytes = new byte[entry.Length];
+        using (var s = entry.Open()) s.ReadExactly(bytes);
+        int size = TensorDType.ElementSize(storage.Type);
+        if (bytes.Length % size != 0) throw new InvalidDataException($"{path}: storage data/{storage.Key} has {bytes.Length} bytes, not a whole number of {storage.Type}.");
+        var flat = empty(bytes.Length / size, storage.Type);
+        if (bytes.Length > 0) flat.bytes = bytes;
+        cache[storage.Key] = flat;
+        return flat;
+    }
+
+    /// <summary>A pickle virtual machine restricted to what torch state_dicts need.</summary>
+    private sealed class Unpickler(byte[] program, string path, Func<StorageRef, Tensor> loadStorage)
+    {
+        private readonly Stack<object?> _stack = new();
+        private readonly Stack<int> _marks = new();
+        private readonly Dictionary<long, object?> _memo = [];
+        private int _pc;
+
+        private sealed record Global(string Module, string Name);
+
+        public object? Run()
+        {
+            while (true)
+            {
+                if (_pc >= program.Length) throw Bad("ended without STOP");
+                byte op = program[_pc++];
+                switch (op)
+                {
+                    case 0x80: _pc++; break; // PROTO
+                    case 0x95: _pc += 8; break; // FRAME
+                    case (byte)'.': return _stack.Pop(); // STOP
+                    case (byte)'}': _stack.Push(new Dictionary<object, object?>()); break; // EMPTY_DICT
+                    case (byte)']': _stack.Push(new List<object?>()); break; // EMPTY_LIST
+                    case (byte)')': _stack.Push(Array.Empty<object?>()); break; // EMPTY_TUPLE
+                    case (byte)'(': _marks.Push(_stack.Count); break; // MARK
+                    case (byte)'N': _stack.Push(null); break;
+                    case 0x88: _stack.Push(true); break;
+                    case 0x89: _stack.Push(false); break;
+                    case (byte)'K': _stack.Push((long)program[_pc++]); break; // BININT1
+                    case (byte)'M': _stack.Push((long)BitConverter.ToUInt16(program, _pc)); _pc += 2; break; // BININT2
+                    case (byte)'J': _stack.Push((long)BitConverter.ToInt32(program, _pc)); _pc += 4; break; // BININT
+                    case 0x8a: // LONG1
+                        {
+                            int n = program[_pc++];
+                            long v = 0;
+                            for (int i = 0; i < n; i++) v |= (long)program[_pc + i] << (8 * i);
+                            if (n is > 0 and < 8 && (program[_pc + n - 1] & 0x80) != 0) v -= 1L << (8 * n);
+                            _pc += n;
+                            _stack.Push(v);
+                            break;
+                        }
+                    case (byte)'G': _stack.Push(BitConverter.ToDouble(program.AsSpan(_pc, 8).ToArray().Reverse().ToArray())); _pc += 8; break; // BINFLOAT (big-endian)
+                    case (byte)'X': { int n = BitConverter.ToInt32(program, _pc); _pc += 4; _stack.Push(Encoding.UTF8.GetString(program, _pc, n)); _pc += n; break; } // BINUNICODE
+                    case 0x8c: { int n = program[_pc++]; _stack.Push(Encoding.UTF8.GetString(program, _pc, n)); _pc += n; break; } // SHORT_BINUNICODE
+                    case (byte)'q': _memo[program[_pc++]] = _stack.Peek(); break; // BINPUT
+                    case (byte)'r': _memo[BitConverter.ToUInt32(program, _pc)] = _stack.Peek(); _pc += 4; break; // LONG_BINPUT
+                    case 0x94: _memo[_memo.Count] = _stack.Peek(); break; // MEMOIZE
+                    case (byte)'h': _stack.Push(_memo[program[_pc++]]); break; // BINGET
+                    case (byte)'j': _stack.Push(_memo[BitConverter.ToUInt32(program, _pc)]); _pc += 4; break; // LONG_BINGET
+                    case (byte)'t': _stack.Push(PopMark().ToArray()); break; // TUPLE
+                    case 0x85: _stack.Push(new[] { _stack.Pop() }); break; // TUPLE1
+                    case 0x86: { var b = _stack.Pop(); var a = _stack.Pop(); _stack.Push(new[] { a, b }); break; } // TUPLE2
+                    case 0x87: { var c = _stack.Pop(); var b = _stack.Pop(); var a = _stack.Pop(); _stack.Push(new[] { a, b, c }); break; } // TUPLE3
+                    case (byte)'a': { var v = _stack.Pop(); ((List<object?>)_stack.Peek()!).Add(v); break; } // APPEND
+                    case (byte)'e': { var items = PopMark(); ((List<object?>)_stack.Peek()!).AddRange(items); break; } // APPENDS
+                    case (byte)'s': { var v = _stack.Pop(); var k = _stack.Pop(); Dict(_stack.Peek())[k!] = v; break; } // SETITEM
+                    case (byte)'u': // SETITEMS
+                        {
+                            var items = PopMark();
+                            var dict = Dict(_stack.Peek());
+                            for (int i = 0; i + 1 < items.Count; i += 2) dict[items[i]!] = items[i + 1];
+                            break;
+                        }
+                    case (byte)'c': // GLOBAL "module\nname\n"
+                        {
+                            string module = ReadLine(), name = ReadLine();
+                            _stack.Push(Allow(module, name));
+                            break;
+                        }
+                    case 0x93: { var name = (string)_stack.Pop()!; var module = (string)_stack.Pop()!; _stack.Push(Allow(module, name)); break; } // STACK_GLOBAL
+                    case (byte)'Q': _stack.Push(PersistentLoad(_stack.Pop())); break; // BINPERSID
+                    case (byte)'R': { var args = (object?[])_stack.Pop()!; var callable = _stack.Pop(); _stack.Push(Call(callable, args)); break; } // REDUCE
+                    case 0x81: { var args = (object?[])_stack.Pop()!; var cls = _stack.Pop(); _stack.Push(Call(cls, args)); break; } // NEWOBJ
+                    case (byte)'b': // BUILD: state for an object; tensors and dicts built by our calls take none that matters
+                        {
+                            var state = _stack.Pop();
+                            if (_stack.Peek() is Dictionary<object, object?> d && state is Dictionary<object, object?> s)
+                                foreach (var (k, v) in s) d[k] = v;
+                            break;
+                        }
+                    default:
+                        throw Bad($"uses pickle opcode 0x{op:x2} at byte {_pc - 1}, which a state_dict does not need; refusing to continue");
+                }
+            }
+        }
+
+        private object Allow(string module, string name) => (module, name) switch
+        {
+            ("collections", "OrderedDict") => new Global(module, name),
+            ("torch._utils", "_rebuild_tensor_v2") => new Global(module, name),
+            ("torch._utils", "_rebuild_parameter") => new Global(module, name),
+            ("torch", _) when StorageTypes.ContainsKey(name) => new Global(module, name),
+            _ => throw Bad($"references the global {module}.{name}, which is not on the allow-list for state_dicts; refusing to load (a pickle can run arbitrary code)"),
+        };
+
+        private object? Call(object? callable, object?[] args)
+        {
+            if (callable is not Global g) throw Bad("calls something that is not an allowed global");
+            switch (g.Name)
+            {
+                case "OrderedDict":
+                    return new Dictionary<object, object?>();
+                case "_rebuild_tensor_v2":
+                    {
+                        // (storage, storage_offset, size, stride, requires_grad, backward_hooks[, metadata])
+                        if (args.Length < 4 || args[0] is not Tensor storage) throw Bad("_rebuild_tensor_v2 has unexpected arguments");
+                        long offset = (long)args[1]!;
+                        long[] size = ((object?[])args[2]!).Select(x => (long)x!).ToArray();
+                        long[] stride = ((object?[])args[3]!).Select(x => (long)x!).ToArray();
+                        long needed = offset + (size.Length == 0 ? 1 : size.Zip(stride).Sum(p => p.First == 0 ? 0 : (p.First - 1) * p.Second) + 1);
+                        if (size.Any(s => s == 0)) needed = offset;
+                        if (needed > storage.shape[0]) throw Bad($"a tensor of size [{string.Join(", ", size)}] runs past its storage ({storage.shape[0]} elements)");
+                        return storage.as_strided(size, stride, offset).clone();
+                    }
+                case "_rebuild_parameter":
+                    return args.Length > 0 && args[0] is Tensor t ? t : throw Bad("_rebuild_parameter has unexpected arguments");
+                default:
+                    throw Bad($"cannot construct {g.Module}.{g.Name} directly");
+            }
+        }
+
+        private object PersistentLoad(object? pid)
+        {
+            // ('storage', storage_type, key, location, numel)
+            if (pid is not object?[] { Length: >= 5 } t || t[0] is not "storage" || t[1] is not Global { Module: "torch" } type || t[2] is not string key)
+                throw Bad("has a persistent id that is not a torch storage reference");
+            return loadStorage(new StorageRef(key, StorageTypes[type.Name]));
+        }
+
+        private List<object?> PopMark()
+        {
+            if (_marks.Count == 0) throw Bad("pops a MARK that was never pushed");
+            int mark = _marks.Pop();
+            var items = new List<object?>();
+            while (_stack.Count > mark) items.Add(_stack.Pop());
+            items.Reverse();
+            return items;
+        }
+
+        private Dictionary<object, object?> Dict(object? o) => o as Dictionary<object, object?> ?? throw Bad("sets an item on something that is not a dictionary");
+
+        private string ReadLine()
+        {
+            int end = Array.IndexOf(program, (byte)'\n', _pc);
+            if (end < 0) throw Bad("has an unterminated GLOBAL");
+            string s = Encoding.UTF8.GetString(program, _pc, end - _pc);
+            _pc = end + 1;
+            return s;
+        }
+
+        private InvalidDataException Bad(string what) => new($"{path}: data.pkl {what}.");
+    }
+}
