@@ -11,6 +11,7 @@ public static class GauCli
         {
             QuickStartCommand.Create(output, error),
             TrainCommand.Create(output, error),
+            PretrainCommand.Create(output, error),
             EvaluateCommand.Create(output, error),
             PredictCommand.Create(output, error),
             BaselineCommand.Create(output, error),

@@ -23,8 +23,12 @@ internal static class EvaluateCommand
             var ml = new MLContext();
             string path = r.GetValue(file) ?? ClueDataFolder.Require(r.GetValue(data)!, ClueDataFolder.Split.Dev);
             var labelled = CluePipeline.Load(ml, path, clueTask, requireLabels: true, r.GetValue(skipBad), output.WriteLine);
-            var metrics = CluePipeline.Evaluate(ml, clueTask, TrainingRun.LoadModel(ml, r.GetValue(model)!), labelled);
-            output.WriteLine($"{clueTask.Name} {Path.GetFileName(path)}: accuracy {metrics.Accuracy:P2} (macro {metrics.MacroAccuracy:P2}, log-loss {metrics.LogLoss:F4}) over {metrics.Rows} rows");
+            var trained = TrainingRun.LoadModel(ml, r.GetValue(model)!);
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var metrics = CluePipeline.Evaluate(ml, clueTask, trained, labelled);
+            double seconds = clock.Elapsed.TotalSeconds;
+            output.WriteLine($"{clueTask.Name} {Path.GetFileName(path)}: accuracy {metrics.Accuracy:P2} (macro {metrics.MacroAccuracy:P2}, log-loss {metrics.LogLoss:F4}) " +
+                             $"over {metrics.Rows} rows, scored in {seconds:F2} s ({metrics.Rows / seconds:F0} rows/s)");
             if (r.GetValue(json) is { } jsonPath)
                 AtomicFile.WriteAllText(jsonPath, JsonSerializer.Serialize(metrics, new JsonSerializerOptions { WriteIndented = true }));
             return 0;

@@ -28,7 +28,7 @@ internal static class TrainingRun
         output.WriteLine($"{s.Task.Name}: {train.GetRowCount()} training rows, {dev?.GetRowCount() ?? 0} dev rows; " +
                          (s.ModelDirectory is null ? $"training a {s.ConfigName} GAU-α from scratch" : $"fine-tuning {s.ModelDirectory}"));
 
-        var progress = new ConsoleProgressBar(output, interactive: ReferenceEquals(output, System.Console.Out) && !System.Console.IsOutputRedirected);
+        var progress = ConsoleProgressBar.For(output);
         using var cancel = new CancellationTokenSource();
         ConsoleCancelEventHandler onCancel = (_, e) =>
         {

@@ -3,28 +3,34 @@ using ScottPlot;
 
 namespace GauMLNet.Cli.Terminal;
 
-/// <summary>The training curve as a PNG: loss per step (left axis) and the dev metric after each epoch (right axis).</summary>
+/// <summary>Training curves as PNGs: a per-step loss on the left axis and a second series on the right.</summary>
 internal static class TrainingCurvePlot
 {
+    /// <summary>Fine-tuning: loss per step and the dev metric after each epoch.</summary>
     public static void Save(string path, FineTuningResult result, string title, string metricName)
+    {
+        double stepsPerEpoch = (double)result.StepLosses.Count / Math.Max(1, result.EpochsRun);
+        var epochEnds = Enumerable.Range(1, result.ValidationMetrics.Count).Select(e => e * stepsPerEpoch).ToArray();
+        Save(path, title, result.StepLosses, $"dev {metricName}", epochEnds, [.. result.ValidationMetrics], markers: true);
+    }
+
+    public static void Save(string path, string title, IReadOnlyList<double> losses, string rightName, double[] rightSteps, double[] rightValues, bool markers)
     {
         var plot = new Plot();
         plot.Title(title);
         plot.XLabel("optimizer step");
-        var steps = Enumerable.Range(1, result.StepLosses.Count).Select(i => (double)i).ToArray();
-        var loss = plot.Add.Scatter(steps, result.StepLosses.ToArray());
+        var steps = Enumerable.Range(1, losses.Count).Select(i => (double)i).ToArray();
+        var loss = plot.Add.Scatter(steps, losses.ToArray());
         loss.LegendText = "training loss";
         loss.MarkerSize = 0;
         plot.Axes.Left.Label.Text = "loss";
-        if (result.ValidationMetrics.Count > 0)
+        if (rightValues.Length > 0)
         {
-            double stepsPerEpoch = (double)result.StepLosses.Count / result.EpochsRun;
-            var epochEnds = Enumerable.Range(1, result.ValidationMetrics.Count).Select(e => e * stepsPerEpoch).ToArray();
-            var metric = plot.Add.Scatter(epochEnds, result.ValidationMetrics.ToArray());
-            metric.LegendText = $"dev {metricName}";
-            metric.Axes.YAxis = plot.Axes.Right;
-            metric.MarkerSize = 8;
-            plot.Axes.Right.Label.Text = $"dev {metricName}";
+            var right = plot.Add.Scatter(rightSteps, rightValues);
+            right.LegendText = rightName;
+            right.Axes.YAxis = plot.Axes.Right;
+            right.MarkerSize = markers ? 8 : 0;
+            plot.Axes.Right.Label.Text = rightName;
         }
         plot.ShowLegend();
         string full = Path.GetFullPath(path);

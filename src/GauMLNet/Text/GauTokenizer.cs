@@ -11,13 +11,18 @@ public sealed class GauTokenizer
 {
     private readonly BertTokenizer _tokenizer;
 
-    private GauTokenizer(BertTokenizer tokenizer, int vocabSize)
+    private readonly string[] _tokens;
+
+    private GauTokenizer(BertTokenizer tokenizer, string[] tokens)
     {
         _tokenizer = tokenizer;
-        VocabSize = vocabSize;
+        _tokens = tokens;
     }
 
-    public int VocabSize { get; }
+    public int VocabSize => _tokens.Length;
+
+    /// <summary>The vocabulary entry of an id (e.g. "##ing" for a WordPiece continuation).</summary>
+    public string Token(int id) => _tokens[id];
     public int PadId => _tokenizer.PaddingTokenId;
     public int ClsId => _tokenizer.ClassificationTokenId;
     public int SepId => _tokenizer.SeparatorTokenId;
@@ -37,7 +42,9 @@ public sealed class GauTokenizer
         {
             using var stream = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(vocabText));
             var tokenizer = BertTokenizer.Create(stream, new BertOptions { LowerCaseBeforeTokenization = true, IndividuallyTokenizeCjk = true });
-            return new GauTokenizer(tokenizer, vocabText.Split('\n').Count(line => line.TrimEnd('\r').Length > 0));
+            var tokens = vocabText.Split('\n').Select(line => line.TrimEnd('\r')).ToList();
+            while (tokens.Count > 0 && tokens[^1].Length == 0) tokens.RemoveAt(tokens.Count - 1); // the file's final newline
+            return new GauTokenizer(tokenizer, [.. tokens]);
         }
         catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or FormatException or KeyNotFoundException)
         {

@@ -101,8 +101,8 @@ public class BadInputTests
         Assert.Equal(2, steps); // cancelled after step 2, no step 3 started
     }
 
-    private sealed class CountingProgress(Action onReport) : IProgress<Training.TrainingProgress>
+    private sealed class CountingProgress(Action onReport) : IProgress<GauMLNet.Training.TrainingProgress>
     {
-        public void Report(Training.TrainingProgress value) => onReport();
+        public void Report(GauMLNet.Training.TrainingProgress value) => onReport();
     }
 }

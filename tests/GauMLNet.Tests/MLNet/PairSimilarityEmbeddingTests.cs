@@ -49,7 +49,7 @@ public class PairSimilarityEmbeddingTests(ITestOutputHelper output)
         var metrics = ml.Regression.Evaluate(scored);
         var predicted = scored.GetColumn<float>("Score").Select(v => (double)v).ToArray();
         var truth = scored.GetColumn<float>("Label").Select(v => (double)v).ToArray();
-        double r = Training.FineTuner.Pearson(predicted, truth);
+        double r = GauMLNet.Training.FineTuner.Pearson(predicted, truth);
         output.WriteLine($"similarity Pearson r {r:F3}, R² {metrics.RSquared:F3}");
         Assert.True(r > 0.5, $"Pearson r {r:F3}");
 

@@ -1,0 +1,138 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using GauMLNet.Checkpoints;
+using GauMLNet.Cli.Terminal;
+using GauMLNet.Modeling;
+using GauMLNet.Runtime;
+using GauMLNet.Text;
+using GauMLNet.Training.Pretraining;
+using TorchSharp;
+
+namespace GauMLNet.Cli.Commands;
+
+/// <summary>gau pretrain: masked-LM pretraining from scratch or continued from a checkpoint (domain adaptation).</summary>
+internal static class PretrainCommand
+{
+    public static Command Create(TextWriter output, TextWriter error)
+    {
+        var corpus = new Option<string[]>("--corpus") { Description = "text files: plain lines or JSON lines", Required = true, AllowMultipleArgumentsPerToken = true };
+        var field = new Option<string?>("--field") { Description = "JSON lines: the field holding the text (default sentence, text or content)" };
+        var config = new Option<string>("--config") { Description = "from scratch: tiny, small or base", DefaultValueFactory = _ => "small" };
+        var model = new Option<string?>("--model") { Description = "continue pretraining this checkpoint directory instead" };
+        var vocab = new Option<string?>("--vocab") { Description = "from scratch: a vocab.txt (default: built from the corpus)" };
+        var outputDir = CommonOptions.RequiredPath("--output", "the checkpoint directory to write (config.json, model.safetensors, vocab.txt)");
+        var steps = new Option<long>("--steps") { DefaultValueFactory = _ => 1000 };
+        var batch = new Option<int>("--batch-size") { DefaultValueFactory = _ => 32 };
+        var accumulate = new Option<int>("--accumulate") { Description = "micro-batches per optimizer step", DefaultValueFactory = _ => 1 };
+        var maxLength = new Option<int>("--max-length") { DefaultValueFactory = _ => 128 };
+        var lr = new Option<double>("--learning-rate") { DefaultValueFactory = _ => 1e-3 };
+        var schedule = new Option<string?>("--schedule") { Description = "piecewise-linear multipliers, e.g. \"0:1,160000:0.5,640000:0.1,1280000:0.01\" (the default, GAU-α's)" };
+        var every = new Option<int>("--checkpoint-every") { DefaultValueFactory = _ => 200 };
+        var resume = new Option<bool>("--resume") { Description = "continue from the checkpoint in --output" };
+        var timeLimit = new Option<double?>("--minutes") { Description = "stop (and save) after this many minutes" };
+        var seed = new Option<int>("--seed");
+        var device = CommonOptions.Device();
+        var threads = new Option<int>("--threads");
+        var command = new Command("pretrain", "Masked-LM pretraining (whole-word masking, LAMB, piecewise-linear LR, no warmup), resumable.")
+        {
+            corpus, field, config, model, vocab, outputDir, steps, batch, accumulate, maxLength, lr, schedule, every, resume, timeLimit, seed, device, threads,
+        };
+        command.SetAction(r => GauCli.Guard(error, () =>
+        {
+            string outDir = r.GetValue(outputDir)!;
+            if (r.GetValue(threads) > 0) torch.set_num_threads(r.GetValue(threads));
+            string stateDir = Path.Combine(outDir, "pretrain-checkpoint");
+            var texts = PretrainingCorpus.ReadTexts(r.GetValue(corpus)!, r.GetValue(field)).ToList();
+
+            GauAlphaForMaskedLM network;
+            string vocabText;
+            if (r.GetValue(model) is { } source)
+            {
+                network = CheckpointDirectory.LoadMaskedLM(source);
+                string vocabPath = CheckpointDirectory.VocabPath(source);
+                if (!File.Exists(vocabPath)) throw new FileNotFoundException($"{source} has no vocab.txt.", vocabPath);
+                vocabText = File.ReadAllText(vocabPath);
+            }
+            else
+            {
+                vocabText = r.GetValue(vocab) is { } v ? File.ReadAllText(v) : string.Join("\n", VocabularyBuilder.Build(texts)) + "\n";
+                var cfg = GauAlphaConfig.FromPreset(r.GetValue(config)!) with { VocabSize = GauTokenizer.FromVocabText(vocabText).VocabSize };
+                network = new GauAlphaForMaskedLM(cfg);
+                using var generator = new torch.Generator((ulong)r.GetValue(seed));
+                network.InitializeWeights(generator);
+            }
+            using var _ = network;
+            var tokenizer = GauTokenizer.FromVocabText(vocabText);
+            var sequences = PretrainingCorpus.Pack(texts, tokenizer, r.GetValue(maxLength));
+            output.WriteLine($"{texts.Count} texts packed into {sequences.Count} sequences of up to {r.GetValue(maxLength)} tokens; " +
+                             $"{network.Config.NumHiddenLayers} GAU layers, d {network.Config.HiddenSize}, vocab {network.Config.VocabSize}");
+
+            var bar = ConsoleProgressBar.For(output);
+            using var cancel = new CancellationTokenSource();
+            ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cancel.Cancel(); };
+            System.Console.CancelKeyPress += onCancel;
+            var options = new PretrainingOptions
+            {
+                Steps = r.GetValue(steps),
+                BatchSize = r.GetValue(batch),
+                GradientAccumulation = r.GetValue(accumulate),
+                LearningRate = r.GetValue(lr),
+                Schedule = ParseSchedule(r.GetValue(schedule)),
+                Seed = r.GetValue(seed),
+                CheckpointEvery = r.GetValue(every),
+                CheckpointDirectory = stateDir,
+                Resume = r.GetValue(resume),
+                TimeLimit = r.GetValue(timeLimit) is { } minutes ? TimeSpan.FromMinutes(minutes) : null,
+            };
+            PretrainingResult result;
+            try
+            {
+                result = new MaskedLanguageModelPretrainer(options, log: bar.Line, progress: bar)
+                    .Run(network, tokenizer, sequences, ComputeDevice.Resolve(r.GetValue(device)), cancel.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                bar.Line($"stopped; the last checkpoint is in {stateDir}. Continue with the same command and --resume.");
+                return 130;
+            }
+            finally
+            {
+                System.Console.CancelKeyPress -= onCancel;
+                bar.EndLine();
+            }
+
+            string vocabFile = Path.Combine(outDir, CheckpointDirectory.VocabFile);
+            AtomicFile.WriteAllText(vocabFile, vocabText);
+            CheckpointDirectory.Save(outDir, network, vocabFile);
+            TrainingCurvePlot.Save(Path.Combine(outDir, "pretrain-curve.png"), "GAU-α masked-LM pretraining", result.Losses, "masked-token accuracy",
+                Enumerable.Range(1, result.MaskedAccuracies.Count).Select(i => (double)i).ToArray(), [.. result.MaskedAccuracies], markers: false);
+            var metrics = new
+            {
+                steps = result.StepsRun,
+                tokens_per_second = Math.Round(result.TokensPerSecond),
+                final_loss = result.Losses.Count > 0 ? result.Losses.TakeLast(20).Average() : double.NaN,
+                final_masked_accuracy = result.MaskedAccuracies.Count > 0 ? result.MaskedAccuracies.TakeLast(20).Average() : double.NaN,
+            };
+            AtomicFile.WriteAllText(Path.Combine(outDir, "pretrain-metrics.json"), JsonSerializer.Serialize(metrics, new JsonSerializerOptions { WriteIndented = true }));
+            output.WriteLine($"{result.StepsRun} steps, {result.TokensPerSecond:F0} tokens/s, loss {metrics.final_loss:F3}, masked accuracy {metrics.final_masked_accuracy:P1}; wrote {outDir}");
+            return 0;
+        }));
+        return command;
+    }
+
+    private static Dictionary<long, double>? ParseSchedule(string? text)
+    {
+        if (string.IsNullOrWhiteSpace(text)) return null;
+        try
+        {
+            return text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                .Select(p => p.Split(':'))
+                .ToDictionary(p => long.Parse(p[0], CultureInfo.InvariantCulture), p => double.Parse(p[1], CultureInfo.InvariantCulture));
+        }
+        catch (Exception ex) when (ex is FormatException or IndexOutOfRangeException or ArgumentException)
+        {
+            throw new ArgumentException($"--schedule: expected \"step:multiplier,…\", got '{text}'.", ex);
+        }
+    }
+}

@@ -1,0 +1,88 @@
+using static TorchSharp.torch;
+
+namespace GauMLNet.Training;
+
+/// <summary>
+/// LAMB as GAU-α was pretrained with it: Adam moments without bias correction, ε = 1e-6, decoupled
+/// weight decay added to the update, and a layer-wise trust ratio ‖w‖ / ‖update‖ scaling each
+/// parameter's step. TorchSharp has no LAMB, so this is a small, explicit implementation.
+/// </summary>
+public sealed class Lamb : IDisposable
+{
+    private readonly IReadOnlyList<(string Name, TorchSharp.Modules.Parameter Parameter, bool Decay)> _parameters;
+    private readonly Dictionary<string, (Tensor M, Tensor V)> _moments = [];
+
+    /// <param name="parameters">named parameters; weight decay applies to matrices, not to scales or biases</param>
+    public Lamb(IEnumerable<(string Name, TorchSharp.Modules.Parameter Parameter)> parameters, double learningRate,
+        double beta1 = 0.9, double beta2 = 0.999, double epsilon = 1e-6, double weightDecay = 0.01)
+    {
+        _parameters = parameters.Where(p => p.Parameter.requires_grad).Select(p => (p.Name, p.Parameter, p.Parameter.dim() >= 2)).ToList();
+        LearningRate = learningRate;
+        Beta1 = beta1;
+        Beta2 = beta2;
+        Epsilon = epsilon;
+        WeightDecay = weightDecay;
+    }
+
+    public double LearningRate { get; set; }
+    public double Beta1 { get; }
+    public double Beta2 { get; }
+    public double Epsilon { get; }
+    public double WeightDecay { get; }
+
+    public IEnumerable<TorchSharp.Modules.Parameter> Parameters => _parameters.Select(p => p.Parameter);
+
+    public void ZeroGrad()
+    {
+        foreach (var (_, p, _) in _parameters) p.grad?.zero_();
+    }
+
+    public void Step()
+    {
+        using var _ = no_grad();
+        foreach (var (name, p, decay) in _parameters)
+        {
+            if (p.grad is not { } g) continue;
+            using var scope = NewDisposeScope();
+            if (!_moments.TryGetValue(name, out var state))
+            {
+                state = (zeros_like(p).DetachFromDisposeScope(), zeros_like(p).DetachFromDisposeScope());
+                _moments[name] = state;
+            }
+            state.M.mul_(Beta1).add_(g, alpha: 1 - Beta1);
+            state.V.mul_(Beta2).addcmul_(g, g, value: 1 - Beta2);
+            var update = state.M / (state.V.sqrt() + Epsilon);
+            if (decay && WeightDecay != 0) update = update + WeightDecay * p;
+            double weightNorm = p.norm().item<float>();
+            double updateNorm = update.norm().item<float>();
+            double trust = weightNorm > 0 && updateNorm > 0 ? weightNorm / updateNorm : 1.0;
+            p.add_(update, alpha: -LearningRate * trust);
+        }
+    }
+
+    /// <summary>The moments by name ("{param}.m", "{param}.v"), for checkpoints.</summary>
+    public Dictionary<string, Tensor> StateDict() =>
+        _moments.SelectMany(kv => new[] { KeyValuePair.Create(kv.Key + ".m", kv.Value.M), KeyValuePair.Create(kv.Key + ".v", kv.Value.V) })
+            .ToDictionary(kv => kv.Key, kv => kv.Value);
+
+    public void LoadStateDict(IReadOnlyDictionary<string, Tensor> state)
+    {
+        foreach (var (name, p, _) in _parameters)
+        {
+            if (!state.TryGetValue(name + ".m", out var m) || !state.TryGetValue(name + ".v", out var v)) continue;
+            Dispose(name);
+            _moments[name] = (m.to(p.dtype, p.device).clone(), v.to(p.dtype, p.device).clone());
+        }
+    }
+
+    private void Dispose(string name)
+    {
+        if (_moments.Remove(name, out var old)) { old.M.Dispose(); old.V.Dispose(); }
+    }
+
+    public void Dispose()
+    {
+        foreach (var (m, v) in _moments.Values) { m.Dispose(); v.Dispose(); }
+        _moments.Clear();
+    }
+}

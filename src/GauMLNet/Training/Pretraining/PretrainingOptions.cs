@@ -1,0 +1,42 @@
+namespace GauMLNet.Training.Pretraining;
+
+/// <summary>How to run masked-LM pretraining.</summary>
+public sealed record PretrainingOptions
+{
+    public long Steps { get; init; } = 1000;
+    /// <summary>Sequences per micro-batch; an optimizer step sees BatchSize × GradientAccumulation sequences.</summary>
+    public int BatchSize { get; init; } = 32;
+    public int GradientAccumulation { get; init; } = 1;
+    public double LearningRate { get; init; } = 1e-3;
+    /// <summary>(step, multiplier) points, linear in between; default GAU-α's {0: 1, 160k: 0.5, 640k: 0.1, 1.28M: 0.01}, no warmup.</summary>
+    public IReadOnlyDictionary<long, double>? Schedule { get; init; }
+    public double WeightDecay { get; init; } = 0.01;
+    public double MaxGradNorm { get; init; } = 1.0;
+    public double MaskRate { get; init; } = 0.15;
+    public int Seed { get; init; }
+    /// <summary>Save weights, optimizer, schedule position, RNG and data position every this many steps (0: only at the end).</summary>
+    public int CheckpointEvery { get; init; } = 200;
+    public string? CheckpointDirectory { get; init; }
+    public bool Resume { get; init; }
+    /// <summary>Stop (and checkpoint) when this much time has passed.</summary>
+    public TimeSpan? TimeLimit { get; init; }
+
+    public PretrainingOptions Validate()
+    {
+        if (Steps < 1) throw new ArgumentOutOfRangeException(nameof(Steps), Steps, "Steps must be at least 1.");
+        if (BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, "BatchSize must be at least 1.");
+        if (GradientAccumulation < 1) throw new ArgumentOutOfRangeException(nameof(GradientAccumulation), GradientAccumulation, "GradientAccumulation must be at least 1.");
+        if (!(LearningRate > 0)) throw new ArgumentOutOfRangeException(nameof(LearningRate), LearningRate, "LearningRate must be positive.");
+        if (Resume && CheckpointDirectory is null) throw new ArgumentException("Resume needs a CheckpointDirectory.", nameof(Resume));
+        return this;
+    }
+}
+
+/// <summary>Reported after every optimizer step.</summary>
+public sealed record PretrainingProgress(long Step, long Steps, double Loss, double MaskedAccuracy, double TokensPerSecond, TimeSpan Elapsed)
+{
+    public TimeSpan EstimatedRemaining => Step == 0 ? TimeSpan.Zero : Elapsed * ((double)(Steps - Step) / Step);
+}
+
+/// <summary>The curves of a pretraining run (the whole run, across resumes).</summary>
+public sealed record PretrainingResult(long StepsRun, IReadOnlyList<double> Losses, IReadOnlyList<double> MaskedAccuracies, double TokensPerSecond);
