@@ -106,6 +106,23 @@ public class EstimatorBehaviourTests(ITestOutputHelper output)
         Assert.Contains(log, l => l.Contains("kept the weights of epoch"));
     }
 
+    [Fact]
+    public void FrozenLayersKeepTheirInitialWeights()
+    {
+        var ml = new MLContext(seed: 1);
+        var raw = ml.Data.LoadFromEnumerable(SyntheticText.Sentences(64, 13));
+        var data = ml.Transforms.Conversion.MapValueToKey("Label").Fit(raw).Transform(raw);
+        var options = Quick with { FrozenLayers = 1 };
+        var frozen = ml.MulticlassClassification.Trainers.GauTextClassification(options).Fit(data);
+        var untrained = ml.MulticlassClassification.Trainers.GauTextClassification(options with { Epochs = 1, LearningRate = 1e-30 }).Fit(data);
+
+        var a = frozen.Model.Module.state_dict();
+        var b = untrained.Model.Module.state_dict();
+        foreach (string name in new[] { "gau_alpha.embeddings.word_embeddings.weight", "gau_alpha.encoder.layer.0.gau.i_dense.weight" })
+            Assert.True(a[name].eq(b[name]).all().item<bool>(), $"{name} changed although frozen");
+        Assert.False(a["gau_alpha.encoder.layer.1.gau.i_dense.weight"].allclose(b["gau_alpha.encoder.layer.1.gau.i_dense.weight"]), "the unfrozen layer did not train");
+    }
+
     /// <summary>Progress&lt;T&gt; posts to the thread pool; tests need the reports in order, now.</summary>
     private sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
     {
