@@ -14,6 +14,19 @@ internal static class TrainingCurvePlot
         Save(path, title, result.StepLosses, $"dev {metricName}", epochEnds, [.. result.ValidationMetrics], markers: true);
     }
 
+    /// <summary>One series of points, e.g. a sweep's metric per trial.</summary>
+    public static void SavePoints(string path, string title, string xLabel, string yLabel, double[] xs, double[] ys)
+    {
+        var plot = new Plot();
+        plot.Title(title);
+        plot.XLabel(xLabel);
+        plot.YLabel(yLabel);
+        var points = plot.Add.Scatter(xs, ys);
+        points.LineWidth = 0;
+        points.MarkerSize = 9;
+        Write(plot, path);
+    }
+
     public static void Save(string path, string title, IReadOnlyList<double> losses, string rightName, double[] rightSteps, double[] rightValues, bool markers)
     {
         var plot = new Plot();
@@ -33,6 +46,11 @@ internal static class TrainingCurvePlot
             plot.Axes.Right.Label.Text = rightName;
         }
         plot.ShowLegend();
+        Write(plot, path);
+    }
+
+    private static void Write(Plot plot, string path)
+    {
         string full = Path.GetFullPath(path);
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);
         string temp = full + ".tmp.png";

@@ -1,0 +1,262 @@
+using System.Diagnostics;
+using System.Text.Json;
+using GauMLNet.MLNet;
+using GauMLNet.Modeling;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace GauMLNet.Benchmarks;
+
+/// <summary>Best-of-several wall-clock timing of an action after a warm-up.</summary>
+internal static class Timer
+{
+    public static double BestSeconds(Action action, int repeats, int warmups = 1)
+    {
+        for (int i = 0; i < warmups; i++) action();
+        double best = double.MaxValue;
+        for (int i = 0; i < repeats; i++)
+        {
+            var clock = Stopwatch.StartNew();
+            action();
+            best = Math.Min(best, clock.Elapsed.TotalSeconds);
+        }
+        return best;
+    }
+}
+
+/// <summary>Resident memory of this process, from /proc (Linux).</summary>
+internal static class ProcessMemory
+{
+    public static double Megabytes(string field)
+    {
+        if (!File.Exists("/proc/self/status")) return double.NaN;
+        var line = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith(field + ":", StringComparison.Ordinal));
+        return line is null ? double.NaN : double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) / 1024.0;
+    }
+
+    public static double PeakMegabytes => Megabytes("VmHWM");
+    public static double ResidentMegabytes => Megabytes("VmRSS");
+}
+
+/// <summary>(a) the machine's matmul ceiling through libtorch.</summary>
+internal static class Matmul
+{
+    public static (double Fp32, double? Bf16) Ceiling(bool smoke)
+    {
+        int n = smoke ? 256 : 2048;
+        double Measure(ScalarType type)
+        {
+            using var scope = NewDisposeScope();
+            var a = randn(n, n).to(type);
+            var b = randn(n, n).to(type);
+            double seconds = Timer.BestSeconds(() => { using var c = a.mm(b); }, smoke ? 2 : 5);
+            return 2.0 * n * n * n / seconds / 1e9;
+        }
+        double fp32 = Measure(ScalarType.Float32);
+        double? bf16;
+        try { bf16 = Measure(ScalarType.BFloat16); }
+        catch (Exception) { bf16 = null; }
+        return (fp32, bf16);
+    }
+}
+
+internal sealed record CaseResult(double TokensPerSecond, double PeakMegabytes, double Gflops);
+
+/// <summary>(b)–(e): one model, one length, inference or training, in a fresh process.</summary>
+internal static class Cases
+{
+    private static readonly GauAlphaConfig BaseWidth = new()
+    {
+        HiddenSize = 768,
+        EmbeddingSize = 768,
+        IntermediateSize = 1536,
+        AttentionKeySize = 128,
+        NumHiddenLayers = 4,
+        HiddenDropoutProb = 0,
+        AttentionProbsDropoutProb = 0,
+    };
+
+    /// <summary>Set in child processes; a child never starts children of its own.</summary>
+    public const string ChildMarker = "GAUMLNET_BENCHMARK_CHILD";
+
+    public static CaseResult RunInChild(string kind, int n, int batch)
+    {
+        if (Environment.GetEnvironmentVariable(ChildMarker) is not null) throw new InvalidOperationException("A benchmark child tried to start another child.");
+        // Run under the same host: the apphost directly, or `dotnet GauMLNet.Benchmarks.dll` when started through dotnet.
+        string host = Environment.ProcessPath!;
+        var start = new ProcessStartInfo(host) { RedirectStandardOutput = true, UseShellExecute = false };
+        if (Path.GetFileName(host).StartsWith("dotnet", StringComparison.OrdinalIgnoreCase)) start.ArgumentList.Add(typeof(Cases).Assembly.Location);
+        foreach (string a in new[] { "--case", kind, n.ToString(), batch.ToString() }) start.ArgumentList.Add(a);
+        start.Environment[ChildMarker] = "1";
+        using var child = Process.Start(start)!;
+        string output = child.StandardOutput.ReadToEnd();
+        child.WaitForExit();
+        if (child.ExitCode != 0) throw new InvalidOperationException($"benchmark case {kind} n={n} failed (exit {child.ExitCode}): {output}");
+        return JsonSerializer.Deserialize<CaseResult>(output.Trim().Split('\n')[^1])!;
+    }
+
+    public static int RunChild(string kind, int n, int batch)
+    {
+        bool train = kind.EndsWith("-train", StringComparison.Ordinal);
+        bool gau = kind.StartsWith("gau", StringComparison.Ordinal);
+        torch.manual_seed(0);
+        nn.Module model;
+        Func<Tensor, Tensor, Tensor> forward;
+        double flopsPerToken;
+        if (gau)
+        {
+            var backbone = new GauAlphaModel(BaseWidth);
+            ParameterInitialization.Apply(backbone, BaseWidth with { Initializer = "lecun_normal" });
+            model = backbone;
+            forward = (x, mask) =>
+            {
+                var rope = RotaryPositionEmbedding.Create(x.shape[1], BaseWidth.AttentionKeySize, x.device, x.dtype);
+                foreach (var layer in backbone.Layers) x = layer.Forward(x, mask, rope);
+                return x;
+            };
+            double d = 768, e = 1536, s = 128;
+            flopsPerToken = BaseWidth.NumHiddenLayers * (2 * d * (2 * e + s) + 2 * e * d + 2.0 * n * (s + e));
+        }
+        else
+        {
+            var stack = new TransformerStack(BaseWidth.NumHiddenLayers / 2); // two GAU layers per Attention+FFN layer
+            model = stack;
+            forward = stack.Forward;
+            flopsPerToken = BaseWidth.NumHiddenLayers / 2 * TransformerLayer.FlopsPerToken(n);
+        }
+        var x = randn(batch, n, 768);
+        var mask = ones(batch, n, dtype: ScalarType.Bool);
+        int repeats = n >= 1024 ? 2 : 3;
+        double seconds;
+        if (train)
+        {
+            model.train();
+            using var optimizer = optim.AdamW(model.parameters(), 1e-4);
+            seconds = Timer.BestSeconds(() =>
+            {
+                using var scope = NewDisposeScope();
+                optimizer.zero_grad();
+                forward(x, mask).square().mean().backward();
+                optimizer.step();
+            }, repeats);
+            flopsPerToken *= 3; // forward + backward
+        }
+        else
+        {
+            model.eval();
+            seconds = Timer.BestSeconds(() =>
+            {
+                using var scope = NewDisposeScope();
+                using var _ = no_grad();
+                forward(x, mask);
+            }, repeats);
+        }
+        double tokens = (double)batch * n;
+        Console.WriteLine(JsonSerializer.Serialize(new CaseResult(tokens / seconds, ProcessMemory.PeakMegabytes, flopsPerToken * tokens / seconds / 1e9)));
+        return 0;
+    }
+}
+
+internal sealed record OverheadResult(double TransformRowsPerSecond, double RawRowsPerSecond, double Overhead);
+
+/// <summary>(f) what the ML.NET pipeline costs over calling the encoder directly on the same rows.</summary>
+internal static class MLNetOverhead
+{
+    public static OverheadResult Measure(bool smoke)
+    {
+        var ml = new MLContext(seed: 0);
+        var texts = Enumerable.Range(0, smoke ? 64 : 2000).Select(i => new Row { Sentence = $"第{i}条评论：这个东西{(i % 2 == 0 ? "质量很好，物流很快" : "用了两天就坏了，很失望")}，{new string('好', i % 40)}" }).ToList();
+        string vocab = Path.Combine(Path.GetTempPath(), "gaumlnet-bench-vocab.txt");
+        Text.VocabularyBuilder.Save(Text.VocabularyBuilder.Build(texts.Select(t => t.Sentence)), vocab);
+        var data = ml.Data.LoadFromEnumerable(texts);
+        var config = GauAlphaConfig.Small with { NumHiddenLayers = 2 };
+        var transformer = ml.Transforms.Text.GauTextEmbedding(new GauTextEmbeddingOptions { VocabPath = vocab, Config = config, Device = "cpu", MaxLength = 64 }).Fit(data);
+        var raw = texts.Select(t => new string?[] { t.Sentence }).ToList();
+
+        double transform = Timer.BestSeconds(() => transformer.Transform(data).GetColumn<float[]>("Features").Count(), 3);
+        double direct = Timer.BestSeconds(() => transformer.Model.Score(transformer.Model.Encode(raw, out _)).Length.ToString(), 3);
+        return new OverheadResult(texts.Count / transform, texts.Count / direct, transform / direct - 1);
+    }
+
+    private sealed class Row
+    {
+        public string Sentence { get; set; } = "";
+    }
+}
+
+internal sealed record DriftResult(int Batches, double FirstMegabytes, double LastMegabytes);
+
+/// <summary>Resident memory across many inference batches: dispose discipline, measured.</summary>
+internal static class MemoryDrift
+{
+    public static DriftResult Measure(int batches)
+    {
+        using var encoder = GauAlphaEncoder.Create(new GauAlphaConfig
+        {
+            VocabSize = 300,
+            HiddenSize = 64,
+            EmbeddingSize = 64,
+            IntermediateSize = 128,
+            AttentionKeySize = 32,
+            NumHiddenLayers = 3,
+        }, "cpu", seed: 1);
+        double first = double.NaN;
+        var random = new Random(0);
+        for (int i = 0; i < batches; i++)
+        {
+            using (var scope = NewDisposeScope())
+            {
+                var ids = randint(1, 300, [4, 16 + random.Next(48)]);
+                encoder.Forward(ids);
+            }
+            if (i == batches / 10) { GC.Collect(); first = ProcessMemory.ResidentMegabytes; }
+        }
+        GC.Collect();
+        return new DriftResult(batches, first, ProcessMemory.ResidentMegabytes);
+    }
+}
+
+internal sealed record Bf16Result(bool Supported, double Speedup, double MaxAbsDifference, double RelativeRms);
+
+/// <summary>bf16 inference against fp32 on the same weights and inputs: speed and accuracy cost.</summary>
+internal static class Bf16Accuracy
+{
+    public static Bf16Result Measure(bool smoke)
+    {
+        var config = new GauAlphaConfig
+        {
+            HiddenSize = 768,
+            EmbeddingSize = 768,
+            IntermediateSize = 1536,
+            AttentionKeySize = 128,
+            NumHiddenLayers = 2,
+            VocabSize = 12000,
+        };
+        using var model = new GauAlphaForMaskedLM(config);
+        using var generator = new Generator(0);
+        model.InitializeWeights(generator);
+        model.eval();
+        using var scope = NewDisposeScope();
+        var ids = randint(1, 12000, [smoke ? 1 : 4, smoke ? 32 : 256]);
+        var types = zeros_like(ids);
+        var mask = ones_like(ids);
+        using var _ = no_grad();
+        Tensor fp32 = model.Forward(ids, types, mask);
+        double fp32Seconds = Timer.BestSeconds(() => model.Forward(ids, types, mask), smoke ? 1 : 3);
+        try
+        {
+            model.to(ScalarType.BFloat16);
+            Tensor bf16 = model.Forward(ids, types, mask).to(ScalarType.Float32);
+            double bf16Seconds = Timer.BestSeconds(() => model.Forward(ids, types, mask), smoke ? 1 : 3);
+            double maxAbs = (bf16 - fp32).abs().max().item<float>();
+            double relRms = ((bf16 - fp32).square().mean().sqrt() / fp32.square().mean().sqrt()).item<float>();
+            return new Bf16Result(true, fp32Seconds / bf16Seconds, maxAbs, relRms);
+        }
+        catch (Exception)
+        {
+            return new Bf16Result(false, double.NaN, double.NaN, double.NaN);
+        }
+    }
+}

@@ -1,0 +1,72 @@
+using System.Globalization;
+using System.Text.Json;
+using GauMLNet.Benchmarks;
+using TorchSharp;
+
+// GauMLNet's benchmark harness. Every figure that is compared is measured in the same run; peak memory
+// is measured in a fresh child process per case so one case's high-water mark cannot leak into another's.
+//   dotnet run --project tests/GauMLNet.Benchmarks -c Release            full run, writes benchmark-results.json
+//   dotnet run --project tests/GauMLNet.Benchmarks -c Release -- --smoke seconds-long pass (CI)
+// A child invocation is: --case KIND N [BATCH]  (prints one JSON line).
+
+CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
+if (args.Length >= 3 && args[0] == "--case") return Cases.RunChild(args[1], int.Parse(args[2]), args.Length > 3 ? int.Parse(args[3]) : 8);
+if (Environment.GetEnvironmentVariable(Cases.ChildMarker) is not null)
+{
+    Console.Error.WriteLine($"benchmark child started without --case ({string.Join(' ', args)}); refusing to run the suite recursively");
+    return 2;
+}
+
+bool smoke = args.Contains("--smoke");
+int[] lengths = smoke ? [64] : [128, 512, 1024, 2048];
+int batch = smoke ? 2 : 8;
+var report = new Dictionary<string, object>();
+Console.WriteLine($"GauMLNet benchmarks ({(smoke ? "smoke" : "full")}): {Environment.ProcessorCount} logical CPUs, libtorch threads {torch.get_num_threads()}, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}");
+
+var ceiling = Matmul.Ceiling(smoke);
+report["matmul_gflops_fp32"] = ceiling.Fp32;
+report["matmul_gflops_bf16"] = ceiling.Bf16 as object ?? "unsupported";
+Console.WriteLine($"(a) matmul ceiling: fp32 {ceiling.Fp32:F1} GFLOP/s, bf16 {(ceiling.Bf16 is { } b ? $"{b:F1} GFLOP/s" : "unsupported")}");
+
+var rows = new List<Dictionary<string, object>>();
+foreach (int n in lengths)
+{
+    var row = new Dictionary<string, object> { ["n"] = n, ["batch"] = batch };
+    foreach (string kind in new[] { "gau-infer", "gau-train", "transformer-infer", "transformer-train" })
+    {
+        var result = Cases.RunInChild(kind, n, smoke ? 1 : batch);
+        row[kind + "_tokens_per_s"] = result.TokensPerSecond;
+        row[kind + "_peak_mb"] = result.PeakMegabytes;
+        row[kind + "_gflops"] = result.Gflops;
+    }
+    row["gau_mfu"] = (double)row["gau-infer_gflops"] / ceiling.Fp32;
+    row["time_ratio_infer"] = (double)row["transformer-infer_tokens_per_s"] / (double)row["gau-infer_tokens_per_s"];
+    row["time_ratio_train"] = (double)row["transformer-train_tokens_per_s"] / (double)row["gau-train_tokens_per_s"];
+    row["memory_ratio_train"] = (double)row["gau-train_peak_mb"] / (double)row["transformer-train_peak_mb"];
+    rows.Add(row);
+    Console.WriteLine($"n={n,5}: GAU-α infer {row["gau-infer_tokens_per_s"]:F0} tok/s (MFU {(double)row["gau_mfu"]:P0}), train {row["gau-train_tokens_per_s"]:F0} tok/s; " +
+                      $"GAU/Transformer time ratio infer {(double)row["time_ratio_infer"]:F2} train {(double)row["time_ratio_train"]:F2}; " +
+                      $"peak MB infer {row["gau-infer_peak_mb"]:F0}/{row["transformer-infer_peak_mb"]:F0}, train {row["gau-train_peak_mb"]:F0}/{row["transformer-train_peak_mb"]:F0} (ratio {(double)row["memory_ratio_train"]:F2})");
+}
+report["lengths"] = rows;
+
+var overhead = MLNetOverhead.Measure(smoke);
+report["mlnet"] = overhead;
+Console.WriteLine($"(f) ML.NET Transform {overhead.TransformRowsPerSecond:F0} rows/s vs raw encoder {overhead.RawRowsPerSecond:F0} rows/s: overhead {overhead.Overhead:P1}");
+
+var memory = MemoryDrift.Measure(smoke ? 200 : 10_000);
+report["memory_drift"] = memory;
+Console.WriteLine($"native memory over {memory.Batches} inference batches: RSS {memory.FirstMegabytes:F0} MB after warm-up, {memory.LastMegabytes:F0} MB at the end (drift {memory.LastMegabytes - memory.FirstMegabytes:F1} MB)");
+
+var bf16 = Bf16Accuracy.Measure(smoke);
+report["bf16_inference"] = bf16;
+Console.WriteLine(bf16.Supported
+    ? $"bf16 inference: {bf16.Speedup:F2}× the fp32 speed, max |Δ| of hidden states {bf16.MaxAbsDifference:E2} (relative RMS {bf16.RelativeRms:P2})"
+    : "bf16 inference: not supported on this CPU/libtorch");
+
+if (!smoke)
+{
+    File.WriteAllText("benchmark-results.json", JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }));
+    Console.WriteLine("wrote benchmark-results.json");
+}
+return 0;
