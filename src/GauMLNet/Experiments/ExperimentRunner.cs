@@ -67,7 +67,7 @@ public sealed class ExperimentRunner(SearchSpace space, ITuner tuner, Experiment
         {
             var parameters = tuner.Propose(space, history, random);
             int id = history.Count == 0 ? 1 : history.Max(h => h.Id) + 1;
-            var context = new TrialContext(id, parameters, budget.Token, (epoch, metric) => ShouldPrune(history, epoch, metric));
+            var context = new TrialContext(id, parameters, budget.Token, (epoch, metric) => ShouldPrune(history, parameters, epoch, metric));
             var start = clock.Elapsed;
             TrialResult result;
             try
@@ -91,10 +91,14 @@ public sealed class ExperimentRunner(SearchSpace space, ITuner tuner, Experiment
         return history;
     }
 
-    private bool ShouldPrune(List<TrialResult> history, int epoch, double metric)
+    // Median rule. Trials with a different epoch count follow a different learning-rate schedule (linear
+    // decay over their own length), so their epoch-k scores are not comparable: only same-length peers count.
+    private bool ShouldPrune(List<TrialResult> history, TrialParameters parameters, int epoch, double metric)
     {
         if (!settings.Pruning) return false;
-        var peers = history.Where(h => h.EpochMetrics.Count >= epoch).Select(h => h.EpochMetrics[epoch - 1]).Order().ToList();
+        bool sameLength(TrialResult h) => !parameters.Has(TrialParameters.Epochs) ||
+            (h.Parameters.Has(TrialParameters.Epochs) && h.Parameters.Int(TrialParameters.Epochs) == parameters.Int(TrialParameters.Epochs));
+        var peers = history.Where(h => sameLength(h) && h.EpochMetrics.Count >= epoch).Select(h => h.EpochMetrics[epoch - 1]).Order().ToList();
         if (peers.Count < settings.PruneAfterTrials) return false;
         double median = peers[peers.Count / 2];
         return metric < median;

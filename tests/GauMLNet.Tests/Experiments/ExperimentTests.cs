@@ -68,10 +68,15 @@ public class ExperimentTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void ATrialBelowTheMedianAtAnEpochIsPruned()
+    public void ATrialBelowTheMedianAtAnEpochIsPrunedButOnlyAgainstPeersOfTheSameLength()
     {
         int trial = 0;
-        var results = new ExperimentRunner(Space, new RandomTuner(), new ExperimentSettings { MaxTrials = 4, PruneAfterTrials = 3 }).Run(c =>
+        var fixedLength = new SearchSpace(new Dictionary<string, ParameterRange>
+        {
+            [TrialParameters.LearningRate] = new LogUniform(1e-6, 1e-1),
+            [TrialParameters.Epochs] = new IntRange(3, 3),
+        });
+        var results = new ExperimentRunner(fixedLength, new RandomTuner(), new ExperimentSettings { MaxTrials = 4, PruneAfterTrials = 3 }).Run(c =>
         {
             double score = ++trial < 4 ? 0.9 : 0.1;
             for (int epoch = 1; epoch <= 3; epoch++)
@@ -81,6 +86,17 @@ public class ExperimentTests(ITestOutputHelper output)
         Assert.All(results.Take(3), r => Assert.Equal(TrialStatus.Completed, r.Status));
         Assert.Equal(TrialStatus.Pruned, results[3].Status);
         Assert.Single(results[3].EpochMetrics); // stopped after its first epoch
+
+        // The same scores with different epoch counts (different schedules) are never compared.
+        trial = 0;
+        var mixed = new ExperimentRunner(Space, new RandomTuner(), new ExperimentSettings { MaxTrials = 4, PruneAfterTrials = 3, Seed = 1 }).Run(c =>
+        {
+            double score = ++trial < 4 ? 0.9 : 0.1;
+            c.ReportEpoch(1, score);
+            return score;
+        });
+        Assert.Equal(4, new HashSet<int>(mixed.Select(r => r.Parameters.Int(TrialParameters.Epochs))).Count);
+        Assert.All(mixed, r => Assert.Equal(TrialStatus.Completed, r.Status));
     }
 
     [Fact]

@@ -101,32 +101,21 @@ public sealed class MaskedLanguageModelPretrainer(PretrainingOptions options, IW
 
     private static (Tensor Loss, double Correct, double Predicted, long Tokens) Forward(GauAlphaForMaskedLM model, MaskedSequence[] rows, int padId, Device device)
     {
-        int width = rows.Max(r => r.InputIds.Length);
-        var ids = new long[rows.Length * width];
-        var mask = new long[rows.Length * width];
+        // Pretraining uses one segment; the labels are padded alongside the inputs.
+        using var batch = TensorBatch.Collate(rows.Select(r => new EncodedText(r.InputIds, new int[r.InputIds.Length], false)).ToArray(), padId, device);
+        long width = batch.InputIds.shape[1];
         var labels = new long[rows.Length * width];
-        Array.Fill(ids, padId);
         Array.Fill(labels, MaskedLanguageModelMasker.IgnoreIndex);
-        long tokens = 0;
-        for (int b = 0; b < rows.Length; b++)
-            for (int t = 0; t < rows[b].InputIds.Length; t++)
-            {
-                ids[b * width + t] = rows[b].InputIds[t];
-                mask[b * width + t] = 1;
-                labels[b * width + t] = rows[b].Labels[t];
-                tokens++;
-            }
-        long[] shape = [rows.Length, width];
-        var inputIds = tensor(ids, shape, ScalarType.Int64, device);
-        var target = tensor(labels, shape, ScalarType.Int64, device).flatten();
-        var hidden = model.Forward(inputIds, zeros_like(inputIds), tensor(mask, shape, ScalarType.Int64, device));
+        for (int b = 0; b < rows.Length; b++) rows[b].Labels.CopyTo(labels, b * width);
+        var target = tensor(labels, ScalarType.Int64, device);
+        var hidden = model.Forward(batch.InputIds, batch.TokenTypeIds, batch.AttentionMask);
         // Only masked positions go through the vocabulary projection: the cheap way to compute MLM logits.
         var selected = target.ne(MaskedLanguageModelMasker.IgnoreIndex).nonzero().squeeze(-1);
         var logits = model.MlmLogits(hidden.reshape(-1, hidden.shape[^1]).index_select(0, selected));
         var goldens = target.index_select(0, selected);
         var loss = nn.functional.cross_entropy(logits, goldens);
         double correct = logits.argmax(-1).eq(goldens).sum().item<long>();
-        return (loss, correct, goldens.shape[0], tokens);
+        return (loss, correct, goldens.shape[0], rows.Sum(r => (long)r.InputIds.Length));
     }
 
     private static void SaveCheckpoint(string directory, GauAlphaForMaskedLM model, Lamb lamb, State state)
