@@ -21,4 +21,13 @@ public static class StateDictLoader
         foreach (var (name, destination) in target)
             destination.copy_(tensors[name].to(destination.dtype, destination.device));
     }
+
+    /// <summary>Loads a safetensors file into a module (every name and shape checked), releasing the file's tensors afterwards.</summary>
+    /// <param name="source">how errors name the file (default: its path)</param>
+    public static void LoadFile(nn.Module module, string path, string? source = null)
+    {
+        var tensors = SafeTensors.Load(path);
+        try { Load(module, tensors, source ?? path); }
+        finally { foreach (var t in tensors.Values) t.Dispose(); }
+    }
 }

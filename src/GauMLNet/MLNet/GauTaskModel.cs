@@ -103,9 +103,7 @@ public sealed class GauTaskModel : IDisposable
         try
         {
             File.WriteAllBytes(weights, Require(CheckpointDirectory.WeightsFile));
-            var tensors = SafeTensors.Load(weights);
-            try { StateDictLoader.Load(module, tensors, $"{source}/{CheckpointDirectory.WeightsFile}"); }
-            finally { foreach (var t in tensors.Values) t.Dispose(); }
+            StateDictLoader.LoadFile(module, weights, $"{source}/{CheckpointDirectory.WeightsFile}");
         }
         finally
         {

@@ -46,9 +46,7 @@ public sealed record TrainingCheckpoint
         string statePath = Path.Combine(directory, StateFile);
         var state = JsonSerializer.Deserialize<TrainingCheckpoint>(File.ReadAllText(statePath))
             ?? throw new InvalidDataException($"{statePath} is empty.");
-        var weights = SafeTensors.Load(Path.Combine(directory, WeightsFile));
-        try { StateDictLoader.Load(model, weights, Path.Combine(directory, WeightsFile)); }
-        finally { foreach (var t in weights.Values) t.Dispose(); }
+        StateDictLoader.LoadFile(model, Path.Combine(directory, WeightsFile));
         using (var reader = new BinaryReader(File.OpenRead(Path.Combine(directory, OptimizerFile))))
             optimizer.load_state_dict(reader);
         string bestPath = Path.Combine(directory, BestFile);

@@ -131,9 +131,7 @@ public sealed class MaskedLanguageModelPretrainer(PretrainingOptions options, IW
     {
         var state = JsonSerializer.Deserialize<State>(File.ReadAllText(Path.Combine(directory, StateFile)))
             ?? throw new InvalidDataException($"{directory}/{StateFile} is empty.");
-        var weights = SafeTensors.Load(Path.Combine(directory, WeightsFile));
-        try { StateDictLoader.Load(model, weights, Path.Combine(directory, WeightsFile)); }
-        finally { foreach (var t in weights.Values) t.Dispose(); }
+        StateDictLoader.LoadFile(model, Path.Combine(directory, WeightsFile));
         var moments = SafeTensors.Load(Path.Combine(directory, OptimizerFile));
         try { lamb.LoadStateDict(moments); }
         finally { foreach (var t in moments.Values) t.Dispose(); }
