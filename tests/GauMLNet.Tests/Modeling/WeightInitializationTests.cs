@@ -14,8 +14,8 @@ public class WeightInitializationTests
         WeightInitialization.TruncatedNormal(w, 0.1, generator);
         Assert.True(w.abs().max().item<float>() <= 0.2f + 1e-6f);
         // A normal truncated at ±2σ keeps 0.8796 of its standard deviation.
-        Assert.Equal(0.1 * 0.8796, w.std().item<float>(), 3);
-        Assert.Equal(0.0, w.mean().item<float>(), 3);
+        Assert.InRange(w.std().item<float>() / (0.1 * 0.8796), 0.99, 1.01);
+        Assert.InRange(w.mean().item<float>(), -0.001, 0.001);
         Assert.True(w.unique().output.shape[0] > 1000, "values are not random");
     }
 
@@ -23,10 +23,11 @@ public class WeightInitializationTests
     public void GauAlphaInitializerRestoresTheUntruncatedStandardDeviation()
     {
         using var scope = NewDisposeScope();
+        using var generator = new Generator(17);
         var w = empty(1536 * 2, 768);
-        WeightInitialization.Initialize(w, fanIn: 768, WeightInitializer.GauAlpha, numLayers: 24);
+        WeightInitialization.Initialize(w, fanIn: 768, WeightInitializer.GauAlpha, numLayers: 24, generator);
         double expected = 1 / Math.Sqrt(768) * Math.Pow(24, -1.0 / 3);
-        Assert.Equal(expected, w.std().item<float>(), 3);
+        Assert.InRange(w.std().item<float>() / expected, 0.99, 1.01); // 2.4M draws: the spread is far inside 1%
     }
 
     [Fact]
