@@ -84,6 +84,15 @@ public class PretrainingTests(ITestOutputHelper output)
             "--output", Path.Combine(outDir, "finetuned"), "--device", "cpu"], stdout, stderr);
         Assert.True(code == 0, stderr.ToString());
         Assert.Contains("fine-tuning " + outDir, stdout.ToString());
+
+        // Continued pretraining (domain adaptation) starts from a checkpoint directory and keeps its vocabulary.
+        string continued = Path.Combine(TestPaths.NewTempDirectory(), "continued");
+        code = GauCli.Run(["pretrain", "--corpus", Path.Combine(sentiment, "dev.json"), "--model", outDir, "--steps", "5", "--batch-size", "8",
+            "--max-length", "48", "--output", continued, "--device", "cpu"], stdout, stderr);
+        Assert.True(code == 0, stderr.ToString());
+        Assert.Equal(File.ReadAllText(Path.Combine(outDir, "vocab.txt")), File.ReadAllText(Path.Combine(continued, "vocab.txt")));
+        using var encoder = GauAlphaEncoder.Load(continued, "cpu");
+        Assert.Equal(GauAlphaConfig.Tiny.HiddenSize, encoder.Config.HiddenSize);
     }
 
     private sealed class Progress(Action<PretrainingProgress> report) : IProgress<PretrainingProgress>
