@@ -31,6 +31,13 @@ public static class SafeTensors
     public static Dictionary<string, Tensor> Load(string path, out Dictionary<string, string> metadata)
     {
         using var stream = File.OpenRead(path);
+        return Load(stream, path, out metadata);
+    }
+
+    /// <summary>Reads every tensor from a seekable stream; <paramref name="source"/> names it in errors.</summary>
+    public static Dictionary<string, Tensor> Load(Stream stream, string source, out Dictionary<string, string> metadata)
+    {
+        string path = source;
         var entries = ReadHeader(stream, path, out long dataStart, out metadata);
         var tensors = new Dictionary<string, Tensor>(StringComparer.Ordinal);
         foreach (var entry in entries)
@@ -49,6 +56,16 @@ public static class SafeTensors
     /// <summary>Writes tensors (converted to <paramref name="dtype"/> when floating point) atomically.</summary>
     public static void Save(string path, IEnumerable<KeyValuePair<string, Tensor>> tensors, ScalarType dtype = ScalarType.Float32,
         IReadOnlyDictionary<string, string>? metadata = null)
+    {
+        var write = Serializer(tensors, dtype, metadata); // converts every tensor before the file is touched
+        AtomicFile.Write(path, write);
+    }
+
+    /// <summary>Writes tensors to a stream in safetensors format.</summary>
+    public static void Save(Stream stream, IEnumerable<KeyValuePair<string, Tensor>> tensors, ScalarType dtype = ScalarType.Float32,
+        IReadOnlyDictionary<string, string>? metadata = null) => Serializer(tensors, dtype, metadata)(stream);
+
+    private static Action<Stream> Serializer(IEnumerable<KeyValuePair<string, Tensor>> tensors, ScalarType dtype, IReadOnlyDictionary<string, string>? metadata)
     {
         if (dtype is not (ScalarType.Float32 or ScalarType.Float16 or ScalarType.BFloat16))
             throw new ArgumentException($"Checkpoints are written as F32, F16 or BF16, not {dtype}.", nameof(dtype));
@@ -77,7 +94,7 @@ public static class SafeTensors
         }
         var headerBytes = Encoding.UTF8.GetBytes(header.ToJsonString());
         int padded = (headerBytes.Length + 7) / 8 * 8; // keep the data 8-byte aligned, padding with spaces
-        AtomicFile.Write(path, stream =>
+        return stream =>
         {
             Span<byte> length = stackalloc byte[8];
             BinaryPrimitives.WriteUInt64LittleEndian(length, (ulong)padded);
@@ -85,7 +102,7 @@ public static class SafeTensors
             stream.Write(headerBytes);
             for (int i = headerBytes.Length; i < padded; i++) stream.WriteByte((byte)' ');
             foreach (var blob in blobs) stream.Write(blob.Bytes);
-        });
+        };
     }
 
     private static List<Entry> ReadHeader(Stream stream, string path, out long dataStart, out Dictionary<string, string> metadata)

@@ -26,8 +26,15 @@ public static class StateDictLoader
     /// <param name="source">how errors name the file (default: its path)</param>
     public static void LoadFile(nn.Module module, string path, string? source = null)
     {
-        var tensors = SafeTensors.Load(path);
-        try { Load(module, tensors, source ?? path); }
+        using var stream = File.OpenRead(path);
+        LoadStream(module, stream, source ?? path);
+    }
+
+    /// <summary>Loads safetensors bytes from a seekable stream into a module.</summary>
+    public static void LoadStream(nn.Module module, Stream stream, string source)
+    {
+        var tensors = SafeTensors.Load(stream, source, out _);
+        try { Load(module, tensors, source); }
         finally { foreach (var t in tensors.Values) t.Dispose(); }
     }
 }

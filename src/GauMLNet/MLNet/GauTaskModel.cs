@@ -71,22 +71,15 @@ public sealed class GauTaskModel : IDisposable
     /// <summary>The files of this model, by name.</summary>
     public IReadOnlyDictionary<string, byte[]> ToFiles()
     {
-        string weights = Path.Combine(Path.GetTempPath(), $"gaumlnet-{Guid.NewGuid():N}.safetensors");
-        try
+        using var weights = new MemoryStream();
+        SafeTensors.Save(weights, Module.state_dict(), ScalarType.Float32, new Dictionary<string, string> { ["format"] = "pt" });
+        return new Dictionary<string, byte[]>
         {
-            SafeTensors.Save(weights, Module.state_dict(), ScalarType.Float32, new Dictionary<string, string> { ["format"] = "pt" });
-            return new Dictionary<string, byte[]>
-            {
-                [GauTaskSpec.FileName] = Encoding.UTF8.GetBytes(Spec.ToJson()),
-                [CheckpointDirectory.ConfigFile] = Encoding.UTF8.GetBytes(Config.ToJson()),
-                [CheckpointDirectory.VocabFile] = Encoding.UTF8.GetBytes(_vocabText),
-                [CheckpointDirectory.WeightsFile] = File.ReadAllBytes(weights),
-            };
-        }
-        finally
-        {
-            File.Delete(weights);
-        }
+            [GauTaskSpec.FileName] = Encoding.UTF8.GetBytes(Spec.ToJson()),
+            [CheckpointDirectory.ConfigFile] = Encoding.UTF8.GetBytes(Config.ToJson()),
+            [CheckpointDirectory.VocabFile] = Encoding.UTF8.GetBytes(_vocabText),
+            [CheckpointDirectory.WeightsFile] = weights.ToArray(),
+        };
     }
 
     /// <summary>Rebuilds a model from its files; <paramref name="device"/> overrides the saved device preference.</summary>
@@ -99,16 +92,8 @@ public sealed class GauTaskModel : IDisposable
         nn.Module module = spec.Task == GauTaskSpec.Embedding
             ? new GauAlphaForEmbedding(config, spec.Pooling)
             : new GauAlphaForSequenceTask(config, spec.Outputs, spec.Pooling);
-        string weights = Path.Combine(Path.GetTempPath(), $"gaumlnet-{Guid.NewGuid():N}.safetensors");
-        try
-        {
-            File.WriteAllBytes(weights, Require(CheckpointDirectory.WeightsFile));
-            StateDictLoader.LoadFile(module, weights, $"{source}/{CheckpointDirectory.WeightsFile}");
-        }
-        finally
-        {
-            File.Delete(weights);
-        }
+        using (var weights = new MemoryStream(Require(CheckpointDirectory.WeightsFile), writable: false))
+            StateDictLoader.LoadStream(module, weights, $"{source}/{CheckpointDirectory.WeightsFile}");
         return new GauTaskModel(spec, config, module, vocab, ComputeDevice.Resolve(device ?? spec.Device));
     }
 

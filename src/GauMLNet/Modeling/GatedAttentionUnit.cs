@@ -46,14 +46,18 @@ public sealed class GatedAttentionUnit : nn.Module
     /// <param name="rope">rotations for positions 0..n-1</param>
     public Tensor Forward(Tensor x, Tensor keyMask, RotaryPositionEmbedding rope)
     {
-        var uvz = _activation(_inputProjection.forward(x)).split([_e, _e, _s], dim: -1);
-        Tensor u = uvz[0], v = uvz[1], z = uvz[2];
-        var q = rope.Apply(_queryScale.forward(z));
-        var k = rope.Apply(_keyScale.forward(z));
+        var (u, v, q, k) = Project(x, rope);
         var attended = _normalization == AttentionNormalization.SquaredRelu
             ? AttendExplicitly(q, k, v, keyMask)
             : AttendFused(q, k, v, keyMask);
         return _outputProjection.forward(u * attended);
+    }
+
+    // [u, v, z] = act(x·W_i); q and k are scaled copies of z, rotated.
+    private (Tensor U, Tensor V, Tensor Q, Tensor K) Project(Tensor x, RotaryPositionEmbedding rope)
+    {
+        var uvz = _activation(_inputProjection.forward(x)).split([_e, _e, _s], dim: -1);
+        return (uvz[0], uvz[1], rope.Apply(_queryScale.forward(uvz[2])), rope.Apply(_keyScale.forward(uvz[2])));
     }
 
     // The reference form: materialize a, normalize, weight v.
@@ -83,10 +87,8 @@ public sealed class GatedAttentionUnit : nn.Module
     /// <summary>The explicit path for any normalization; tests check the fused path against it.</summary>
     internal Tensor ForwardReference(Tensor x, Tensor keyMask, RotaryPositionEmbedding rope)
     {
-        var uvz = _activation(_inputProjection.forward(x)).split([_e, _e, _s], dim: -1);
-        var q = rope.Apply(_queryScale.forward(uvz[2]));
-        var k = rope.Apply(_keyScale.forward(uvz[2]));
-        return _outputProjection.forward(uvz[0] * AttendExplicitly(q, k, uvz[1], keyMask));
+        var (u, v, q, k) = Project(x, rope);
+        return _outputProjection.forward(u * AttendExplicitly(q, k, v, keyMask));
     }
 
     public Linear InputProjection => _inputProjection;
