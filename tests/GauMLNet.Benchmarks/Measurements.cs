@@ -33,7 +33,7 @@ internal static class ProcessMemory
     {
         if (!File.Exists("/proc/self/status")) return double.NaN;
         var line = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith(field + ":", StringComparison.Ordinal));
-        return line is null ? double.NaN : double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) / 1024.0;
+        return line is null ? double.NaN : double.Parse(line.Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries)[1]) / 1024.0;
     }
 
     public static double PeakMegabytes => Megabytes("VmHWM");
@@ -73,22 +73,35 @@ internal static class Cases
         EmbeddingSize = 768,
         IntermediateSize = 1536,
         AttentionKeySize = 128,
-        NumHiddenLayers = 4,
+        NumHiddenLayers = DefaultLayers,
         HiddenDropoutProb = 0,
         AttentionProbsDropoutProb = 0,
     };
 
+    /// <summary>Forward matmul FLOPs per token of the GAU stack at length n.</summary>
+    public static double GauFlopsPerToken(long n, int layers = DefaultLayers)
+    {
+        double d = BaseWidth.HiddenSize, e = BaseWidth.IntermediateSize, s = BaseWidth.AttentionKeySize;
+        return layers * (2 * d * (2 * e + s) + 2 * e * d + 2.0 * n * (s + e));
+    }
+
+    /// <summary>Forward matmul FLOPs per token of the Transformer stack (half as many layers) at length n.</summary>
+    public static double TransformerFlopsPerToken(long n, int layers = DefaultLayers) => layers / 2 * TransformerLayer.FlopsPerToken(n);
+
+    /// <summary>GAU layers per case (the Transformer gets half as many).</summary>
+    public const int DefaultLayers = 4;
+
     /// <summary>Set in child processes; a child never starts children of its own.</summary>
     public const string ChildMarker = "GAUMLNET_BENCHMARK_CHILD";
 
-    public static CaseResult RunInChild(string kind, int n, int batch)
+    public static CaseResult RunInChild(string kind, int n, int batch, int layers = DefaultLayers)
     {
         if (Environment.GetEnvironmentVariable(ChildMarker) is not null) throw new InvalidOperationException("A benchmark child tried to start another child.");
         // Run under the same host: the apphost directly, or `dotnet GauMLNet.Benchmarks.dll` when started through dotnet.
         string host = Environment.ProcessPath!;
         var start = new ProcessStartInfo(host) { RedirectStandardOutput = true, UseShellExecute = false };
         if (Path.GetFileName(host).StartsWith("dotnet", StringComparison.OrdinalIgnoreCase)) start.ArgumentList.Add(typeof(Cases).Assembly.Location);
-        foreach (string a in new[] { "--case", kind, n.ToString(), batch.ToString() }) start.ArgumentList.Add(a);
+        foreach (string a in new[] { "--case", kind, n.ToString(), batch.ToString(), layers.ToString() }) start.ArgumentList.Add(a);
         start.Environment[ChildMarker] = "1";
         using var child = Process.Start(start)!;
         string output = child.StandardOutput.ReadToEnd();
@@ -97,18 +110,23 @@ internal static class Cases
         return JsonSerializer.Deserialize<CaseResult>(output.Trim().Split('\n')[^1])!;
     }
 
-    public static int RunChild(string kind, int n, int batch)
+    /// <summary>Kinds are model-attention-mode: gau|transformer, fused|explicit, infer|train.</summary>
+    public static int RunChild(string kind, int n, int batch, int layers)
     {
-        bool train = kind.EndsWith("-train", StringComparison.Ordinal);
-        bool gau = kind.StartsWith("gau", StringComparison.Ordinal);
+        string[] parts = kind.Split('-');
+        if (parts.Length != 3 || parts[0] is not ("gau" or "transformer") || parts[1] is not ("fused" or "explicit") || parts[2] is not ("infer" or "train"))
+            throw new ArgumentException($"Unknown benchmark case '{kind}': expected (gau|transformer)-(fused|explicit)-(infer|train).");
+        bool gau = parts[0] == "gau", writesAttentionOut = parts[1] == "explicit", train = parts[2] == "train";
         torch.manual_seed(0);
         nn.Module model;
         Func<Tensor, Tensor, Tensor> forward;
         double flopsPerToken;
         if (gau)
         {
-            var backbone = new GauAlphaModel(BaseWidth);
-            ParameterInitialization.Apply(backbone, BaseWidth with { Initializer = "lecun_normal" });
+            var config = BaseWidth with { NumHiddenLayers = layers };
+            var backbone = new GauAlphaModel(config);
+            ParameterInitialization.Apply(backbone, config with { Initializer = "lecun_normal" });
+            foreach (var layer in backbone.Layers) layer.Gau.WritesAttentionOut = writesAttentionOut;
             model = backbone;
             forward = (x, mask) =>
             {
@@ -116,15 +134,14 @@ internal static class Cases
                 foreach (var layer in backbone.Layers) x = layer.Forward(x, mask, rope);
                 return x;
             };
-            double d = 768, e = 1536, s = 128;
-            flopsPerToken = BaseWidth.NumHiddenLayers * (2 * d * (2 * e + s) + 2 * e * d + 2.0 * n * (s + e));
+            flopsPerToken = GauFlopsPerToken(n, layers);
         }
         else
         {
-            var stack = new TransformerStack(BaseWidth.NumHiddenLayers / 2); // two GAU layers per Attention+FFN layer
+            var stack = new TransformerStack(layers / 2, writesAttentionOut); // two GAU layers per Attention+FFN layer
             model = stack;
             forward = stack.Forward;
-            flopsPerToken = BaseWidth.NumHiddenLayers / 2 * TransformerLayer.FlopsPerToken(n);
+            flopsPerToken = TransformerFlopsPerToken(n, layers);
         }
         var x = randn(batch, n, 768);
         var mask = ones(batch, n, dtype: ScalarType.Bool);

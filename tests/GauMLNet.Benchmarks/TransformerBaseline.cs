@@ -18,9 +18,11 @@ internal sealed class TransformerLayer : nn.Module
     [ComponentName(Name = "ffn_out")] private readonly Linear _ffnOut;
     private readonly RmsNorm _norm1 = new(1e-12), _norm2 = new(1e-12);
     private readonly int _heads, _headSize;
+    private readonly bool _writesAttentionOut;
 
-    public TransformerLayer(int hidden = 768, int heads = 12, int ffn = 3072) : base(nameof(TransformerLayer))
+    public TransformerLayer(bool writesAttentionOut, int hidden = 768, int heads = 12, int ffn = 3072) : base(nameof(TransformerLayer))
     {
+        _writesAttentionOut = writesAttentionOut;
         _heads = heads;
         _headSize = hidden / heads;
         _qkv = nn.Linear(hidden, 3 * hidden, hasBias: false);
@@ -32,13 +34,17 @@ internal sealed class TransformerLayer : nn.Module
 
     public Tensor Forward(Tensor x, Tensor keyMask, RotaryPositionEmbedding rope)
     {
+        using var scope = NewDisposeScope(); // the same per-layer temporaries discipline as GauLayer
         long b = x.shape[0], n = x.shape[1];
         var qkv = _qkv.forward(x).view(b, n, 3, _heads, _headSize).permute(2, 0, 3, 1, 4); // [3, b, h, n, hs]
         var q = rope.Apply(qkv[0]);
         var k = rope.Apply(qkv[1]);
-        var attended = nn.functional.scaled_dot_product_attention(q, k, qkv[2], keyMask.unsqueeze(1).unsqueeze(1), 0.0);
+        var keys = keyMask.unsqueeze(1).unsqueeze(1); // [b, 1, 1, n]
+        var attended = _writesAttentionOut
+            ? (q.matmul(k.transpose(-1, -2)) / Math.Sqrt(_headSize)).masked_fill(keys.logical_not(), double.NegativeInfinity).softmax(-1).matmul(qkv[2])
+            : nn.functional.scaled_dot_product_attention(q, k, qkv[2], keys, 0.0);
         x = _norm1.forward(x + _out.forward(attended.transpose(1, 2).reshape(b, n, -1)));
-        return _norm2.forward(x + _ffnOut.forward(nn.functional.relu(_ffnIn.forward(x))));
+        return _norm2.forward(x + _ffnOut.forward(nn.functional.relu(_ffnIn.forward(x)))).MoveToOuterDisposeScope();
     }
 
     /// <summary>Forward FLOPs per token at length n (matmuls only).</summary>
@@ -50,9 +56,9 @@ internal sealed class TransformerStack : nn.Module
     [ComponentName(Name = "layers")] private readonly ModuleList<TransformerLayer> _layers;
     private readonly TransformerLayer[] _array;
 
-    public TransformerStack(int layers) : base(nameof(TransformerStack))
+    public TransformerStack(int layers, bool writesAttentionOut) : base(nameof(TransformerStack))
     {
-        _array = Enumerable.Range(0, layers).Select(_ => new TransformerLayer()).ToArray();
+        _array = Enumerable.Range(0, layers).Select(_ => new TransformerLayer(writesAttentionOut)).ToArray();
         _layers = nn.ModuleList(_array);
         RegisterComponents();
     }

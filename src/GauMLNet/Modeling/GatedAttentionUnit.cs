@@ -47,7 +47,7 @@ public sealed class GatedAttentionUnit : nn.Module
     public Tensor Forward(Tensor x, Tensor keyMask, RotaryPositionEmbedding rope)
     {
         var (u, v, q, k) = Project(x, rope);
-        var attended = _normalization == AttentionNormalization.SquaredRelu
+        var attended = _normalization == AttentionNormalization.SquaredRelu || WritesAttentionOut
             ? AttendExplicitly(q, k, v, keyMask)
             : AttendFused(q, k, v, keyMask);
         return _outputProjection.forward(u * attended);
@@ -83,6 +83,12 @@ public sealed class GatedAttentionUnit : nn.Module
         double p = training ? _attentionDropoutProbability : 0.0;
         return nn.functional.scaled_dot_product_attention(q, k, v, keyMask.unsqueeze(1), p);
     }
+
+    /// <summary>
+    /// Forces the explicit form (a materialized, then normalized), as the PyTorch port computes it.
+    /// The benchmarks use it to reproduce comparisons made before fused attention existed.
+    /// </summary>
+    internal bool WritesAttentionOut { get; set; }
 
     /// <summary>The explicit path for any normalization; tests check the fused path against it.</summary>
     internal Tensor ForwardReference(Tensor x, Tensor keyMask, RotaryPositionEmbedding rope)

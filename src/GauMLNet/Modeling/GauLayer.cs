@@ -21,6 +21,11 @@ public sealed class GauLayer : nn.Module
 
     public GatedAttentionUnit Gau => _gau;
 
-    public Tensor Forward(Tensor x, Tensor keyMask, RotaryPositionEmbedding rope) =>
-        _norm.forward(x + _dropout.forward(_gau.Forward(x, keyMask, rope)));
+    public Tensor Forward(Tensor x, Tensor keyMask, RotaryPositionEmbedding rope)
+    {
+        // Free this layer's temporaries when it returns, not when the caller's scope ends: inference then
+        // holds one layer's intermediates at a time. Autograd keeps its own references to what backward needs.
+        using var scope = NewDisposeScope();
+        return _norm.forward(x + _dropout.forward(_gau.Forward(x, keyMask, rope))).MoveToOuterDisposeScope();
+    }
 }

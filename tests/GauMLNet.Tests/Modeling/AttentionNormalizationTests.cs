@@ -71,5 +71,8 @@ public class AttentionNormalizationTests
         var reference = gau.ForwardReference(x, mask, rope);
         double diff = (fused - reference).abs().max().item<float>();
         Assert.True(diff < 1e-5, $"fused and explicit attention differ by {diff}");
+
+        gau.WritesAttentionOut = true; // the benchmarks' switch must route Forward through the explicit path
+        Assert.Equal(0.0, (gau.Forward(x, mask, rope) - reference).abs().max().item<float>());
     }
 }
