@@ -3,6 +3,7 @@ using GauMLNet.Cli.Terminal;
 using GauMLNet.Clue;
 using GauMLNet.MLNet;
 using GauMLNet.Modeling;
+using GauMLNet.Runtime;
 using Microsoft.ML;
 
 namespace GauMLNet.Cli.Commands;
@@ -16,7 +17,8 @@ internal static class TrainingRun
     public const string CheckpointFolder = "checkpoints";
 
     public sealed record Settings(ClueTask Task, string DataDirectory, string OutputDirectory, string? ModelDirectory, string ConfigName,
-        int Epochs, int BatchSize, int MaxLength, double? LearningRate, string Device, int Threads, int Seed, bool Resume, bool SkipBadLines, int? Patience);
+        int Epochs, int BatchSize, int MaxLength, double? LearningRate, string Device, int Threads, int Seed, bool Resume, bool SkipBadLines, int? Patience,
+        InferencePrecision Precision = InferencePrecision.Float32);
 
     public static int Run(Settings s, TextWriter output)
     {
@@ -46,6 +48,7 @@ internal static class TrainingRun
             LearningRate = s.LearningRate,
             Device = s.Device,
             CpuThreads = s.Threads,
+            InferencePrecision = s.Precision,
             Seed = s.Seed,
             EarlyStoppingPatience = s.Patience,
             Progress = progress,

@@ -75,6 +75,7 @@ public abstract class GauFineTuningEstimator<TTransformer> : IEstimator<TTransfo
             BatchSize = _options.BatchSize,
             Pooling = _options.Pooling,
             Device = _options.Device,
+            InferencePrecision = _options.InferencePrecision,
             Labels = labels,
         };
 

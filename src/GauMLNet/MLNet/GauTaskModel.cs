@@ -17,6 +17,7 @@ namespace GauMLNet.MLNet;
 public sealed class GauTaskModel : IDisposable
 {
     private readonly string _vocabText;
+    private readonly Lazy<nn.Module> _scoringModule;
 
     internal GauTaskModel(GauTaskSpec spec, GauAlphaConfig config, nn.Module module, string vocabText, Device device)
     {
@@ -27,7 +28,21 @@ public sealed class GauTaskModel : IDisposable
         Device = device;
         Tokenizer = GauTokenizer.FromVocabText(vocabText);
         Module.to(device).eval();
+        // A lower precision scores with a converted copy, so Module keeps the fp32 weights that are saved.
+        _scoringModule = new Lazy<nn.Module>(() => spec.InferencePrecision == InferencePrecision.Float32 ? Module : ConvertedCopy(spec.InferencePrecision.ToScalarType()));
     }
+
+    private nn.Module ConvertedCopy(ScalarType type)
+    {
+        var copy = CreateModule(Spec, Config);
+        copy.load_state_dict(Module.state_dict());
+        copy.to(Device).to(type).eval();
+        return copy;
+    }
+
+    private static nn.Module CreateModule(GauTaskSpec spec, GauAlphaConfig config) => spec.Task == GauTaskSpec.Embedding
+        ? new GauAlphaForEmbedding(config, spec.Pooling)
+        : new GauAlphaForSequenceTask(config, spec.Outputs, spec.Pooling);
 
     public GauTaskSpec Spec { get; }
     public GauAlphaConfig Config { get; }
@@ -51,9 +66,9 @@ public sealed class GauTaskModel : IDisposable
     public float[][] Score(IReadOnlyList<EncodedText> rows)
     {
         if (rows.Count == 0) return [];
-        Func<TensorBatch, Tensor> forward = Module switch
+        Func<TensorBatch, Tensor> forward = _scoringModule.Value switch
         {
-            GauAlphaForSequenceTask task when Spec.Task == GauTaskSpec.Classification => b => task.Forward(b.InputIds, b.TokenTypeIds, b.AttentionMask).softmax(-1),
+            GauAlphaForSequenceTask task when Spec.Task == GauTaskSpec.Classification => b => task.Forward(b.InputIds, b.TokenTypeIds, b.AttentionMask).to(ScalarType.Float32).softmax(-1),
             GauAlphaForSequenceTask task => b => task.Forward(b.InputIds, b.TokenTypeIds, b.AttentionMask),
             GauAlphaForEmbedding embedding => b => embedding.Forward(b.InputIds, b.TokenTypeIds, b.AttentionMask),
             _ => throw new InvalidOperationException($"Unexpected module {Module.GetType().Name}."),
@@ -89,9 +104,7 @@ public sealed class GauTaskModel : IDisposable
         var spec = GauTaskSpec.FromJson(Encoding.UTF8.GetString(Require(GauTaskSpec.FileName)), $"{source}/{GauTaskSpec.FileName}");
         var config = GauAlphaConfig.FromJson(Encoding.UTF8.GetString(Require(CheckpointDirectory.ConfigFile)), $"{source}/{CheckpointDirectory.ConfigFile}");
         string vocab = Encoding.UTF8.GetString(Require(CheckpointDirectory.VocabFile));
-        nn.Module module = spec.Task == GauTaskSpec.Embedding
-            ? new GauAlphaForEmbedding(config, spec.Pooling)
-            : new GauAlphaForSequenceTask(config, spec.Outputs, spec.Pooling);
+        var module = CreateModule(spec, config);
         using (var weights = new MemoryStream(Require(CheckpointDirectory.WeightsFile), writable: false))
             StateDictLoader.LoadStream(module, weights, $"{source}/{CheckpointDirectory.WeightsFile}");
         return new GauTaskModel(spec, config, module, vocab, ComputeDevice.Resolve(device ?? spec.Device));
@@ -116,5 +129,9 @@ public sealed class GauTaskModel : IDisposable
         return FromFiles(files, directory, device);
     }
 
-    public void Dispose() => Module.Dispose();
+    public void Dispose()
+    {
+        if (_scoringModule.IsValueCreated && !ReferenceEquals(_scoringModule.Value, Module)) _scoringModule.Value.Dispose();
+        Module.Dispose();
+    }
 }

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using GauMLNet.Modeling;
+using GauMLNet.Runtime;
 
 namespace GauMLNet.MLNet;
 
@@ -23,6 +24,8 @@ public sealed record GauTaskSpec
     [JsonPropertyName("batch_size")] public int BatchSize { get; init; } = 32;
     [JsonPropertyName("pooling")] public SequencePooling Pooling { get; init; } = SequencePooling.First;
     [JsonPropertyName("device")] public string Device { get; init; } = "auto";
+    /// <summary>The format the model scores in; the saved weights are fp32 either way.</summary>
+    [JsonPropertyName("inference_precision")] public InferencePrecision InferencePrecision { get; init; } = InferencePrecision.Float32;
     /// <summary>The label's key values, so predictions map back to the original labels.</summary>
     [JsonPropertyName("label_values")] public LabelValues? Labels { get; init; }
 
@@ -43,6 +46,8 @@ public sealed record GauTaskSpec
             throw new InvalidDataException($"{source}: format {spec.Format} is newer than this GauMLNet reads ({CurrentFormat}); upgrade GauMLNet.");
         if (spec.Task is not (Classification or Regression or Embedding))
             throw new InvalidDataException($"{source}: unknown task '{spec.Task}'.");
+        if (!Enum.IsDefined(spec.InferencePrecision))
+            throw new InvalidDataException($"{source}: unknown inference_precision '{spec.InferencePrecision}'; expected Float32 or BFloat16.");
         if (spec.TextColumns.Length is not (1 or 2))
             throw new InvalidDataException($"{source}: text_columns must name one or two columns.");
         return spec;

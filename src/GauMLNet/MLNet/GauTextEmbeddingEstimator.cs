@@ -60,6 +60,7 @@ public sealed class GauTextEmbeddingEstimator : IEstimator<GauTextEmbeddingTrans
             BatchSize = _options.BatchSize,
             Pooling = _options.Pooling,
             Device = _options.Device,
+            InferencePrecision = _options.InferencePrecision,
         };
         return new GauTextEmbeddingTransformer(_env, new GauTaskModel(spec, config, module, vocabText, ComputeDevice.Resolve(_options.Device)));
     }

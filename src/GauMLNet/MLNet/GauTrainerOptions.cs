@@ -1,4 +1,5 @@
 using GauMLNet.Modeling;
+using GauMLNet.Runtime;
 using GauMLNet.Training;
 using Microsoft.ML;
 
@@ -25,6 +26,8 @@ public abstract record GauTrainerOptionsBase
     public string Device { get; init; } = "auto";
     /// <summary>libtorch intra-op threads for this process (0 leaves libtorch's default).</summary>
     public int CpuThreads { get; init; }
+    /// <summary>The format the fitted model scores in (training is fp32); saved with the model.</summary>
+    public InferencePrecision InferencePrecision { get; init; } = InferencePrecision.Float32;
 
     /// <summary>Tokens per row including [CLS]/[SEP]; longer rows are truncated (longest side first) and counted in the log.</summary>
     public int MaxLength { get; init; } = 128;
@@ -102,6 +105,8 @@ public sealed record GauTextEmbeddingOptions
     /// <summary>Required without ModelDirectory: embeddings need a fixed vocabulary.</summary>
     public string? VocabPath { get; init; }
     public string Device { get; init; } = "auto";
+    /// <summary>The format the embeddings are computed in; saved with the model.</summary>
+    public InferencePrecision InferencePrecision { get; init; } = InferencePrecision.Float32;
     public int MaxLength { get; init; } = 128;
     public int BatchSize { get; init; } = 32;
     public SequencePooling Pooling { get; init; } = SequencePooling.Mean;

@@ -1,6 +1,9 @@
 using System.Text.Json;
 using GauMLNet.Cli;
+using GauMLNet.MLNet;
+using GauMLNet.Runtime;
 using GauMLNet.Tests.Support;
+using Microsoft.ML;
 using Xunit.Abstractions;
 
 namespace GauMLNet.Tests.Cli;
@@ -23,7 +26,7 @@ public class ClueCommandsTests(ITestOutputHelper output)
     {
         string outDir = TestPaths.NewTempDirectory();
         var train = Gau("train", "--task", "afqmc", "--data", SampleData("matching"), "--config", "tiny", "--epochs", "2",
-            "--max-length", "48", "--output", outDir, "--device", "cpu");
+            "--max-length", "48", "--output", outDir, "--device", "cpu", "--inference-precision", "bf16");
         output.WriteLine(train.Out);
         Assert.True(train.Code == 0, train.Err);
         Assert.Contains("epoch 2/2: dev accuracy", train.Out);
@@ -32,6 +35,10 @@ public class ClueCommandsTests(ITestOutputHelper output)
         Assert.True(File.Exists(Path.Combine(outDir, "checkpoints", "trainer-state.json")));
         using (var metrics = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "metrics.json"))))
             Assert.InRange(metrics.RootElement.GetProperty("dev").GetProperty("Accuracy").GetDouble(), 0.0, 1.0);
+
+        // The saved model scores in bf16; evaluate and predict below run that path after loading.
+        var saved = new MLContext().Model.LoadGauModel(Path.Combine(outDir, "model.zip"), out _);
+        Assert.Equal(InferencePrecision.BFloat16, GauTransformers(saved).Single().Model.Spec.InferencePrecision);
 
         var evaluate = Gau("evaluate", "--task", "afqmc", "--data", SampleData("matching"), "--model", outDir);
         Assert.True(evaluate.Code == 0, evaluate.Err);
@@ -61,8 +68,19 @@ public class ClueCommandsTests(ITestOutputHelper output)
         Assert.Equal(1, missing.Code);
         Assert.Contains("does not exist", missing.Err);
 
+        var precision = Gau("train", "--task", "afqmc", "--data", SampleData("matching"), "--inference-precision", "fp8");
+        Assert.Equal(1, precision.Code);
+        Assert.Contains("Unknown inference precision 'fp8'", precision.Err);
+
         var otherFormat = Gau("train", "--task", "afqmc", "--data", SampleData("sentiment"), "--output", TestPaths.NewTempDirectory());
         Assert.Equal(1, otherFormat.Code);
         Assert.Contains("train.json:1: missing field(s) 'sentence1', 'sentence2'", otherFormat.Err);
     }
+
+    private static IEnumerable<GauTransformerBase> GauTransformers(ITransformer model) => model switch
+    {
+        GauTransformerBase gau => [gau],
+        IEnumerable<ITransformer> chain => chain.SelectMany(GauTransformers),
+        _ => [],
+    };
 }
