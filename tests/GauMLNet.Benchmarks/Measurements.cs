@@ -110,12 +110,16 @@ internal static class Cases
         return JsonSerializer.Deserialize<CaseResult>(output.Trim().Split('\n')[^1])!;
     }
 
-    /// <summary>Kinds are model-attention-mode: gau|transformer, fused|explicit, infer|train.</summary>
+    /// <summary>
+    /// Kinds are model-attention-mode: gau|transformer, fused|explicit, infer|train; and
+    /// gau-fused-train-checkpointed for GAU-α training with gradient checkpointing.
+    /// </summary>
     public static int RunChild(string kind, int n, int batch, int layers)
     {
         string[] parts = kind.Split('-');
-        if (parts.Length != 3 || parts[0] is not ("gau" or "transformer") || parts[1] is not ("fused" or "explicit") || parts[2] is not ("infer" or "train"))
-            throw new ArgumentException($"Unknown benchmark case '{kind}': expected (gau|transformer)-(fused|explicit)-(infer|train).");
+        bool checkpointed = kind == "gau-fused-train-checkpointed";
+        if (!checkpointed && (parts.Length != 3 || parts[0] is not ("gau" or "transformer") || parts[1] is not ("fused" or "explicit") || parts[2] is not ("infer" or "train")))
+            throw new ArgumentException($"Unknown benchmark case '{kind}': expected (gau|transformer)-(fused|explicit)-(infer|train) or gau-fused-train-checkpointed.");
         bool gau = parts[0] == "gau", writesAttentionOut = parts[1] == "explicit", train = parts[2] == "train";
         torch.manual_seed(0);
         nn.Module model;
@@ -123,17 +127,12 @@ internal static class Cases
         double flopsPerToken;
         if (gau)
         {
-            var config = BaseWidth with { NumHiddenLayers = layers };
+            var config = BaseWidth with { NumHiddenLayers = layers, GradientCheckpointing = checkpointed };
             var backbone = new GauAlphaModel(config);
             ParameterInitialization.Apply(backbone, config with { Initializer = "lecun_normal" });
             foreach (var layer in backbone.Layers) layer.Gau.WritesAttentionOut = writesAttentionOut;
             model = backbone;
-            forward = (x, mask) =>
-            {
-                var rope = RotaryPositionEmbedding.Create(x.shape[1], BaseWidth.AttentionKeySize, x.device, x.dtype);
-                foreach (var layer in backbone.Layers) x = layer.Forward(x, mask, rope);
-                return x;
-            };
+            forward = backbone.Encode;
             flopsPerToken = GauFlopsPerToken(n, layers);
         }
         else
@@ -143,7 +142,8 @@ internal static class Cases
             forward = stack.Forward;
             flopsPerToken = TransformerFlopsPerToken(n, layers);
         }
-        var x = randn(batch, n, 768);
+        // In training the input stands for embeddings, which need a gradient too.
+        var x = randn(batch, n, 768).requires_grad_(train);
         var mask = ones(batch, n, dtype: ScalarType.Bool);
         int repeats = n >= 1024 ? 2 : 3;
         double seconds;

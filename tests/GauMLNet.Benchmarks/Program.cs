@@ -45,10 +45,13 @@ foreach (int n in lengths)
             row[kind + "_peak_mb"] = result.PeakMegabytes;
             row[kind + "_gflops"] = result.Gflops;
         }
+    var checkpointed = Cases.RunInChild("gau-fused-train-checkpointed", n, smoke ? 1 : batch);
+    row["gau-fused-train-checkpointed_tokens_per_s"] = checkpointed.TokensPerSecond;
+    row["gau-fused-train-checkpointed_peak_mb"] = checkpointed.PeakMegabytes;
     row["gau_mfu"] = (double)row["gau-fused-infer_gflops"] / ceiling.Fp32;
     row["flop_ratio"] = Cases.GauFlopsPerToken(n) / Cases.TransformerFlopsPerToken(n);
     Console.WriteLine($"n={n,5}: GAU-α infer {row["gau-fused-infer_tokens_per_s"]:F0} tok/s (MFU {(double)row["gau_mfu"]:P0}), train {row["gau-fused-train_tokens_per_s"]:F0} tok/s; " +
-                      $"GAU/Transformer FLOPs {(double)row["flop_ratio"]:F2}");
+                      $"GAU/Transformer FLOPs {(double)row["flop_ratio"]:F2}; with gradient checkpointing: train {checkpointed.TokensPerSecond:F0} tok/s, peak {checkpointed.PeakMegabytes:F0} MB");
     foreach (string attention in attentions)
     {
         row[$"time_ratio_infer_{attention}"] = (double)row[$"transformer-{attention}-infer_tokens_per_s"] / (double)row[$"gau-{attention}-infer_tokens_per_s"];

@@ -11,6 +11,11 @@ internal static class CommonOptions
         DefaultValueFactory = _ => "auto",
     };
 
+    public static Option<bool> GradientCheckpointing() => new("--gradient-checkpointing")
+    {
+        Description = "recompute each GAU layer during backward: activation memory of one layer instead of all, for one more forward pass",
+    };
+
     public static Option<string> Task() => new("--task")
     {
         Description = "afqmc, tnews, iflytek, cmnli, ocnli, csl, cluewsc, eprstmt, bustm or csldcp",

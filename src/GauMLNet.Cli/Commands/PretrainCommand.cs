@@ -34,9 +34,10 @@ internal static class PretrainCommand
         var seed = new Option<int>("--seed");
         var device = CommonOptions.Device();
         var threads = new Option<int>("--threads");
+        var checkpointing = CommonOptions.GradientCheckpointing();
         var command = new Command("pretrain", "Masked-LM pretraining (whole-word masking, LAMB, piecewise-linear LR, no warmup), resumable.")
         {
-            corpus, field, config, model, vocab, outputDir, steps, batch, accumulate, maxLength, lr, schedule, every, resume, timeLimit, seed, device, threads,
+            corpus, field, config, model, vocab, outputDir, steps, batch, accumulate, maxLength, lr, schedule, every, resume, timeLimit, seed, device, threads, checkpointing,
         };
         command.SetAction(r => GauCli.Guard(error, () =>
         {
@@ -49,7 +50,7 @@ internal static class PretrainCommand
             string vocabText;
             if (r.GetValue(model) is { } source)
             {
-                network = CheckpointDirectory.LoadMaskedLM(source);
+                network = CheckpointDirectory.LoadMaskedLM(source, c => r.GetValue(checkpointing) ? c with { GradientCheckpointing = true } : c);
                 string vocabPath = CheckpointDirectory.VocabPath(source);
                 if (!File.Exists(vocabPath)) throw new FileNotFoundException($"{source} has no vocab.txt.", vocabPath);
                 vocabText = File.ReadAllText(vocabPath);
@@ -57,7 +58,11 @@ internal static class PretrainCommand
             else
             {
                 vocabText = r.GetValue(vocab) is { } v ? File.ReadAllText(v) : string.Join("\n", VocabularyBuilder.Build(texts)) + "\n";
-                var cfg = GauAlphaConfig.FromPreset(r.GetValue(config)!) with { VocabSize = GauTokenizer.FromVocabText(vocabText).VocabSize };
+                var cfg = GauAlphaConfig.FromPreset(r.GetValue(config)!) with
+                {
+                    VocabSize = GauTokenizer.FromVocabText(vocabText).VocabSize,
+                    GradientCheckpointing = r.GetValue(checkpointing),
+                };
                 network = new GauAlphaForMaskedLM(cfg);
                 using var generator = new torch.Generator((ulong)r.GetValue(seed));
                 network.InitializeWeights(generator);

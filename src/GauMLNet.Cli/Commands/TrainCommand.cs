@@ -24,6 +24,7 @@ internal static class TrainCommand
         var resume = new Option<bool>("--resume") { Description = "continue from the last completed epoch's checkpoint in --output" };
         var skipBad = new Option<bool>("--skip-bad-lines") { Description = "skip and count malformed lines instead of stopping at the first" };
         var patience = new Option<int?>("--patience") { Description = "stop after this many epochs without a better dev score" };
+        var checkpointing = CommonOptions.GradientCheckpointing();
         var precision = new Option<string>("--inference-precision")
         {
             Description = "fp32 or bf16: the format model.zip scores in (training is fp32; bf16 is ≈ 2.4× faster on CPUs with AVX512-BF16 or AMX)",
@@ -31,12 +32,13 @@ internal static class TrainCommand
         };
         var command = new Command("train", "Train a GAU-α classifier on a CLUE task; writes model.zip, metrics.json and training-curve.png.")
         {
-            task, data, model, config, epochs, batch, maxLength, lr, outputDir, device, threads, seed, resume, skipBad, patience, precision,
+            task, data, model, config, epochs, batch, maxLength, lr, outputDir, device, threads, seed, resume, skipBad, patience, precision, checkpointing,
         };
         command.SetAction(r => GauCli.Guard(error, () => TrainingRun.Run(new TrainingRun.Settings(
             ClueTask.Get(r.GetValue(task)!), r.GetValue(data)!, r.GetValue(outputDir)!, r.GetValue(model), r.GetValue(config)!,
             r.GetValue(epochs), r.GetValue(batch), r.GetValue(maxLength), r.GetValue(lr), r.GetValue(device)!, r.GetValue(threads),
-            r.GetValue(seed), r.GetValue(resume), r.GetValue(skipBad), r.GetValue(patience), InferencePrecisionExtensions.Parse(r.GetValue(precision)!)), output)));
+            r.GetValue(seed), r.GetValue(resume), r.GetValue(skipBad), r.GetValue(patience), InferencePrecisionExtensions.Parse(r.GetValue(precision)!),
+            r.GetValue(checkpointing)), output)));
         return command;
     }
 }

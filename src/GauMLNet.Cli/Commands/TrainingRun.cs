@@ -18,7 +18,7 @@ internal static class TrainingRun
 
     public sealed record Settings(ClueTask Task, string DataDirectory, string OutputDirectory, string? ModelDirectory, string ConfigName,
         int Epochs, int BatchSize, int MaxLength, double? LearningRate, string Device, int Threads, int Seed, bool Resume, bool SkipBadLines, int? Patience,
-        InferencePrecision Precision = InferencePrecision.Float32);
+        InferencePrecision Precision = InferencePrecision.Float32, bool GradientCheckpointing = false);
 
     public static int Run(Settings s, TextWriter output)
     {
@@ -49,6 +49,7 @@ internal static class TrainingRun
             Device = s.Device,
             CpuThreads = s.Threads,
             InferencePrecision = s.Precision,
+            GradientCheckpointing = s.GradientCheckpointing ? true : null,
             Seed = s.Seed,
             EarlyStoppingPatience = s.Patience,
             Progress = progress,

@@ -26,9 +26,11 @@ public static class CheckpointDirectory
     }
 
     /// <summary>Loads the encoder and MLM head onto the CPU; the decoder is untied when the file carries one.</summary>
-    public static GauAlphaForMaskedLM LoadMaskedLM(string directory)
+    /// <param name="adjust">changes to the saved config that do not touch the weights (e.g. dropout, gradient checkpointing)</param>
+    public static GauAlphaForMaskedLM LoadMaskedLM(string directory, Func<GauAlphaConfig, GauAlphaConfig>? adjust = null)
     {
         var config = LoadConfig(directory);
+        if (adjust is not null) config = adjust(config).Validate();
         string weights = WeightsPath(directory);
         if (!File.Exists(weights)) throw new FileNotFoundException($"{directory} has no {WeightsFile}.", weights);
         var tensors = SafeTensors.Load(weights);

@@ -62,6 +62,7 @@ public abstract class GauFineTuningEstimator<TTransformer> : IEstimator<TTransfo
         if (trainRows.Count == 0) throw new InvalidOperationException($"{Component}: the training data has no rows with a label in '{LabelColumn}'.");
 
         var (config, vocabText) = ResolveModel(trainRows.Select(r => r.Texts), Log);
+        if (_options.GradientCheckpointing is { } recompute) config = config with { GradientCheckpointing = recompute };
         var tokenizer = GauTokenizer.FromVocabText(vocabText);
         var device = ComputeDevice.Resolve(_options.Device);
         var spec = new GauTaskSpec

@@ -26,6 +26,11 @@ public abstract record GauTrainerOptionsBase
     public string Device { get; init; } = "auto";
     /// <summary>libtorch intra-op threads for this process (0 leaves libtorch's default).</summary>
     public int CpuThreads { get; init; }
+    /// <summary>
+    /// Recompute each GAU layer during backward (activation memory of one layer instead of all, one more
+    /// forward pass, same gradients). Null keeps the model's config (off for the presets).
+    /// </summary>
+    public bool? GradientCheckpointing { get; init; }
     /// <summary>The format the fitted model scores in (training is fp32); saved with the model.</summary>
     public InferencePrecision InferencePrecision { get; init; } = InferencePrecision.Float32;
 

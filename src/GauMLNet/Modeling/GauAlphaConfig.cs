@@ -34,6 +34,11 @@ public sealed record GauAlphaConfig
     [JsonPropertyName("tie_word_embeddings")] public bool TieWordEmbeddings { get; init; } = true;
     /// <summary>Initializer for training from scratch: gau_alpha, normal_0.02 or lecun_normal.</summary>
     [JsonPropertyName("initializer")] public string Initializer { get; init; } = "gau_alpha";
+    /// <summary>
+    /// Training keeps each layer's input only and recomputes the layer in backward: activation memory of
+    /// one layer instead of all, for one more forward pass. Gradients are unchanged.
+    /// </summary>
+    [JsonPropertyName("gradient_checkpointing")] public bool GradientCheckpointing { get; init; }
 
     /// <summary>Keys of config.json this class does not model; written back unchanged.</summary>
     [JsonExtensionData] public Dictionary<string, JsonElement>? ExtraKeys { get; init; }

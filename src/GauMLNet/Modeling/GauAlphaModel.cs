@@ -29,12 +29,22 @@ public sealed class GauAlphaModel : nn.Module
     /// <summary>Last hidden states [b, n, d]. attentionMask [b, n]: 1 (or true) for real tokens.</summary>
     public Tensor Forward(Tensor inputIds, Tensor tokenTypeIds, Tensor attentionMask)
     {
-        var keyMask = attentionMask.to(ScalarType.Bool);
-        var x = _embeddings.Forward(inputIds, tokenTypeIds);
-        var rope = RotaryPositionEmbedding.Create(inputIds.shape[1], Config.AttentionKeySize, x.device, x.dtype);
-        foreach (var layer in _encoder.Layers) x = layer.Forward(x, keyMask, rope);
+        return Encode(_embeddings.Forward(inputIds, tokenTypeIds), attentionMask.to(ScalarType.Bool));
+    }
+
+    /// <summary>The GAU layers alone, over hidden states x [b, n, d]; keyMask [b, n] bool, true for real tokens.</summary>
+    public Tensor Encode(Tensor x, Tensor keyMask)
+    {
+        var rope = RotaryPositionEmbedding.Create(x.shape[1], Config.AttentionKeySize, x.device, x.dtype);
+        foreach (var layer in _encoder.Layers)
+            x = RecomputesLayer(x) ? LayerCheckpoint.Forward(layer, x, keyMask, rope) : layer.Forward(x, keyMask, rope);
         return x;
     }
+
+    // Checkpoint only while training with autograd on, and only layers whose input needs a gradient:
+    // the recomputation runs from the input's backward, which never runs for an input that needs none
+    // (the first trainable layer above frozen ones).
+    private bool RecomputesLayer(Tensor x) => Config.GradientCheckpointing && training && is_grad_enabled() && x.requires_grad;
 
     /// <summary>"encoder" in the port's names: just the list of layers.</summary>
     private sealed class LayerStack : nn.Module

@@ -13,6 +13,7 @@ public sealed class GauLayer : nn.Module
 
     public GauLayer(GauAlphaConfig config) : base(nameof(GauLayer))
     {
+        UsesDropout = config.HiddenDropoutProb > 0 || config.AttentionProbsDropoutProb > 0;
         _gau = new GatedAttentionUnit(config);
         _dropout = nn.Dropout(config.HiddenDropoutProb);
         _norm = new RmsNorm(config.LayerNormEps);
@@ -20,6 +21,9 @@ public sealed class GauLayer : nn.Module
     }
 
     public GatedAttentionUnit Gau => _gau;
+
+    /// <summary>Whether training draws random dropout masks in this layer.</summary>
+    public bool UsesDropout { get; }
 
     public Tensor Forward(Tensor x, Tensor keyMask, RotaryPositionEmbedding rope)
     {
