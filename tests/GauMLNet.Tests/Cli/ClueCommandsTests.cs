@@ -26,7 +26,7 @@ public class ClueCommandsTests(ITestOutputHelper output)
     {
         string outDir = TestPaths.NewTempDirectory();
         var train = Gau("train", "--task", "afqmc", "--data", SampleData("matching"), "--config", "tiny", "--epochs", "2",
-            "--max-length", "48", "--output", outDir, "--device", "cpu", "--inference-precision", "bf16");
+            "--max-length", "48", "--output", outDir, "--device", "cpu", "--inference-precision", "bf16", "--gradient-checkpointing");
         output.WriteLine(train.Out);
         Assert.True(train.Code == 0, train.Err);
         Assert.Contains("epoch 2/2: dev accuracy", train.Out);
@@ -36,9 +36,12 @@ public class ClueCommandsTests(ITestOutputHelper output)
         using (var metrics = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "metrics.json"))))
             Assert.InRange(metrics.RootElement.GetProperty("dev").GetProperty("Accuracy").GetDouble(), 0.0, 1.0);
 
-        // The saved model scores in bf16; evaluate and predict below run that path after loading.
+        // The saved model scores in bf16 (evaluate and predict below run that path after loading) and was
+        // trained with gradient checkpointing, which its config records.
         var saved = new MLContext().Model.LoadGauModel(Path.Combine(outDir, "model.zip"), out _);
-        Assert.Equal(InferencePrecision.BFloat16, GauTransformers(saved).Single().Model.Spec.InferencePrecision);
+        var gau = GauTransformers(saved).Single().Model;
+        Assert.Equal(InferencePrecision.BFloat16, gau.Spec.InferencePrecision);
+        Assert.True(gau.Config.GradientCheckpointing);
 
         var evaluate = Gau("evaluate", "--task", "afqmc", "--data", SampleData("matching"), "--model", outDir);
         Assert.True(evaluate.Code == 0, evaluate.Err);

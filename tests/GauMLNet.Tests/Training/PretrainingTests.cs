@@ -1,3 +1,4 @@
+using GauMLNet.Checkpoints;
 using GauMLNet.Cli;
 using GauMLNet.Modeling;
 using GauMLNet.Tests.MLNet;
@@ -88,11 +89,13 @@ public class PretrainingTests(ITestOutputHelper output)
         // Continued pretraining (domain adaptation) starts from a checkpoint directory and keeps its vocabulary.
         string continued = Path.Combine(TestPaths.NewTempDirectory(), "continued");
         code = GauCli.Run(["pretrain", "--corpus", Path.Combine(sentiment, "dev.json"), "--model", outDir, "--steps", "5", "--batch-size", "8",
-            "--max-length", "48", "--output", continued, "--device", "cpu"], stdout, stderr);
+            "--max-length", "48", "--output", continued, "--device", "cpu", "--gradient-checkpointing"], stdout, stderr);
         Assert.True(code == 0, stderr.ToString());
         Assert.Equal(File.ReadAllText(Path.Combine(outDir, "vocab.txt")), File.ReadAllText(Path.Combine(continued, "vocab.txt")));
         using var encoder = GauAlphaEncoder.Load(continued, "cpu");
         Assert.Equal(GauAlphaConfig.Tiny.HiddenSize, encoder.Config.HiddenSize);
+        Assert.True(encoder.Config.GradientCheckpointing, "--gradient-checkpointing did not reach the continued model's config");
+        Assert.False(CheckpointDirectory.LoadConfig(outDir).GradientCheckpointing);
     }
 
     private sealed class Progress(Action<PretrainingProgress> report) : IProgress<PretrainingProgress>
