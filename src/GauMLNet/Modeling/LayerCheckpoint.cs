@@ -7,6 +7,8 @@ namespace GauMLNet.Modeling;
 /// random state its dropout drew from); backward runs the layer again with autograd on and
 /// backpropagates through that copy. Activation memory drops from every layer's intermediates to one
 /// layer's, for one extra forward pass per layer. Gradients are exactly those of the plain layer.
+/// The random state is libtorch's global CPU generator: as with PyTorch's checkpoint, the replayed
+/// dropout masks match only if no other thread draws from it during the training step.
 /// </summary>
 internal sealed class LayerCheckpoint : autograd.SingleTensorFunction<LayerCheckpoint>
 {

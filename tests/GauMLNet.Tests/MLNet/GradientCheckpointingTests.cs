@@ -6,6 +6,7 @@ using Microsoft.ML.Data;
 
 namespace GauMLNet.Tests.MLNet;
 
+[Collection(GlobalTorchRngCollection.Name)]
 public class GradientCheckpointingTests
 {
     [Fact]

@@ -1,8 +1,10 @@
 using GauMLNet.Modeling;
+using GauMLNet.Tests.MLNet;
 using static TorchSharp.torch;
 
 namespace GauMLNet.Tests.Modeling;
 
+[Collection(GlobalTorchRngCollection.Name)]
 public class LayerCheckpointTests
 {
     private static readonly GauAlphaConfig Config = new()
