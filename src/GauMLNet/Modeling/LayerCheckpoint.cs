@@ -20,7 +20,7 @@ internal sealed class LayerCheckpoint : autograd.SingleTensorFunction<LayerCheck
     // The gradient the last backward on this thread returned. TorchSharp reads a returned handle only
     // until backward returns (the engine keeps its own reference), so it is released at the next call
     // instead of living in the caller's dispose scope until the step ends.
-    [ThreadStatic] private static Tensor? _lastReturned;
+    [ThreadStatic] private static Tensor? LastReturned;
 
     /// <summary>The layer's output, computed without keeping its intermediates for backward.</summary>
     public static Tensor Forward(GauLayer layer, Tensor x, Tensor keyMask, RotaryPositionEmbedding rope)
@@ -45,8 +45,8 @@ internal sealed class LayerCheckpoint : autograd.SingleTensorFunction<LayerCheck
 
     public override List<Tensor> backward(autograd.AutogradContext ctx, Tensor gradient)
     {
-        _lastReturned?.Dispose();
-        _lastReturned = null;
+        LastReturned?.Dispose();
+        LastReturned = null;
         var saved = ctx.get_saved_variables();
         var (x, keyMask, randomState) = (saved[0], saved[1], saved[2]);
         var layer = (GauLayer)ctx.get_data(nameof(GauLayer));
@@ -71,7 +71,7 @@ internal sealed class LayerCheckpoint : autograd.SingleTensorFunction<LayerCheck
         // Accumulates into the layer's parameters as the plain backward would, and gives the input's gradient.
         autograd.backward([output], [gradient]);
         gradient.Dispose(); // TorchSharp gives each call its own handle; the engine holds its own reference
-        _lastReturned = input.grad!.MoveToOuterDisposeScope();
-        return [_lastReturned, null!, null!, null!];
+        LastReturned = input.grad!.MoveToOuterDisposeScope();
+        return [LastReturned, null!, null!, null!];
     }
 }
