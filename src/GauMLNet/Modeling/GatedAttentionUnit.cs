@@ -44,20 +44,18 @@ public sealed class GatedAttentionUnit : nn.Module
     /// <param name="x">[b, n, d]</param>
     /// <param name="keyMask">[b, n] bool, true for real tokens</param>
     /// <param name="rope">rotations for positions 0..n-1</param>
-    public Tensor Forward(Tensor x, Tensor keyMask, RotaryPositionEmbedding rope)
-    {
-        var (u, v, q, k) = Project(x, rope);
-        var attended = _normalization == AttentionNormalization.SquaredRelu || WritesAttentionOut
-            ? AttendExplicitly(q, k, v, keyMask)
-            : AttendFused(q, k, v, keyMask);
-        return _outputProjection.forward(u * attended);
-    }
+    public Tensor Forward(Tensor x, Tensor keyMask, RotaryPositionEmbedding rope) =>
+        Forward(x, keyMask, rope, explicitly: WritesAttentionOut || _normalization == AttentionNormalization.SquaredRelu);
 
-    // [u, v, z] = act(x·W_i); q and k are scaled copies of z, rotated.
-    private (Tensor U, Tensor V, Tensor Q, Tensor K) Project(Tensor x, RotaryPositionEmbedding rope)
+    private Tensor Forward(Tensor x, Tensor keyMask, RotaryPositionEmbedding rope, bool explicitly)
     {
+        // [u, v, z] = act(x·W_i); q and k are scaled copies of z, rotated.
         var uvz = _activation(_inputProjection.forward(x)).split([_e, _e, _s], dim: -1);
-        return (uvz[0], uvz[1], rope.Apply(_queryScale.forward(uvz[2])), rope.Apply(_keyScale.forward(uvz[2])));
+        var (u, v) = (uvz[0], uvz[1]);
+        var q = rope.Apply(_queryScale.forward(uvz[2]));
+        var k = rope.Apply(_keyScale.forward(uvz[2]));
+        var attended = explicitly ? AttendExplicitly(q, k, v, keyMask) : AttendFused(q, k, v, keyMask);
+        return _outputProjection.forward(u * attended);
     }
 
     // The reference form: materialize a, normalize, weight v.
@@ -91,11 +89,8 @@ public sealed class GatedAttentionUnit : nn.Module
     internal bool WritesAttentionOut { get; set; }
 
     /// <summary>The explicit path for any normalization; tests check the fused path against it.</summary>
-    internal Tensor ForwardReference(Tensor x, Tensor keyMask, RotaryPositionEmbedding rope)
-    {
-        var (u, v, q, k) = Project(x, rope);
-        return _outputProjection.forward(u * AttendExplicitly(q, k, v, keyMask));
-    }
+    internal Tensor ForwardReference(Tensor x, Tensor keyMask, RotaryPositionEmbedding rope) =>
+        Forward(x, keyMask, rope, explicitly: true);
 
     public Linear InputProjection => _inputProjection;
     public Linear OutputProjection => _outputProjection;
