@@ -39,19 +39,19 @@ internal sealed class LayerCheckpoint : autograd.SingleTensorFunction<LayerCheck
         ctx.save_for_backward([x, keyMask, get_rng_state()]);
         ctx.save_data(nameof(GauLayer), layer);
         ctx.save_data(nameof(RotaryPositionEmbedding), rope);
-        using var _ = no_grad();
-        return layer.Forward(x, keyMask, rope);
+        return layer.Forward(x, keyMask, rope); // TorchSharp runs forward with autograd off
     }
 
     public override List<Tensor> backward(autograd.AutogradContext ctx, Tensor gradient)
     {
         LastReturned?.Dispose();
         LastReturned = null;
+        // Every handle made here, the unpacked saved tensors included, is released when this call returns.
+        using var scope = NewDisposeScope();
         var saved = ctx.get_saved_variables();
         var (x, keyMask, randomState) = (saved[0], saved[1], saved[2]);
         var layer = (GauLayer)ctx.get_data(nameof(GauLayer));
         var rope = (RotaryPositionEmbedding)ctx.get_data(nameof(RotaryPositionEmbedding));
-        using var scope = NewDisposeScope();
 
         // Recompute with the dropout masks of the forward pass, then hand the generator back as it was.
         var current = get_rng_state();
