@@ -1,4 +1,6 @@
+using GauMLNet.Configuration;
 using GauMLNet.Modeling;
+using GauMLNet.Storage;
 using static TorchSharp.torch;
 
 namespace GauMLNet.Checkpoints;
@@ -36,7 +38,7 @@ public static class CheckpointConverter
     public static IReadOnlyList<(string Name, string DType, long[] Shape)> Inspect(string source)
     {
         if (source.EndsWith(".safetensors", StringComparison.Ordinal))
-            return SafeTensors.ReadHeader(source).Select(e => (e.Name, e.DType, e.Shape)).ToList();
+            return SafeTensorsFile.ReadHeader(source).Select(e => (e.Name, e.DType, e.Shape)).ToList();
         if (PyTorchFile(source) is not { } bin)
             return TensorFlowCheckpoint.Open(source).Variables.Select(v => (v.Name, v.DType, v.Shape)).ToList();
         var tensors = ReadPyTorch(bin);

@@ -1,34 +1,32 @@
+using GauMLNet.Storage;
 using static TorchSharp.torch;
 
 namespace GauMLNet.Checkpoints;
 
-/// <summary>The safetensors dtype codes we read and write, and their torch types.</summary>
+/// <summary>The safetensors dtype codes (<see cref="SafeTensorsDType"/>) as libtorch types.</summary>
 public static class TensorDType
 {
-    private static readonly Dictionary<string, (ScalarType Type, int Bytes)> ByCode = new()
+    private static readonly Dictionary<string, ScalarType> ByCode = new(StringComparer.Ordinal)
     {
-        ["F64"] = (ScalarType.Float64, 8),
-        ["F32"] = (ScalarType.Float32, 4),
-        ["F16"] = (ScalarType.Float16, 2),
-        ["BF16"] = (ScalarType.BFloat16, 2),
-        ["I64"] = (ScalarType.Int64, 8),
-        ["I32"] = (ScalarType.Int32, 4),
-        ["I16"] = (ScalarType.Int16, 2),
-        ["I8"] = (ScalarType.Int8, 1),
-        ["U8"] = (ScalarType.Byte, 1),
-        ["BOOL"] = (ScalarType.Bool, 1),
+        ["F64"] = ScalarType.Float64,
+        ["F32"] = ScalarType.Float32,
+        ["F16"] = ScalarType.Float16,
+        ["BF16"] = ScalarType.BFloat16,
+        ["I64"] = ScalarType.Int64,
+        ["I32"] = ScalarType.Int32,
+        ["I16"] = ScalarType.Int16,
+        ["I8"] = ScalarType.Int8,
+        ["U8"] = ScalarType.Byte,
+        ["BOOL"] = ScalarType.Bool,
     };
 
-    public static bool TryParse(string code, out ScalarType type, out int bytes)
-    {
-        bool known = ByCode.TryGetValue(code, out var entry);
-        (type, bytes) = entry;
-        return known;
-    }
+    public static ScalarType ScalarTypeOf(string code) =>
+        ByCode.TryGetValue(code, out var type) ? type : throw new InvalidDataException($"Unsupported dtype {code}.");
 
     public static string Code(ScalarType type) =>
-        ByCode.FirstOrDefault(kv => kv.Value.Type == type).Key
+        ByCode.FirstOrDefault(kv => kv.Value == type).Key
         ?? throw new NotSupportedException($"dtype {type} has no safetensors code here.");
 
-    public static int ElementSize(ScalarType type) => ByCode[Code(type)].Bytes;
+    public static int ElementSize(ScalarType type) =>
+        SafeTensorsDType.TryGetElementSize(Code(type), out int bytes) ? bytes : throw new NotSupportedException($"dtype {type} has no element size here.");
 }

@@ -107,8 +107,7 @@ public sealed class TensorFlowCheckpoint
         [19] = "F16",
     };
 
-    private static ScalarType ScalarTypeOf(string code) => TensorDType.TryParse(code, out var type, out _) ? type
-        : throw new InvalidDataException($"Unsupported dtype {code}.");
+    private static ScalarType ScalarTypeOf(string code) => TensorDType.ScalarTypeOf(code);
 
     private static int ElementSize(ScalarType type) => TensorDType.ElementSize(type);
 

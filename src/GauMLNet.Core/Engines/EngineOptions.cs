@@ -1,0 +1,15 @@
+using GauMLNet.Configuration;
+
+namespace GauMLNet.Engines;
+
+/// <summary>How an engine runs, chosen when it is created.</summary>
+public sealed record EngineOptions
+{
+    /// <summary>auto, cpu, cuda or cuda:N (engines without GPUs accept auto and cpu).</summary>
+    public string Device { get; init; } = "auto";
+
+    /// <summary>Intra-op threads (0: the engine's default).</summary>
+    public int Threads { get; init; }
+
+    public InferencePrecision Precision { get; init; } = InferencePrecision.Float32;
+}

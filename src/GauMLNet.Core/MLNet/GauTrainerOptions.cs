@@ -1,0 +1,111 @@
+using GauMLNet.Configuration;
+using GauMLNet.Training;
+using Microsoft.ML;
+
+namespace GauMLNet.MLNet;
+
+/// <summary>
+/// Options every GAU trainer shares. Start from a pretrained checkpoint (<see cref="ModelDirectory"/>) or
+/// train from scratch (<see cref="Config"/>, default <see cref="GauAlphaConfig.Tiny"/>, with a vocabulary
+/// from <see cref="VocabPath"/> or built from the training text). Options are copied when the estimator is
+/// created and never changed by Fit.
+/// </summary>
+public abstract record GauTrainerOptionsBase
+{
+    /// <summary>A checkpoint directory (config.json + model.safetensors + vocab.txt) to fine-tune.</summary>
+    public string? ModelDirectory { get; init; }
+    /// <summary>The architecture to train from scratch when no ModelDirectory is given (default Tiny).</summary>
+    public GauAlphaConfig? Config { get; init; }
+    /// <summary>From scratch: a vocab.txt to use; when null a vocabulary is built from the training text.</summary>
+    public string? VocabPath { get; init; }
+    public int MaxVocabSize { get; init; } = 8000;
+    public int MinTokenFrequency { get; init; } = 1;
+
+    /// <summary>auto (CUDA when available, else CPU), cpu, cuda or cuda:N.</summary>
+    public string Device { get; init; } = "auto";
+    /// <summary>libtorch intra-op threads for this process (0 leaves libtorch's default).</summary>
+    public int CpuThreads { get; init; }
+    /// <summary>
+    /// Recompute each GAU layer during backward (activation memory of one layer instead of all, one more
+    /// forward pass, same gradients). Null keeps the model's config (off for the presets).
+    /// </summary>
+    public bool? GradientCheckpointing { get; init; }
+    /// <summary>The format the fitted model scores in (training is fp32); saved with the model.</summary>
+    public InferencePrecision InferencePrecision { get; init; } = InferencePrecision.Float32;
+
+    /// <summary>Tokens per row including [CLS]/[SEP]; longer rows are truncated (longest side first) and counted in the log.</summary>
+    public int MaxLength { get; init; } = 128;
+    public int BatchSize { get; init; } = 32;
+    public int Epochs { get; init; } = 3;
+    /// <summary>Null picks 2e-5 when fine-tuning a checkpoint and 1e-3 from scratch.</summary>
+    public double? LearningRate { get; init; }
+    /// <summary>Fraction of steps with linear warmup; 0 (default): GAU-α trains without warmup.</summary>
+    public double WarmupFraction { get; init; }
+    public double WeightDecay { get; init; } = 0.01;
+    /// <summary>Gradient-norm clip; 0 disables.</summary>
+    public double MaxGradNorm { get; init; } = 1.0;
+    /// <summary>Freeze the embeddings and this many bottom GAU layers.</summary>
+    public int FrozenLayers { get; init; }
+    public SequencePooling Pooling { get; init; } = SequencePooling.First;
+    /// <summary>Same seed and data give the same model.</summary>
+    public int Seed { get; init; }
+
+    /// <summary>Scored in full after each epoch; the best epoch's weights are kept.</summary>
+    public IDataView? ValidationSet { get; init; }
+    /// <summary>With a validation set: stop after this many epochs without improvement.</summary>
+    public int? EarlyStoppingPatience { get; init; }
+    public IProgress<TrainingProgress>? Progress { get; init; }
+    public CancellationToken CancellationToken { get; init; }
+    /// <summary>Save a training checkpoint here after every epoch (weights, optimizer, counters).</summary>
+    public string? CheckpointDirectory { get; init; }
+    /// <summary>Continue from the checkpoint in CheckpointDirectory when there is one.</summary>
+    public bool Resume { get; init; }
+
+    public const string DefaultLabelColumn = "Label";
+    public const string DefaultScoreColumn = "Score";
+    public const string DefaultPredictedLabelColumn = "PredictedLabel";
+}
+
+/// <summary>
+/// Options of GauTextClassification: one text column, or a sentence pair ([CLS] a [SEP] b [SEP]) when
+/// <see cref="SecondSentenceColumnName"/> is set, and a key-typed label.
+/// </summary>
+public sealed record GauTextClassificationOptions : GauTrainerOptionsBase
+{
+    public string LabelColumnName { get; init; } = DefaultLabelColumn;
+    public string SentenceColumnName { get; init; } = "Sentence";
+    /// <summary>Set to classify sentence pairs (AFQMC, OCNLI, CMNLI, CSL); GauSentencePairClassification(…) is the shorthand that sets it.</summary>
+    public string? SecondSentenceColumnName { get; init; }
+    public string ScoreColumnName { get; init; } = DefaultScoreColumn;
+    public string PredictedLabelColumnName { get; init; } = DefaultPredictedLabelColumn;
+}
+
+/// <summary>Options of GauSentenceSimilarity: two text columns, a float label.</summary>
+public sealed record GauSentenceSimilarityOptions : GauTrainerOptionsBase
+{
+    public string LabelColumnName { get; init; } = DefaultLabelColumn;
+    public string Sentence1ColumnName { get; init; } = "Sentence1";
+    public string Sentence2ColumnName { get; init; } = "Sentence2";
+    public string ScoreColumnName { get; init; } = DefaultScoreColumn;
+}
+
+/// <summary>Options of GauTextEmbedding.</summary>
+public sealed record GauTextEmbeddingOptions
+{
+    public string OutputColumnName { get; init; } = "Features";
+    public string InputColumnName { get; init; } = "Sentence";
+    /// <summary>Set to embed sentence pairs ([CLS] a [SEP] b [SEP]).</summary>
+    public string? SecondInputColumnName { get; init; }
+    /// <summary>A checkpoint directory; when null a freshly initialized model of <see cref="Config"/> (seeded) is used.</summary>
+    public string? ModelDirectory { get; init; }
+    public GauAlphaConfig? Config { get; init; }
+    /// <summary>Required without ModelDirectory: embeddings need a fixed vocabulary.</summary>
+    public string? VocabPath { get; init; }
+    public string Device { get; init; } = "auto";
+    /// <summary>The format the embeddings are computed in; saved with the model.</summary>
+    public InferencePrecision InferencePrecision { get; init; } = InferencePrecision.Float32;
+    public int MaxLength { get; init; } = 128;
+    public int BatchSize { get; init; } = 32;
+    public SequencePooling Pooling { get; init; } = SequencePooling.Mean;
+    public int Seed { get; init; }
+}

@@ -1,0 +1,12 @@
+namespace GauMLNet.Tasks;
+
+/// <summary>What a fitted GAU model computes from a sequence, which sets its head, its loss and its outputs.</summary>
+public enum GauTask
+{
+    /// <summary>Class logits from the pooled sequence; cross-entropy; outputs class probabilities and the argmax.</summary>
+    Classification,
+    /// <summary>One score from the pooled sequence; mean squared error; validation metric Pearson r.</summary>
+    Regression,
+    /// <summary>The pooled hidden state itself (no head, no training).</summary>
+    Embedding,
+}

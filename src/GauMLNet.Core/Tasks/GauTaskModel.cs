@@ -1,0 +1,82 @@
+using GauMLNet.Engines;
+using GauMLNet.Text;
+
+namespace GauMLNet.Tasks;
+
+/// <summary>
+/// A fitted GAU model ready to score text: its files (<see cref="GauModelPackage"/>), the tokenizer (built
+/// once), and the engine that runs the network. Scoring is tokenize → length-sorted batches → engine →
+/// the task's post-processing (probabilities for classification; scores and embeddings as they are).
+/// </summary>
+public sealed class GauTaskModel : IDisposable
+{
+    private long _forwardPasses;
+
+    public GauTaskModel(GauModelPackage package, IGauInferenceEngine engine)
+    {
+        Package = package;
+        Engine = engine;
+        Tokenizer = GauTokenizer.FromVocabText(package.VocabText, $"{package.Source}/vocab.txt");
+    }
+
+    public GauModelPackage Package { get; }
+    public GauTaskSpec Spec => Package.Spec;
+    public Configuration.GauAlphaConfig Config => Package.Config;
+    public GauTokenizer Tokenizer { get; }
+    public IGauInferenceEngine Engine { get; }
+
+    /// <summary>How many batched forward passes this model has run (for diagnostics and tests).</summary>
+    public long ForwardPasses => Interlocked.Read(ref _forwardPasses);
+
+    /// <summary>Loads a package with the engine it names (or another registered engine that can score it).</summary>
+    public static GauTaskModel Load(GauModelPackage package, string? device = null, string? engine = null)
+    {
+        var factory = GauEngines.For(package, engine);
+        var options = new EngineOptions { Device = device ?? package.Spec.Device, Precision = package.Spec.InferencePrecision };
+        return new GauTaskModel(package, factory.Create(package, options));
+    }
+
+    public static GauTaskModel LoadDirectory(string directory, string? device = null) => Load(GauModelPackage.LoadDirectory(directory), device);
+
+    /// <summary>Tokenizes rows of text (one or two columns), counting the rows that had to be truncated.</summary>
+    public EncodedText[] Encode(IReadOnlyList<string?[]> rows, out int truncated)
+    {
+        var encoded = rows.Select(r => Tokenizer.Encode(r[0], Spec.TextColumns.Length == 2 ? r[1] ?? "" : null, Spec.MaxLength)).ToArray();
+        truncated = encoded.Count(e => e.Truncated);
+        return encoded;
+    }
+
+    /// <summary>
+    /// One output vector per row, in order: class probabilities (classification), [score] (regression),
+    /// or the pooled embedding.
+    /// </summary>
+    public float[][] Score(IReadOnlyList<EncodedText> rows)
+    {
+        if (rows.Count == 0) return [];
+        var outputs = BatchScorer.Run(rows, Spec.BatchSize, Tokenizer.PadId, Engine.Run, out int passes);
+        Interlocked.Add(ref _forwardPasses, passes);
+        if (Spec.Task == GauTask.Classification)
+            foreach (var row in outputs) Softmax(row);
+        return outputs;
+    }
+
+    /// <summary>The index of the largest value (the first on ties).</summary>
+    public static int ArgMax(ReadOnlySpan<float> values)
+    {
+        int best = 0;
+        for (int i = 1; i < values.Length; i++) if (values[i] > values[best]) best = i;
+        return best;
+    }
+
+    /// <summary>Logits → probabilities in place (max-subtracted, accumulated in double).</summary>
+    public static void Softmax(Span<float> values)
+    {
+        float max = float.NegativeInfinity;
+        foreach (float v in values) max = Math.Max(max, v);
+        double sum = 0;
+        for (int i = 0; i < values.Length; i++) sum += Math.Exp(values[i] - max);
+        for (int i = 0; i < values.Length; i++) values[i] = (float)(Math.Exp(values[i] - max) / sum);
+    }
+
+    public void Dispose() => Engine.Dispose();
+}

@@ -1,0 +1,72 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using GauMLNet.Configuration;
+
+namespace GauMLNet.Tasks;
+
+/// <summary>What a fitted GAU model does and how it scores: gau-task.json in its model files.</summary>
+public sealed record GauTaskSpec
+{
+    public const string FileName = "gau-task.json";
+    /// <summary>2: the model's files carry a SHA-256 manifest. Format 1 (no manifest) still loads.</summary>
+    public const int CurrentFormat = 2;
+
+    [JsonPropertyName("format")] public int Format { get; init; } = CurrentFormat;
+    [JsonPropertyName("task")] public required GauTask Task { get; init; }
+    /// <summary>One text column, or two for sentence pairs.</summary>
+    [JsonPropertyName("text_columns")] public required string[] TextColumns { get; init; }
+    [JsonPropertyName("label_column")] public string? LabelColumn { get; init; }
+    /// <summary>Score (and PredictedLabel), or the embedding's column.</summary>
+    [JsonPropertyName("output_columns")] public required string[] OutputColumns { get; init; }
+    /// <summary>Classes (classification), 1 (regression) or the embedding width.</summary>
+    [JsonPropertyName("outputs")] public int Outputs { get; init; }
+    [JsonPropertyName("max_length")] public int MaxLength { get; init; } = 128;
+    [JsonPropertyName("batch_size")] public int BatchSize { get; init; } = 32;
+    [JsonPropertyName("pooling")] public SequencePooling Pooling { get; init; } = SequencePooling.First;
+    /// <summary>The engine the model scores with when it is registered: torchsharp or onnxruntime.</summary>
+    [JsonPropertyName("engine")] public string Engine { get; init; } = "torchsharp";
+    [JsonPropertyName("device")] public string Device { get; init; } = "auto";
+    /// <summary>The format the model scores in; the saved weights are fp32 either way.</summary>
+    [JsonPropertyName("inference_precision")] public InferencePrecision InferencePrecision { get; init; } = InferencePrecision.Float32;
+    /// <summary>The label's key values, so predictions map back to the original labels.</summary>
+    [JsonPropertyName("label_values")] public LabelValues? Labels { get; init; }
+
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        Converters = { new TaskNameConverter(), new JsonStringEnumConverter() },
+    };
+
+    public string ToJson() => JsonSerializer.Serialize(this, Json);
+
+    public static GauTaskSpec FromJson(string json, string source)
+    {
+        GauTaskSpec spec;
+        try { spec = JsonSerializer.Deserialize<GauTaskSpec>(json, Json) ?? throw new InvalidDataException($"{source}: empty."); }
+        catch (JsonException ex) { throw new InvalidDataException($"{source}: not a valid GAU task description ({ex.Message}).", ex); }
+        if (spec.Format > CurrentFormat)
+            throw new InvalidDataException($"{source}: format {spec.Format} is newer than this GauMLNet reads ({CurrentFormat}); upgrade GauMLNet.");
+        if (!Enum.IsDefined(spec.InferencePrecision))
+            throw new InvalidDataException($"{source}: unknown inference_precision '{spec.InferencePrecision}'; expected Float32 or BFloat16.");
+        if (spec.TextColumns is not { Length: 1 or 2 })
+            throw new InvalidDataException($"{source}: text_columns must name one or two columns.");
+        if (spec.OutputColumns is not { Length: > 0 } || spec.Outputs < 1)
+            throw new InvalidDataException($"{source}: output_columns and outputs must be set.");
+        return spec;
+    }
+
+    /// <summary>Task names as gau-task.json has always spelled them: classification, regression, embedding.</summary>
+    private sealed class TaskNameConverter : JsonConverter<GauTask>
+    {
+        public override GauTask Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+        {
+            string? name = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+            return Enum.GetValues<GauTask>().FirstOrDefault(t => Name(t) == name, (GauTask)(-1)) is var task && Enum.IsDefined(task) ? task
+                : throw new JsonException($"unknown task '{name}'; expected {string.Join(", ", Enum.GetValues<GauTask>().Select(Name))}");
+        }
+
+        public override void Write(Utf8JsonWriter writer, GauTask value, JsonSerializerOptions options) => writer.WriteStringValue(Name(value));
+
+        private static string Name(GauTask task) => task.ToString().ToLowerInvariant();
+    }
+}

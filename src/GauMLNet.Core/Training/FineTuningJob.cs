@@ -1,0 +1,14 @@
+namespace GauMLNet.Training;
+
+/// <summary>Everything a fine-tuning run reads: the tokenized rows, the options, and where it reports.</summary>
+public sealed record FineTuningJob
+{
+    public required IReadOnlyList<LabeledExample> Train { get; init; }
+    public IReadOnlyList<LabeledExample>? Validation { get; init; }
+    public required FineTuningOptions Options { get; init; }
+    public required int PadId { get; init; }
+    public string Device { get; init; } = "auto";
+    public IProgress<TrainingProgress>? Progress { get; init; }
+    public Action<string>? Log { get; init; }
+    public CancellationToken Cancellation { get; init; }
+}
