@@ -1,8 +1,8 @@
-// GauSentencePairClassification: do two questions ask the same thing? (AFQMC-style, [CLS] a [SEP] b [SEP]).
+// Sentence-pair classification (GauTextClassification with a second sentence column): do two questions ask the same thing? (AFQMC-style, [CLS] a [SEP] b [SEP]).
 // Run from the repository root: dotnet run --project samples/SentencePairClassification -c Release
 using GauMLNet.Clue;
+using GauMLNet.Configuration;
 using GauMLNet.MLNet;
-using GauMLNet.Modeling;
 using Microsoft.ML;
 
 var ml = new MLContext(seed: 0);
@@ -12,8 +12,10 @@ var train = Load("train.json");
 var dev = Load("dev.json");
 
 var pipeline = ml.Transforms.Conversion.MapValueToKey("Label")
-    .Append(ml.MulticlassClassification.Trainers.GauSentencePairClassification(new GauSentencePairClassificationOptions
+    .Append(ml.MulticlassClassification.Trainers.GauTextClassification(new GauTextClassificationOptions
     {
+        SentenceColumnName = "Sentence1",
+        SecondSentenceColumnName = "Sentence2",
         // Matching is learned late from scratch: accuracy sits near 50% for ~6 epochs, then climbs.
         Config = GauAlphaConfig.Tiny,
         Epochs = 12,

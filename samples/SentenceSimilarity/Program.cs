@@ -3,8 +3,8 @@
 // Run from the repository root: dotnet run --project samples/SentenceSimilarity -c Release
 using System.Globalization;
 using GauMLNet.Clue;
+using GauMLNet.Configuration;
 using GauMLNet.MLNet;
-using GauMLNet.Modeling;
 using Microsoft.ML;
 
 var ml = new MLContext(seed: 0);

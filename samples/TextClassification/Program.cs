@@ -1,8 +1,8 @@
 // GauTextClassification: a GAU-α sentiment classifier in an ordinary ML.NET pipeline.
 // Run from the repository root: dotnet run --project samples/TextClassification -c Release
 using GauMLNet.Clue;
+using GauMLNet.Configuration;
 using GauMLNet.MLNet;
-using GauMLNet.Modeling;
 using Microsoft.ML;
 
 var ml = new MLContext(seed: 0);

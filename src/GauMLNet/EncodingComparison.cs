@@ -4,7 +4,7 @@ namespace GauMLNet;
 public static class EncodingComparison
 {
     /// <summary>Largest absolute differences of hidden states and first-token MLM logits; shapes must agree.</summary>
-    public static (double Hidden, double Logits) MaxAbsDifference(IReadOnlyList<EncodedSequence> actual,
+    public static (double Hidden, double Logits) MaxAbsDifference(IReadOnlyList<EncoderOutput> actual,
         IReadOnlyList<float[][]> expectedHidden, IReadOnlyList<float[]> expectedFirstLogits)
     {
         if (actual.Count != expectedHidden.Count || actual.Count != expectedFirstLogits.Count)

@@ -1,6 +1,8 @@
 using GauMLNet.Checkpoints;
+using GauMLNet.Configuration;
 using GauMLNet.Modeling;
 using GauMLNet.Runtime;
+using GauMLNet.Storage;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -9,7 +11,7 @@ namespace GauMLNet;
 /// <summary>What <see cref="GauAlphaEncoder.Encode"/> returns for one sequence.</summary>
 /// <param name="LastHiddenState">[real tokens][d]: hidden states of the unmasked positions only</param>
 /// <param name="MlmLogitsFirstToken">[vocab]: MLM logits at position 0</param>
-public sealed record EncodedSequence(float[][] LastHiddenState, float[] MlmLogitsFirstToken);
+public sealed record EncoderOutput(float[][] LastHiddenState, float[] MlmLogitsFirstToken);
 
 /// <summary>
 /// GAU-α without ML.NET: load a checkpoint directory onto a device and encode token ids.
@@ -36,17 +38,14 @@ public sealed class GauAlphaEncoder : IDisposable
     public static GauAlphaEncoder Load(string directory, string device = "auto")
     {
         var model = CheckpointDirectory.LoadMaskedLM(directory);
-        string vocab = CheckpointDirectory.VocabPath(directory);
+        string vocab = CheckpointFiles.VocabPath(directory);
         return new GauAlphaEncoder(model, ComputeDevice.Resolve(device), File.Exists(vocab) ? vocab : null);
     }
 
     /// <summary>A freshly initialized encoder (the config's initializer, seeded).</summary>
     public static GauAlphaEncoder Create(GauAlphaConfig config, string device = "auto", long seed = 0)
     {
-        var model = new GauAlphaForMaskedLM(config);
-        using var generator = new Generator((ulong)seed);
-        model.InitializeWeights(generator);
-        return new GauAlphaEncoder(model, ComputeDevice.Resolve(device), null);
+        return new GauAlphaEncoder(TaskNetworks.CreateMaskedLM(config, seed), ComputeDevice.Resolve(device), null);
     }
 
     public void Save(string directory, ScalarType dtype = ScalarType.Float32) =>
@@ -59,11 +58,11 @@ public sealed class GauAlphaEncoder : IDisposable
         var ids = inputIds.to(ScalarType.Int64, Device);
         var types = tokenTypeIds?.to(ScalarType.Int64, Device) ?? zeros_like(ids);
         var mask = attentionMask?.to(ScalarType.Int64, Device) ?? ones_like(ids);
-        return Model.Forward(ids, types, mask);
+        return Model.call(ids, types, mask);
     }
 
     /// <summary>Encodes a padded batch given as rows of ids; mask 1 marks real tokens (defaults: segment 0, all real).</summary>
-    public EncodedSequence[] Encode(long[][] inputIds, long[][]? tokenTypeIds = null, long[][]? attentionMask = null)
+    public EncoderOutput[] Encode(long[][] inputIds, long[][]? tokenTypeIds = null, long[][]? attentionMask = null)
     {
         int width = CheckRectangular(inputIds, null, "input_ids");
         if (tokenTypeIds is not null) CheckRectangular(tokenTypeIds, inputIds, "token_type_ids");
@@ -81,13 +80,13 @@ public sealed class GauAlphaEncoder : IDisposable
         var hidden = Forward(ids, types, mask);
         var firstLogits = Model.MlmLogits(hidden.select(1, 0)).cpu();
         var hiddenCpu = hidden.cpu();
-        var result = new EncodedSequence[inputIds.Length];
+        var result = new EncoderOutput[inputIds.Length];
         for (int b = 0; b < inputIds.Length; b++)
         {
             var rows = new List<float[]>();
             for (int t = 0; t < width; t++)
                 if (attentionMask is null || attentionMask[b][t] != 0) rows.Add(hiddenCpu[b, t].data<float>().ToArray());
-            result[b] = new EncodedSequence(rows.ToArray(), firstLogits[b].data<float>().ToArray());
+            result[b] = new EncoderOutput(rows.ToArray(), firstLogits[b].data<float>().ToArray());
         }
         return result;
     }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using GauMLNet.Configuration;
 using GauMLNet.MLNet;
 using GauMLNet.Modeling;
 using Microsoft.ML;
@@ -130,9 +131,9 @@ internal static class Cases
             var config = BaseWidth with { NumHiddenLayers = layers, GradientCheckpointing = checkpointed };
             var backbone = new GauAlphaModel(config);
             ParameterInitialization.Apply(backbone, config with { Initializer = "lecun_normal" });
-            foreach (var layer in backbone.Layers) layer.Gau.WritesAttentionOut = writesAttentionOut;
+            foreach (var layer in backbone.Layers) layer.Gau.ForcesExplicitAttention = writesAttentionOut;
             model = backbone;
-            forward = backbone.Encode;
+            forward = backbone.Encoder.call;
             flopsPerToken = GauFlopsPerToken(n, layers);
         }
         else
@@ -256,22 +257,20 @@ internal static class Bf16Accuracy
             NumHiddenLayers = 2,
             VocabSize = 12000,
         };
-        using var model = new GauAlphaForMaskedLM(config);
-        using var generator = new Generator(0);
-        model.InitializeWeights(generator);
+        using var model = TaskNetworks.CreateMaskedLM(config, seed: 0);
         model.eval();
         using var scope = NewDisposeScope();
         var ids = randint(1, 12000, [smoke ? 1 : 4, smoke ? 32 : 256]);
         var types = zeros_like(ids);
         var mask = ones_like(ids);
         using var _ = no_grad();
-        Tensor fp32 = model.Forward(ids, types, mask);
-        double fp32Seconds = Timer.BestSeconds(() => model.Forward(ids, types, mask), smoke ? 1 : 3);
+        Tensor fp32 = model.call(ids, types, mask);
+        double fp32Seconds = Timer.BestSeconds(() => model.call(ids, types, mask), smoke ? 1 : 3);
         try
         {
             model.to(ScalarType.BFloat16);
-            Tensor bf16 = model.Forward(ids, types, mask).to(ScalarType.Float32);
-            double bf16Seconds = Timer.BestSeconds(() => model.Forward(ids, types, mask), smoke ? 1 : 3);
+            Tensor bf16 = model.call(ids, types, mask).to(ScalarType.Float32);
+            double bf16Seconds = Timer.BestSeconds(() => model.call(ids, types, mask), smoke ? 1 : 3);
             double maxAbs = (bf16 - fp32).abs().max().item<float>();
             double relRms = ((bf16 - fp32).square().mean().sqrt() / fp32.square().mean().sqrt()).item<float>();
             return new Bf16Result(true, fp32Seconds / bf16Seconds, maxAbs, relRms);

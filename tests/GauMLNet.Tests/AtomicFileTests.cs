@@ -1,3 +1,4 @@
+using GauMLNet.Storage;
 using GauMLNet.Tests.Support;
 
 namespace GauMLNet.Tests;

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using GauMLNet.Storage;
 
 namespace GauMLNet.Cli.Commands;
 
@@ -44,7 +45,7 @@ internal static class EncodeCommand
         if (inputs.InputIds is null) throw new InvalidDataException($"{inputPath}: the key 'input_ids' is missing.");
 
         using var encoder = GauAlphaEncoder.Load(modelDir, device);
-        EncodedSequence[] encoded;
+        EncoderOutput[] encoded;
         try { encoded = encoder.Encode(inputs.InputIds, inputs.TokenTypeIds, inputs.AttentionMask); }
         catch (ArgumentException ex) { throw new InvalidDataException($"{inputPath}: {ex.Message}", ex); }
         var result = new Outputs(encoded.Select(e => e.LastHiddenState).ToArray(), encoded.Select(e => e.MlmLogitsFirstToken).ToArray());

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using GauMLNet.Clue;
+using GauMLNet.Storage;
 using Microsoft.ML;
 
 namespace GauMLNet.Cli.Commands;

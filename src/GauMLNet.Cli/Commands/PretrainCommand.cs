@@ -3,9 +3,11 @@ using System.Globalization;
 using System.Text.Json;
 using GauMLNet.Checkpoints;
 using GauMLNet.Cli.Terminal;
+using GauMLNet.Configuration;
 using GauMLNet.Modeling;
 using GauMLNet.Runtime;
-using GauMLNet.Text;
+using GauMLNet.Storage;
+using GauMLNet.Tasks;
 using GauMLNet.Training.Pretraining;
 using TorchSharp;
 
@@ -46,29 +48,16 @@ internal static class PretrainCommand
             string stateDir = Path.Combine(outDir, "pretrain-checkpoint");
             var texts = PretrainingCorpus.ReadTexts(r.GetValue(corpus)!, r.GetValue(field)).ToList();
 
-            GauAlphaForMaskedLM network;
-            string vocabText;
-            if (r.GetValue(model) is { } source)
-            {
-                network = CheckpointDirectory.LoadMaskedLM(source, c => r.GetValue(checkpointing) ? c with { GradientCheckpointing = true } : c);
-                string vocabPath = CheckpointDirectory.VocabPath(source);
-                if (!File.Exists(vocabPath)) throw new FileNotFoundException($"{source} has no vocab.txt.", vocabPath);
-                vocabText = File.ReadAllText(vocabPath);
-            }
-            else
-            {
-                vocabText = r.GetValue(vocab) is { } v ? File.ReadAllText(v) : string.Join("\n", VocabularyBuilder.Build(texts)) + "\n";
-                var cfg = GauAlphaConfig.FromPreset(r.GetValue(config)!) with
-                {
-                    VocabSize = GauTokenizer.FromVocabText(vocabText).VocabSize,
-                    GradientCheckpointing = r.GetValue(checkpointing),
-                };
-                network = new GauAlphaForMaskedLM(cfg);
-                using var generator = new torch.Generator((ulong)r.GetValue(seed));
-                network.InitializeWeights(generator);
-            }
+            bool recompute = r.GetValue(checkpointing);
+            var source = r.GetValue(model) is { } directory
+                ? GauModelSource.FromDirectory(directory, c => recompute ? c with { GradientCheckpointing = true } : c)
+                : GauModelSource.FromScratch(GauAlphaConfig.FromPreset(r.GetValue(config)!) with { GradientCheckpointing = recompute }, r.GetValue(vocab), texts);
+            var network = source.PretrainedDirectory is { } pretrained
+                ? CheckpointDirectory.LoadMaskedLM(pretrained, _ => source.Config)
+                : TaskNetworks.CreateMaskedLM(source.Config, r.GetValue(seed));
+            string vocabText = source.VocabText;
             using var _ = network;
-            var tokenizer = GauTokenizer.FromVocabText(vocabText);
+            var tokenizer = source.Tokenizer;
             var sequences = PretrainingCorpus.Pack(texts, tokenizer, r.GetValue(maxLength));
             output.WriteLine($"{texts.Count} texts packed into {sequences.Count} sequences of up to {r.GetValue(maxLength)} tokens; " +
                              $"{network.Config.NumHiddenLayers} GAU layers, d {network.Config.HiddenSize}, vocab {network.Config.VocabSize}");
@@ -107,7 +96,7 @@ internal static class PretrainCommand
                 bar.EndLine();
             }
 
-            string vocabFile = Path.Combine(outDir, CheckpointDirectory.VocabFile);
+            string vocabFile = CheckpointFiles.VocabPath(outDir);
             AtomicFile.WriteAllText(vocabFile, vocabText);
             CheckpointDirectory.Save(outDir, network, vocabFile);
             TrainingCurvePlot.Save(Path.Combine(outDir, "pretrain-curve.png"), "GAU-α masked-LM pretraining", result.Losses, "masked-token accuracy",

@@ -5,6 +5,7 @@ using GauMLNet.Cli.Terminal;
 using GauMLNet.Clue;
 using GauMLNet.Experiments;
 using GauMLNet.MLNet;
+using GauMLNet.Storage;
 using Microsoft.ML;
 using Microsoft.ML.Transforms;
 

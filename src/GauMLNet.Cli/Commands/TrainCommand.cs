@@ -1,6 +1,6 @@
 using System.CommandLine;
 using GauMLNet.Clue;
-using GauMLNet.Runtime;
+using GauMLNet.Configuration;
 
 namespace GauMLNet.Cli.Commands;
 
@@ -37,7 +37,7 @@ internal static class TrainCommand
         command.SetAction(r => GauCli.Guard(error, () => TrainingRun.Run(new TrainingRun.Settings(
             ClueTask.Get(r.GetValue(task)!), r.GetValue(data)!, r.GetValue(outputDir)!, r.GetValue(model), r.GetValue(config)!,
             r.GetValue(epochs), r.GetValue(batch), r.GetValue(maxLength), r.GetValue(lr), r.GetValue(device)!, r.GetValue(threads),
-            r.GetValue(seed), r.GetValue(resume), r.GetValue(skipBad), r.GetValue(patience), InferencePrecisionExtensions.Parse(r.GetValue(precision)!),
+            r.GetValue(seed), r.GetValue(resume), r.GetValue(skipBad), r.GetValue(patience), InferencePrecisionNames.Parse(r.GetValue(precision)!),
             r.GetValue(checkpointing)), output)));
         return command;
     }

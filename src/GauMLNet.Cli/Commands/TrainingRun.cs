@@ -1,9 +1,9 @@
 using System.Text.Json;
 using GauMLNet.Cli.Terminal;
 using GauMLNet.Clue;
+using GauMLNet.Configuration;
 using GauMLNet.MLNet;
-using GauMLNet.Modeling;
-using GauMLNet.Runtime;
+using GauMLNet.Storage;
 using Microsoft.ML;
 
 namespace GauMLNet.Cli.Commands;
@@ -61,7 +61,7 @@ internal static class TrainingRun
         Microsoft.ML.Data.TransformerChain<ITransformer> model;
         try
         {
-            model = CluePipeline.Fit(ml, s.Task, train, dev, options);
+            model = CluePipeline.Fit(ml, s.Task, train, dev, options, o => ml.MulticlassClassification.Trainers.GauTextClassification(o));
         }
         catch (OperationCanceledException)
         {

@@ -1,6 +1,6 @@
-using GauMLNet.Storage;
 using System.Text.Json;
 using GauMLNet.MLNet;
+using GauMLNet.Storage;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Transforms;

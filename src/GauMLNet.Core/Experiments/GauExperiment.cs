@@ -1,6 +1,6 @@
-using GauMLNet.Storage;
-using GauMLNet.MLNet;
 using GauMLNet.Configuration;
+using GauMLNet.MLNet;
+using GauMLNet.Storage;
 using GauMLNet.Training;
 using Microsoft.ML;
 

@@ -118,7 +118,7 @@ public static class SafeTensorsFile
         }
         catch (Exception ex) when (ex is JsonException or InvalidOperationException or ArgumentException or FormatException)
         {
-            throw Corrupt(path, $"the header is not valid JSON ({ex.Message})");
+            throw Corrupt(path, $"the header is not a JSON object ({ex.Message})");
         }
         entries.Sort((a, b) => a.Begin.CompareTo(b.Begin));
         for (int i = 1; i < entries.Count; i++)

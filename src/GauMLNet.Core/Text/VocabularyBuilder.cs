@@ -1,6 +1,6 @@
-using GauMLNet.Storage;
 using System.Globalization;
 using System.Text;
+using GauMLNet.Storage;
 
 namespace GauMLNet.Text;
 

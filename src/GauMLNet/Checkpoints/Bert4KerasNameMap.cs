@@ -1,5 +1,5 @@
 using System.Text.RegularExpressions;
-using GauMLNet.Modeling;
+using GauMLNet.Configuration;
 using static TorchSharp.torch;
 
 namespace GauMLNet.Checkpoints;

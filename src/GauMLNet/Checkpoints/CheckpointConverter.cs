@@ -23,7 +23,7 @@ public static class CheckpointConverter
             var config = configPath is not null ? GauAlphaConfig.Load(configPath)
                 : SiblingConfig(source) is { } sibling ? GauAlphaConfig.Load(sibling)
                 : inferred ?? throw new FileNotFoundException($"{source} has no config.json beside it; pass --config.");
-            using var model = new GauAlphaForMaskedLM(config, tiedDecoder: !tensors.ContainsKey(CheckpointDirectory.DecoderWeightName));
+            using var model = new GauAlphaForMaskedLM(config, tiedDecoder: !tensors.ContainsKey(CheckpointFiles.DecoderWeightName));
             StateDictLoader.Load(model, tensors, source);
             CheckpointDirectory.Save(outputDirectory, model, vocabPath);
             return new ConversionReport(format, tensors.Count, ignored, config, outputDirectory);

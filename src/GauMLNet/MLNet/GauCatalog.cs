@@ -1,4 +1,5 @@
-using System.Reflection;
+using GauMLNet.Engine;
+using GauMLNet.Engines;
 using Microsoft.ML;
 using Microsoft.ML.Runtime;
 
@@ -10,12 +11,13 @@ namespace GauMLNet.MLNet;
 /// <c>.GauSentencePairClassification(...)</c>, <c>mlContext.Regression.Trainers.GauSentenceSimilarity(...)</c>,
 /// <c>mlContext.Transforms.Text.GauTextEmbedding(...)</c>, and
 /// <c>mlContext.ComponentCatalog.RegisterGauMLNet()</c> so mlContext.Model.Load can read GAU transformers.
+/// They wire GauMLNet.Core's engine-agnostic estimators to the TorchSharp training backend and engine.
 /// </summary>
 public static class GauCatalog
 {
     public static GauClassificationTrainer GauTextClassification(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog,
         GauTextClassificationOptions options) =>
-        new(MLNetInternals.GetEnvironment(catalog), options ?? throw new ArgumentNullException(nameof(options)));
+        new(Environment(catalog), options ?? throw new ArgumentNullException(nameof(options)), TorchSharpTrainingBackend.Instance);
 
     /// <summary>Classifies one text column; from scratch (Tiny) unless <paramref name="modelDirectory"/> names a checkpoint.</summary>
     public static GauClassificationTrainer GauTextClassification(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog,
@@ -32,19 +34,18 @@ public static class GauCatalog
             Device = device,
         });
 
-    public static GauClassificationTrainer GauSentencePairClassification(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog,
-        GauSentencePairClassificationOptions options) =>
-        new(MLNetInternals.GetEnvironment(catalog), options ?? throw new ArgumentNullException(nameof(options)));
-
-    /// <summary>Classifies sentence pairs ([CLS] a [SEP] b [SEP]): AFQMC, OCNLI, CMNLI, CSL.</summary>
+    /// <summary>
+    /// Classifies sentence pairs ([CLS] a [SEP] b [SEP]): AFQMC, OCNLI, CMNLI, CSL. Shorthand for GauTextClassification
+    /// with <see cref="GauTextClassificationOptions.SecondSentenceColumnName"/> set; use that options form for every other setting.
+    /// </summary>
     public static GauClassificationTrainer GauSentencePairClassification(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog,
         string labelColumnName = GauTrainerOptionsBase.DefaultLabelColumn, string sentence1ColumnName = "Sentence1", string sentence2ColumnName = "Sentence2",
         string? modelDirectory = null, int epochs = 3, int batchSize = 32, int maxLength = 128, string device = "auto") =>
-        catalog.GauSentencePairClassification(new GauSentencePairClassificationOptions
+        catalog.GauTextClassification(new GauTextClassificationOptions
         {
             LabelColumnName = labelColumnName,
-            Sentence1ColumnName = sentence1ColumnName,
-            Sentence2ColumnName = sentence2ColumnName,
+            SentenceColumnName = sentence1ColumnName,
+            SecondSentenceColumnName = sentence2ColumnName,
             ModelDirectory = modelDirectory,
             Epochs = epochs,
             BatchSize = batchSize,
@@ -53,7 +54,7 @@ public static class GauCatalog
         });
 
     public static GauSentenceSimilarityTrainer GauSentenceSimilarity(this RegressionCatalog.RegressionTrainers catalog, GauSentenceSimilarityOptions options) =>
-        new(MLNetInternals.GetEnvironment(catalog), options ?? throw new ArgumentNullException(nameof(options)));
+        new(Environment(catalog), options ?? throw new ArgumentNullException(nameof(options)), TorchSharpTrainingBackend.Instance);
 
     /// <summary>Regresses a float label on sentence pairs.</summary>
     public static GauSentenceSimilarityTrainer GauSentenceSimilarity(this RegressionCatalog.RegressionTrainers catalog,
@@ -72,7 +73,7 @@ public static class GauCatalog
         });
 
     public static GauTextEmbeddingEstimator GauTextEmbedding(this TransformsCatalog.TextTransforms catalog, GauTextEmbeddingOptions options) =>
-        new(MLNetInternals.GetEnvironment(catalog), options ?? throw new ArgumentNullException(nameof(options)));
+        new(Environment(catalog), options ?? throw new ArgumentNullException(nameof(options)), TorchSharpTrainingBackend.Instance);
 
     /// <summary>Embeds a text column with a checkpoint's encoder (mean pooling).</summary>
     public static GauTextEmbeddingEstimator GauTextEmbedding(this TransformsCatalog.TextTransforms catalog, string modelDirectory,
@@ -85,29 +86,21 @@ public static class GauCatalog
             Device = device,
         });
 
-    /// <summary>Registers GauMLNet's loaders with this context, then loads a model zip: <c>mlContext.Model.Load</c> for models holding GAU transformers.</summary>
-    public static ITransformer LoadGauModel(this ModelOperationsCatalog catalog, string filePath, out DataViewSchema inputSchema)
-    {
-        MLNetInternals.GetEnvironment(catalog).ComponentCatalog.RegisterGauMLNet();
-        return catalog.Load(filePath, out inputSchema);
-    }
-
     /// <summary>
-    /// Lets <c>mlContext.Model.Load</c> recreate GAU transformers. Call once per MLContext before loading a
-    /// model in a process that has not created a GAU estimator (creating one registers too). Idempotent.
+    /// Lets <c>mlContext.Model.Load</c> recreate GAU transformers scored with TorchSharp. Call once per MLContext before
+    /// loading a model in a process that has not created a GAU estimator (creating one registers too). Idempotent.
     /// </summary>
     public static ComponentCatalog RegisterGauMLNet(this ComponentCatalog catalog)
     {
-        Register<GauTextClassificationTransformer>(catalog, GauTextClassificationTransformer.ModelVersion);
-        Register<GauSentenceSimilarityTransformer>(catalog, GauSentenceSimilarityTransformer.ModelVersion);
-        Register<GauTextEmbeddingTransformer>(catalog, GauTextEmbeddingTransformer.ModelVersion);
+        GauEngines.Register(new TorchSharpEngineFactory());
+        GauModelLoaders.Register(catalog);
         return catalog;
     }
 
-    private static void Register<T>(ComponentCatalog catalog, GauModelVersion version)
+    private static IHostEnvironment Environment(object catalog)
     {
-        var create = typeof(T).GetMethod("CreateFromModel", BindingFlags.Static | BindingFlags.NonPublic, [typeof(IHostEnvironment), typeof(object)])
-            ?? throw new MissingMethodException(typeof(T).Name, "CreateFromModel");
-        MLNetInternals.RegisterLoader(catalog, typeof(T), version.LoaderSignature, create);
+        var env = MLNetInternals.GetEnvironment(catalog);
+        env.ComponentCatalog.RegisterGauMLNet();
+        return env;
     }
 }

@@ -1,3 +1,4 @@
+using GauMLNet.Configuration;
 using TorchSharp.Modules;
 using TorchSharp.Utils;
 using static TorchSharp.torch;
@@ -12,7 +13,7 @@ namespace GauMLNet.Modeling;
 ///   o = (u ⊙ A·v)·W_o
 /// No biases unless use_bias (then q and k also get offsets).
 /// </summary>
-public sealed class GatedAttentionUnit : nn.Module
+public sealed class GatedAttentionUnit : nn.Module<Tensor, Tensor, RotaryPositionEmbedding, Tensor>
 {
     [ComponentName(Name = "i_dense")] private readonly Linear _inputProjection;
     [ComponentName(Name = "o_dense")] private readonly Linear _outputProjection;
@@ -44,18 +45,18 @@ public sealed class GatedAttentionUnit : nn.Module
     /// <param name="x">[b, n, d]</param>
     /// <param name="keyMask">[b, n] bool, true for real tokens</param>
     /// <param name="rope">rotations for positions 0..n-1</param>
-    public Tensor Forward(Tensor x, Tensor keyMask, RotaryPositionEmbedding rope) =>
-        Forward(x, keyMask, rope, explicitly: WritesAttentionOut || _normalization == AttentionNormalization.SquaredRelu);
+    public override Tensor forward(Tensor x, Tensor keyMask, RotaryPositionEmbedding rope) =>
+        Forward(x, keyMask, rope, explicitly: ForcesExplicitAttention || _normalization == AttentionNormalization.SquaredRelu);
 
     private Tensor Forward(Tensor x, Tensor keyMask, RotaryPositionEmbedding rope, bool explicitly)
     {
         // [u, v, z] = act(x·W_i); q and k are scaled copies of z, rotated.
-        var uvz = _activation(_inputProjection.forward(x)).split([_e, _e, _s], dim: -1);
+        var uvz = _activation(_inputProjection.call(x)).split([_e, _e, _s], dim: -1);
         var (u, v) = (uvz[0], uvz[1]);
-        var q = rope.Apply(_queryScale.forward(uvz[2]));
-        var k = rope.Apply(_keyScale.forward(uvz[2]));
+        var q = rope.Apply(_queryScale.call(uvz[2]));
+        var k = rope.Apply(_keyScale.call(uvz[2]));
         var attended = explicitly ? AttendExplicitly(q, k, v, keyMask) : AttendFused(q, k, v, keyMask);
-        return _outputProjection.forward(u * attended);
+        return _outputProjection.call(u * attended);
     }
 
     // The reference form: materialize a, normalize, weight v.
@@ -63,7 +64,7 @@ public sealed class GatedAttentionUnit : nn.Module
     {
         var a = q.matmul(k.transpose(-1, -2));
         if (_attentionScale) a = a / Math.Sqrt(_s);
-        var weights = _attentionDropout.forward(AttentionNormalizer.Normalize(a, keyMask, _normalization));
+        var weights = _attentionDropout.call(AttentionNormalizer.Normalize(a, keyMask, _normalization));
         return weights.matmul(v);
     }
 
@@ -83,10 +84,10 @@ public sealed class GatedAttentionUnit : nn.Module
     }
 
     /// <summary>
-    /// Forces the explicit form (a materialized, then normalized), as the PyTorch port computes it.
-    /// The benchmarks use it to reproduce comparisons made before fused attention existed.
+    /// Computes the attention explicitly (a materialized, then normalized) instead of through fused SDPA, as the
+    /// PyTorch port does. The benchmarks use it to reproduce comparisons made before fused attention existed.
     /// </summary>
-    internal bool WritesAttentionOut { get; set; }
+    internal bool ForcesExplicitAttention { get; set; }
 
     /// <summary>The explicit path for any normalization; tests check the fused path against it.</summary>
     internal Tensor ForwardReference(Tensor x, Tensor keyMask, RotaryPositionEmbedding rope) =>

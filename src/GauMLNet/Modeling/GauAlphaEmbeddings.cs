@@ -1,3 +1,4 @@
+using GauMLNet.Configuration;
 using TorchSharp.Modules;
 using TorchSharp.Utils;
 using static TorchSharp.torch;
@@ -5,7 +6,7 @@ using static TorchSharp.torch;
 namespace GauMLNet.Modeling;
 
 /// <summary>Token + segment embeddings, then RMSNorm and dropout. No position embeddings: RoPE carries position.</summary>
-public sealed class GauAlphaEmbeddings : nn.Module
+public sealed class GauAlphaEmbeddings : nn.Module<Tensor, Tensor, Tensor>
 {
     [ComponentName(Name = "word_embeddings")] private readonly Embedding _tokens;
     [ComponentName(Name = "token_type_embeddings")] private readonly Embedding _segments;
@@ -23,6 +24,6 @@ public sealed class GauAlphaEmbeddings : nn.Module
 
     public Embedding WordEmbeddings => _tokens;
 
-    public Tensor Forward(Tensor inputIds, Tensor tokenTypeIds) =>
-        _dropout.forward(_norm.forward(_tokens.forward(inputIds) + _segments.forward(tokenTypeIds)));
+    public override Tensor forward(Tensor inputIds, Tensor tokenTypeIds) =>
+        _dropout.call(_norm.call(_tokens.call(inputIds) + _segments.call(tokenTypeIds)));
 }

@@ -1,10 +1,11 @@
+using GauMLNet.Configuration;
 using TorchSharp.Utils;
 using static TorchSharp.torch;
 
 namespace GauMLNet.Modeling;
 
 /// <summary>The backbone ("gau_alpha") pooled to one vector per sequence: [b, d].</summary>
-public sealed class GauAlphaForEmbedding : nn.Module
+public sealed class GauAlphaForEmbedding : TaskNetwork
 {
     [ComponentName(Name = "gau_alpha")] private readonly GauAlphaModel _backbone;
 
@@ -15,9 +16,10 @@ public sealed class GauAlphaForEmbedding : nn.Module
         RegisterComponents();
     }
 
-    public GauAlphaModel Backbone => _backbone;
+    public override GauAlphaConfig Config => _backbone.Config;
+    public override GauAlphaModel Backbone => _backbone;
     public SequencePooling Pooling { get; }
 
-    public Tensor Forward(Tensor inputIds, Tensor tokenTypeIds, Tensor attentionMask) =>
-        SequencePooler.Pool(_backbone.Forward(inputIds, tokenTypeIds, attentionMask), attentionMask, Pooling);
+    public override Tensor forward(Tensor inputIds, Tensor tokenTypeIds, Tensor attentionMask) =>
+        SequencePooler.Pool(_backbone.call(inputIds, tokenTypeIds, attentionMask), attentionMask, Pooling);
 }

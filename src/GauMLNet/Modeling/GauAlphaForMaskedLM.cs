@@ -1,10 +1,11 @@
+using GauMLNet.Configuration;
 using TorchSharp.Utils;
 using static TorchSharp.torch;
 
 namespace GauMLNet.Modeling;
 
-/// <summary>The backbone ("gau_alpha") and its MLM head ("cls"): the shape of the released checkpoints.</summary>
-public sealed class GauAlphaForMaskedLM : nn.Module
+/// <summary>The backbone ("gau_alpha") and its MLM head ("cls"): the shape of the released checkpoints. Its output is the last hidden state.</summary>
+public sealed class GauAlphaForMaskedLM : TaskNetwork
 {
     [ComponentName(Name = "gau_alpha")] private readonly GauAlphaModel _backbone;
     [ComponentName(Name = "cls")] private readonly MaskedLanguageModelHead _head;
@@ -18,16 +19,13 @@ public sealed class GauAlphaForMaskedLM : nn.Module
         RegisterComponents();
     }
 
-    public GauAlphaConfig Config => _backbone.Config;
-    public GauAlphaModel Backbone => _backbone;
+    public override GauAlphaConfig Config => _backbone.Config;
+    public override GauAlphaModel Backbone => _backbone;
     public MaskedLanguageModelHead Head => _head;
 
-    public Tensor Forward(Tensor inputIds, Tensor tokenTypeIds, Tensor attentionMask) =>
-        _backbone.Forward(inputIds, tokenTypeIds, attentionMask);
+    /// <summary>Last hidden states [b, n, d].</summary>
+    public override Tensor forward(Tensor inputIds, Tensor tokenTypeIds, Tensor attentionMask) =>
+        _backbone.call(inputIds, tokenTypeIds, attentionMask);
 
-    public Tensor MlmLogits(Tensor hidden) => _head.Forward(hidden, _backbone.Embeddings.WordEmbeddings.weight!);
-
-    /// <summary>Draws every matrix with the config's initializer; scales to 1, offsets to 0.</summary>
-    public void InitializeWeights(Generator? generator = null) =>
-        ParameterInitialization.Apply(this, Config, generator);
+    public Tensor MlmLogits(Tensor hidden) => _head.call(hidden, _backbone.Embeddings.WordEmbeddings.weight!);
 }

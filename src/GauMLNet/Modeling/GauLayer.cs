@@ -1,3 +1,4 @@
+using GauMLNet.Configuration;
 using TorchSharp.Modules;
 using TorchSharp.Utils;
 using static TorchSharp.torch;
@@ -5,7 +6,7 @@ using static TorchSharp.torch;
 namespace GauMLNet.Modeling;
 
 /// <summary>One post-norm residual GAU layer: x ← RMSNorm(x + dropout(GAU(x))).</summary>
-public sealed class GauLayer : nn.Module
+public sealed class GauLayer : nn.Module<Tensor, Tensor, RotaryPositionEmbedding, Tensor>
 {
     [ComponentName(Name = "gau")] private readonly GatedAttentionUnit _gau;
     [ComponentName(Name = "dropout")] private readonly Dropout _dropout;
@@ -25,11 +26,11 @@ public sealed class GauLayer : nn.Module
     /// <summary>Whether training draws random dropout masks in this layer.</summary>
     public bool UsesDropout { get; }
 
-    public Tensor Forward(Tensor x, Tensor keyMask, RotaryPositionEmbedding rope)
+    public override Tensor forward(Tensor x, Tensor keyMask, RotaryPositionEmbedding rope)
     {
         // Free this layer's temporaries when it returns, not when the caller's scope ends: inference then
         // holds one layer's intermediates at a time. Autograd keeps its own references to what backward needs.
         using var scope = NewDisposeScope();
-        return _norm.forward(x + _dropout.forward(_gau.Forward(x, keyMask, rope))).MoveToOuterDisposeScope();
+        return _norm.call(x + _dropout.call(_gau.call(x, keyMask, rope))).MoveToOuterDisposeScope();
     }
 }

@@ -39,7 +39,7 @@ internal sealed class LayerCheckpoint : autograd.SingleTensorFunction<LayerCheck
         ctx.save_for_backward([x, keyMask, get_rng_state()]);
         ctx.save_data(nameof(GauLayer), layer);
         ctx.save_data(nameof(RotaryPositionEmbedding), rope);
-        return layer.Forward(x, keyMask, rope); // TorchSharp runs forward with autograd off
+        return layer.call(x, keyMask, rope); // TorchSharp runs forward with autograd off
     }
 
     public override List<Tensor> backward(autograd.AutogradContext ctx, Tensor gradient)
@@ -62,7 +62,7 @@ internal sealed class LayerCheckpoint : autograd.SingleTensorFunction<LayerCheck
         try
         {
             using var _ = enable_grad();
-            output = layer.Forward(input, keyMask, rope);
+            output = layer.call(input, keyMask, rope);
         }
         finally
         {

@@ -1,3 +1,4 @@
+using GauMLNet.Configuration;
 using TorchSharp.Modules;
 using TorchSharp.Utils;
 using static TorchSharp.torch;
@@ -8,7 +9,7 @@ namespace GauMLNet.Modeling;
 /// MLM logits = h·Eᵀ with no bias. Tied by default to the token embedding E; a checkpoint that
 /// carries cls.predictions.decoder.weight gets a separate decoder (named as the port names it).
 /// </summary>
-public sealed class MaskedLanguageModelHead : nn.Module
+public sealed class MaskedLanguageModelHead : nn.Module<Tensor, Tensor, Tensor>
 {
     [ComponentName(Name = "predictions")] private readonly Predictions _predictions;
 
@@ -18,13 +19,13 @@ public sealed class MaskedLanguageModelHead : nn.Module
         RegisterComponents();
     }
 
-    public bool IsTied => _predictions.Decoder is null;
+    public bool IsTied => _predictions.IsTied;
 
     /// <summary>Logits over the vocabulary for hidden states [..., d]; tokenEmbedding is E [vocab, d].</summary>
-    public Tensor Forward(Tensor hidden, Tensor tokenEmbedding) =>
-        _predictions.Decoder is { } decoder ? decoder.forward(hidden) : hidden.matmul(tokenEmbedding.t());
+    public override Tensor forward(Tensor hidden, Tensor tokenEmbedding) => _predictions.call(hidden, tokenEmbedding);
 
-    private sealed class Predictions : nn.Module
+    /// <summary>"predictions" in the port's names: the decoder, or the tied embedding when there is none.</summary>
+    private sealed class Predictions : nn.Module<Tensor, Tensor, Tensor>
     {
         [ComponentName(Name = "decoder")] private readonly Linear? _decoder;
 
@@ -34,6 +35,9 @@ public sealed class MaskedLanguageModelHead : nn.Module
             RegisterComponents();
         }
 
-        public Linear? Decoder => _decoder;
+        public bool IsTied => _decoder is null;
+
+        public override Tensor forward(Tensor hidden, Tensor tokenEmbedding) =>
+            _decoder is { } decoder ? decoder.call(hidden) : hidden.matmul(tokenEmbedding.t());
     }
 }

@@ -1,3 +1,4 @@
+using GauMLNet.Configuration;
 using static TorchSharp.torch;
 
 namespace GauMLNet.Modeling;

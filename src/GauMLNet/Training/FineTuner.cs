@@ -1,5 +1,7 @@
 using System.Diagnostics;
+using GauMLNet.Engine;
 using GauMLNet.Modeling;
+using GauMLNet.Tasks;
 using GauMLNet.Text;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -7,31 +9,24 @@ using static TorchSharp.torch;
 
 namespace GauMLNet.Training;
 
-/// <summary>A tokenized row and its target: a class index (classification) or a value (regression).</summary>
-public sealed record LabeledExample(EncodedText Text, float Label);
-
-/// <summary>What a fine-tuning run did.</summary>
-public sealed record FineTuningResult(int EpochsRun, int? BestEpoch, double? BestValidationMetric, IReadOnlyList<double> StepLosses,
-    IReadOnlyList<double> ValidationMetrics, double TrainingRowsPerSecond);
-
 /// <summary>
-/// Fine-tunes a <see cref="GauAlphaForSequenceTask"/>: AdamW (no decay on scales and biases), linear decay
+/// Fine-tunes a task network (classification or regression head): AdamW (no decay on scales and biases), linear decay
 /// with optional warmup, gradient clipping, layer freezing, seeded shuffling and dropout, a full validation
 /// pass after each epoch with early stopping and the best epoch's weights restored, cancellation within one
 /// step, and a clear stop with the last good weights if the loss diverges.
 /// </summary>
-public sealed class FineTuner(FineTuningOptions options, SequenceTaskKind kind, Action<string>? log = null, IProgress<TrainingProgress>? progress = null)
+public sealed class FineTuner(FineTuningOptions options, GauTask task, Action<string>? log = null, IProgress<TrainingProgress>? progress = null)
 {
     private readonly FineTuningOptions _options = options.Validate();
 
-    public string MetricName => kind == SequenceTaskKind.Classification ? "accuracy" : "pearson";
+    public string MetricName => TaskMetrics.NameOf(task);
 
-    public FineTuningResult Train(GauAlphaForSequenceTask model, IReadOnlyList<LabeledExample> train, IReadOnlyList<LabeledExample>? validation,
+    public FineTuningResult Train(TaskNetwork model, IReadOnlyList<LabeledExample> train, IReadOnlyList<LabeledExample>? validation,
         int padId, Device device, CancellationToken cancellationToken = default)
     {
         if (train.Count == 0) throw new ArgumentException("The training set is empty.", nameof(train));
         model.to(device);
-        model.FreezeBottom(_options.FrozenLayers);
+        TaskNetworks.FreezeBottom(model, _options.FrozenLayers);
         using var optimizer = CreateOptimizer(model);
 
         int batchesPerEpoch = (train.Count + _options.BatchSize - 1) / _options.BatchSize;
@@ -138,17 +133,14 @@ public sealed class FineTuner(FineTuningOptions options, SequenceTaskKind kind, 
     }
 
     /// <summary>Accuracy (classification) or Pearson r (regression) over every row.</summary>
-    public double Evaluate(GauAlphaForSequenceTask model, IReadOnlyList<LabeledExample> rows, int padId, Device device)
+    public double Evaluate(TaskNetwork model, IReadOnlyList<LabeledExample> rows, int padId, Device device)
     {
         bool wasTraining = model.training;
         model.eval();
         try
         {
-            var outputs = BatchedInference.Run(rows.Select(r => r.Text).ToArray(), _options.BatchSize, padId, device,
-                b => model.Forward(b.InputIds, b.TokenTypeIds, b.AttentionMask));
-            if (kind == SequenceTaskKind.Classification)
-                return rows.Select((r, i) => ArgMax(outputs[i]) == (int)r.Label ? 1.0 : 0.0).Average();
-            return Pearson(outputs.Select(o => (double)o[0]).ToArray(), rows.Select(r => (double)r.Label).ToArray());
+            var outputs = BatchScorer.Run(rows.Select(r => r.Text).ToArray(), _options.BatchSize, padId, b => TaskNetworkRunner.Run(model, b, device), out _);
+            return TaskMetrics.Compute(task, outputs, rows);
         }
         finally
         {
@@ -156,13 +148,13 @@ public sealed class FineTuner(FineTuningOptions options, SequenceTaskKind kind, 
         }
     }
 
-    private double TrainStep(GauAlphaForSequenceTask model, OptimizerHelper optimizer, LabeledExample[] rows, int padId, Device device,
+    private double TrainStep(TaskNetwork model, OptimizerHelper optimizer, LabeledExample[] rows, int padId, Device device,
         StateSnapshot epochStart, int epoch, long step)
     {
         using var scope = NewDisposeScope();
         using var batch = TensorBatch.Collate(rows.Select(r => r.Text).ToArray(), padId, device);
-        var output = model.Forward(batch.InputIds, batch.TokenTypeIds, batch.AttentionMask);
-        Tensor loss = kind == SequenceTaskKind.Classification
+        var output = model.call(batch.InputIds, batch.TokenTypeIds, batch.AttentionMask);
+        Tensor loss = task == GauTask.Classification
             ? nn.functional.cross_entropy(output, tensor(rows.Select(r => (long)r.Label).ToArray(), ScalarType.Int64, device))
             : nn.functional.mse_loss(output.squeeze(-1), tensor(rows.Select(r => r.Label).ToArray(), ScalarType.Float32, device));
         double value = loss.item<float>();
@@ -180,7 +172,7 @@ public sealed class FineTuner(FineTuningOptions options, SequenceTaskKind kind, 
 
     // The weights in the model were used for this step's forward pass; keep them if they are finite,
     // else fall back to the epoch's starting weights. Then stop with a message that says what happened.
-    private static void Diverged(GauAlphaForSequenceTask model, StateSnapshot epochStart, string what, int epoch, long step)
+    private static void Diverged(TaskNetwork model, StateSnapshot epochStart, string what, int epoch, long step)
     {
         bool finite = model.parameters().All(p => p.isfinite().all().item<bool>());
         if (!finite) Restore(model, epochStart.Tensors);
@@ -190,7 +182,7 @@ public sealed class FineTuner(FineTuningOptions options, SequenceTaskKind kind, 
             epoch, step + 1);
     }
 
-    private OptimizerHelper CreateOptimizer(GauAlphaForSequenceTask model)
+    private OptimizerHelper CreateOptimizer(TaskNetwork model)
     {
         var trainable = model.parameters().Where(p => p.requires_grad).ToArray();
         var matrices = trainable.Where(p => p.dim() >= 2).ToArray();
@@ -214,26 +206,6 @@ public sealed class FineTuner(FineTuningOptions options, SequenceTaskKind kind, 
     {
         if (state is null) return;
         foreach (var t in state.Values) t.Dispose();
-    }
-
-    internal static int ArgMax(float[] values)
-    {
-        int best = 0;
-        for (int i = 1; i < values.Length; i++) if (values[i] > values[best]) best = i;
-        return best;
-    }
-
-    internal static double Pearson(double[] x, double[] y)
-    {
-        double mx = x.Average(), my = y.Average();
-        double sxy = 0, sxx = 0, syy = 0;
-        for (int i = 0; i < x.Length; i++)
-        {
-            sxy += (x[i] - mx) * (y[i] - my);
-            sxx += (x[i] - mx) * (x[i] - mx);
-            syy += (y[i] - my) * (y[i] - my);
-        }
-        return sxx == 0 || syy == 0 ? 0 : sxy / Math.Sqrt(sxx * syy);
     }
 
     /// <summary>A CPU copy of a model's weights, disposed unless detached.</summary>

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using GauMLNet.Checkpoints;
+using GauMLNet.Storage;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 

@@ -1,5 +1,6 @@
 using GauMLNet.Checkpoints;
-using GauMLNet.Modeling;
+using GauMLNet.Configuration;
+using GauMLNet.Storage;
 using GauMLNet.Tests.Support;
 using static TorchSharp.torch;
 
@@ -29,7 +30,7 @@ public class CheckpointDirectoryTests
         using var encoder = GauAlphaEncoder.Create(GauAlphaConfig.Tiny with { VocabSize = 100 }, "cpu", seed: 5);
         string dir = TestPaths.NewTempDirectory();
         encoder.Save(dir);
-        Assert.DoesNotContain(SafeTensors.ReadHeader(CheckpointDirectory.WeightsPath(dir)), e => e.Name == CheckpointDirectory.DecoderWeightName);
+        Assert.DoesNotContain(SafeTensorsFile.ReadHeader(CheckpointFiles.WeightsPath(dir)), e => e.Name == CheckpointFiles.DecoderWeightName);
 
         using var scope = NewDisposeScope();
         var hidden = randn(2, 128);
@@ -45,8 +46,8 @@ public class CheckpointDirectoryTests
         tensors.Remove("gau_alpha.encoder.layer.1.gau.o_dense.weight");
         tensors["gau_alpha.encoder.layer.0.gau.q_scaleoffset.weight"] = zeros(31);
         tensors["gau_alpha.encoder.layer.0.gau.extra.weight"] = zeros(2);
-        SafeTensors.Save(CheckpointDirectory.WeightsPath(dir), tensors);
-        File.Copy(Path.Combine(TestPaths.TinyModel, "config.json"), CheckpointDirectory.ConfigPath(dir));
+        SafeTensors.Save(CheckpointFiles.WeightsPath(dir), tensors);
+        File.Copy(Path.Combine(TestPaths.TinyModel, "config.json"), CheckpointFiles.ConfigPath(dir));
 
         var ex = Assert.Throws<CheckpointMismatchException>(() => GauAlphaEncoder.Load(dir, "cpu"));
         Assert.Equal(["gau_alpha.encoder.layer.1.gau.o_dense.weight"], ex.Missing);

@@ -1,4 +1,5 @@
 using GauMLNet.Checkpoints;
+using GauMLNet.Storage;
 using GauMLNet.Tests.Support;
 using static TorchSharp.torch;
 
@@ -18,7 +19,7 @@ public class SafeTensorsTests
         var b = randn(7);
         SafeTensors.Save(path, new Dictionary<string, Tensor> { ["layer.a"] = a, ["b"] = b }, dtype, new Dictionary<string, string> { ["format"] = "pt" });
 
-        var header = SafeTensors.ReadHeader(path);
+        var header = SafeTensorsFile.ReadHeader(path);
         Assert.All(header, e => Assert.Equal(TensorDType.Code(dtype), e.DType));
         var loaded = SafeTensors.Load(path, out var metadata);
         Assert.Equal("pt", metadata["format"]);
@@ -32,7 +33,7 @@ public class SafeTensorsTests
     [Fact]
     public void ReadsTheReferenceFixture()
     {
-        var header = SafeTensors.ReadHeader(Path.Combine(TestPaths.TinyModel, "model.safetensors"));
+        var header = SafeTensorsFile.ReadHeader(Path.Combine(TestPaths.TinyModel, "model.safetensors"));
         var iDense = header.Single(e => e.Name == "gau_alpha.encoder.layer.0.gau.i_dense.weight");
         Assert.Equal("F32", iDense.DType);
         Assert.Equal([288L, 64], iDense.Shape); // 2e + s = 2·128 + 32

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using GauMLNet.Cli;
+using GauMLNet.Configuration;
 using GauMLNet.MLNet;
-using GauMLNet.Runtime;
 using GauMLNet.Tests.Support;
 using Microsoft.ML;
 using Xunit.Abstractions;

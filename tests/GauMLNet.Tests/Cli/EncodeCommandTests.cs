@@ -21,7 +21,7 @@ public class EncodeCommandTests
         using var doc = JsonDocument.Parse(File.ReadAllText(outputPath));
         var encoded = doc.RootElement.GetProperty("last_hidden_state").EnumerateArray()
             .Zip(doc.RootElement.GetProperty("mlm_logits_first_token").EnumerateArray())
-            .Select(p => new EncodedSequence(
+            .Select(p => new EncoderOutput(
                 p.First.EnumerateArray().Select(t => t.EnumerateArray().Select(v => v.GetSingle()).ToArray()).ToArray(),
                 p.Second.EnumerateArray().Select(v => v.GetSingle()).ToArray()))
             .ToArray();

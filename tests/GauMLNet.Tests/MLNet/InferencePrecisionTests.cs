@@ -1,5 +1,6 @@
+using GauMLNet.Configuration;
 using GauMLNet.MLNet;
-using GauMLNet.Runtime;
+using GauMLNet.Tasks;
 using GauMLNet.Tests.Support;
 using GauMLNet.Text;
 using Microsoft.ML;
@@ -40,7 +41,7 @@ public class InferencePrecisionTests(ITestOutputHelper output)
         Assert.True(relativeRms < 0.02, $"bf16 embeddings are {relativeRms:P2} away from fp32");
 
         // The weights of record stay fp32: the bf16 model saves exactly what the fp32 one does.
-        Assert.Equal(fp32.Model.ToFiles()["model.safetensors"], bf16.Model.ToFiles()["model.safetensors"]);
+        Assert.Equal(fp32.Model.Package.ToFiles()["model.safetensors"], bf16.Model.Package.ToFiles()["model.safetensors"]);
 
         string zip = Path.Combine(directory, "bf16.zip");
         ml.Model.Save(bf16, data.Schema, zip);

@@ -1,6 +1,7 @@
 using GauMLNet.MLNet;
 using GauMLNet.Tests.Support;
 using GauMLNet.Text;
+using GauMLNet.Training;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Xunit.Abstractions;
@@ -14,8 +15,10 @@ public class PairSimilarityEmbeddingTests(ITestOutputHelper output)
     {
         var ml = new MLContext(seed: 1);
         var pipeline = ml.Transforms.Conversion.MapValueToKey("Label")
-            .Append(ml.MulticlassClassification.Trainers.GauSentencePairClassification(new GauSentencePairClassificationOptions
+            .Append(ml.MulticlassClassification.Trainers.GauTextClassification(new GauTextClassificationOptions
             {
+                SentenceColumnName = "Sentence1",
+                SecondSentenceColumnName = "Sentence2",
                 Config = TextClassificationTests.TestConfig,
                 Epochs = 20,
                 BatchSize = 16,
@@ -49,7 +52,7 @@ public class PairSimilarityEmbeddingTests(ITestOutputHelper output)
         var metrics = ml.Regression.Evaluate(scored);
         var predicted = scored.GetColumn<float>("Score").Select(v => (double)v).ToArray();
         var truth = scored.GetColumn<float>("Label").Select(v => (double)v).ToArray();
-        double r = GauMLNet.Training.FineTuner.Pearson(predicted, truth);
+        double r = TaskMetrics.Pearson(predicted, truth);
         output.WriteLine($"similarity Pearson r {r:F3}, R² {metrics.RSquared:F3}");
         Assert.True(r > 0.5, $"Pearson r {r:F3}");
 

@@ -1,5 +1,5 @@
+using GauMLNet.Configuration;
 using GauMLNet.MLNet;
-using GauMLNet.Modeling;
 using GauMLNet.Tests.Support;
 using Microsoft.ML;
 using Microsoft.ML.Data;

@@ -1,3 +1,4 @@
+using GauMLNet.Configuration;
 using GauMLNet.Modeling;
 using static TorchSharp.torch;
 
@@ -67,12 +68,12 @@ public class AttentionNormalizationTests
         var mask = tensor(new long[] { 11, 7, 2 }).unsqueeze(1).gt(arange(11).unsqueeze(0)); // lengths 11, 7, 2
         var rope = RotaryPositionEmbedding.Create(11, 16, CPU, ScalarType.Float32);
         using var _ = no_grad();
-        var fused = gau.Forward(x, mask, rope);
+        var fused = gau.call(x, mask, rope);
         var reference = gau.ForwardReference(x, mask, rope);
         double diff = (fused - reference).abs().max().item<float>();
         Assert.True(diff < 1e-5, $"fused and explicit attention differ by {diff}");
 
-        gau.WritesAttentionOut = true; // the benchmarks' switch must route Forward through the explicit path
-        Assert.Equal(0.0, (gau.Forward(x, mask, rope) - reference).abs().max().item<float>());
+        gau.ForcesExplicitAttention = true; // the benchmarks' switch must route Forward through the explicit path
+        Assert.Equal(0.0, (gau.call(x, mask, rope) - reference).abs().max().item<float>());
     }
 }

@@ -1,3 +1,4 @@
+using GauMLNet.Configuration;
 using GauMLNet.Modeling;
 using GauMLNet.Tests.Support;
 using static TorchSharp.torch;

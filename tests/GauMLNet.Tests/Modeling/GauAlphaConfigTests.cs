@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using GauMLNet.Modeling;
+using GauMLNet.Configuration;
 using GauMLNet.Tests.Support;
 
 namespace GauMLNet.Tests.Modeling;

@@ -1,3 +1,4 @@
+using GauMLNet.Configuration;
 using GauMLNet.Modeling;
 using static TorchSharp.torch;
 
@@ -25,7 +26,7 @@ public class GauLayerTests
         var mask = ones(2, 9, dtype: ScalarType.Bool);
         var rope = RotaryPositionEmbedding.Create(9, 16, CPU, ScalarType.Float32);
         int before = scope.DisposablesCount;
-        using (no_grad()) layer.Forward(x, mask, rope);
+        using (no_grad()) layer.call(x, mask, rope);
         Assert.Equal(before + 1, scope.DisposablesCount);
     }
 
@@ -38,7 +39,7 @@ public class GauLayerTests
         var x = randn(2, 9, 32, requires_grad: true);
         var mask = ones(2, 9, dtype: ScalarType.Bool);
         var rope = RotaryPositionEmbedding.Create(9, 16, CPU, ScalarType.Float32);
-        var y = layer.Forward(layer.Forward(x, mask, rope), mask, rope);
+        var y = layer.call(layer.call(x, mask, rope), mask, rope);
         (y * randn_like(y)).sum().backward();
         foreach (var (name, p) in layer.named_parameters())
         {

@@ -1,3 +1,4 @@
+using GauMLNet.Configuration;
 using GauMLNet.Modeling;
 using TorchSharp;
 using Xunit.Abstractions;
@@ -41,12 +42,12 @@ public class InitializationAnalysisTests(ITestOutputHelper output)
         double Rms(Tensor t) => t.square().mean().sqrt().item<float>();
 
         using var _ = no_grad();
-        double ratio = Rms(gau.Forward(x, mask, rope)) / Rms(x);
+        double ratio = Rms(gau.call(x, mask, rope)) / Rms(x);
 
         const double lambda = 0.5;
         gau.InputProjection.weight!.mul_(lambda);
         gau.OutputProjection.weight!.mul_(lambda);
-        double scaledRatio = Rms(gau.Forward(x, mask, rope)) / Rms(x);
+        double scaledRatio = Rms(gau.call(x, mask, rope)) / Rms(x);
         double exponent = Math.Log(scaledRatio / ratio) / Math.Log(lambda);
 
         output.WriteLine($"RMS(GAU(x)) / RMS(x) = {ratio:F4} (seed estimate s·ν⁶/n ≈ 0.012); λ = 0.5 exponent = {exponent:F2} (seed estimate 7)");
@@ -71,7 +72,7 @@ public class InitializationAnalysisTests(ITestOutputHelper output)
             AttentionProbsDropoutProb = 0,
         };
         using var model = new GauAlphaForMaskedLM(config);
-        model.InitializeWeights(generator);
+        ParameterInitialization.Apply(model, model.Config, generator);
         model.train();
         using var optimizer = optim.Adam(model.parameters(), lr: 3e-3); // constant from step 0: no warmup
 
@@ -81,7 +82,7 @@ public class InitializationAnalysisTests(ITestOutputHelper output)
         {
             using var scope = NewDisposeScope();
             var ids = randint(1, 32, [16, 16], generator: generator);
-            var hidden = model.Forward(ids, zeros_like(ids), ones_like(ids));
+            var hidden = model.call(ids, zeros_like(ids), ones_like(ids));
             var logits = model.MlmLogits(hidden)[TensorIndex.Colon, TensorIndex.Slice(1, null)];
             var target = ids[TensorIndex.Colon, TensorIndex.Slice(0, -1)];
             var loss = nn.functional.cross_entropy(logits.reshape(-1, 32), target.reshape(-1));

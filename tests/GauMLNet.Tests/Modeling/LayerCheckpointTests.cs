@@ -1,3 +1,4 @@
+using GauMLNet.Configuration;
 using GauMLNet.Modeling;
 using GauMLNet.Tests.MLNet;
 using static TorchSharp.torch;
@@ -33,7 +34,7 @@ public class LayerCheckpointTests
         var mask = ones_like(ids);
         mask[1, TensorIndex.Slice(9)] = 0;
         manual_seed(11);
-        var hidden = model.Forward(ids, zeros_like(ids), mask);
+        var hidden = model.call(ids, zeros_like(ids), mask);
         (hidden * linspace(-1, 1, 32)).sum().backward();
         return model.named_parameters().Where(p => p.parameter.grad is not null)
             .ToDictionary(p => p.name, p => p.parameter.grad!.data<float>().ToArray());

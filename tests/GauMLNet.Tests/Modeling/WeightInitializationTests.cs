@@ -1,3 +1,4 @@
+using GauMLNet.Configuration;
 using GauMLNet.Modeling;
 using static TorchSharp.torch;
 
@@ -36,7 +37,7 @@ public class WeightInitializationTests
         var config = GauAlphaConfig.Tiny;
         using var model = new GauAlphaForMaskedLM(config);
         using var generator = new Generator(11);
-        model.InitializeWeights(generator);
+        ParameterInitialization.Apply(model, model.Config, generator);
         var state = model.state_dict();
         Assert.False(state["gau_alpha.encoder.layer.0.gau.i_dense.weight"].allclose(state["gau_alpha.encoder.layer.1.gau.i_dense.weight"]));
         Assert.True(state["gau_alpha.encoder.layer.0.gau.q_scaleoffset.weight"].eq(1).all().item<bool>());

@@ -19,6 +19,6 @@ public sealed record TinyFixture(long[][] InputIds, long[][] TokenTypeIds, long[
         return new TinyFixture(Rows("input_ids"), Rows("token_type_ids"), Rows("attention_mask"), hidden, logits);
     }
 
-    public (double Hidden, double Logits) MaxAbsDifference(IReadOnlyList<EncodedSequence> actual) =>
+    public (double Hidden, double Logits) MaxAbsDifference(IReadOnlyList<EncoderOutput> actual) =>
         EncodingComparison.MaxAbsDifference(actual, ExpectedHidden, ExpectedFirstLogits);
 }

@@ -1,6 +1,7 @@
-using GauMLNet.Checkpoints;
 using GauMLNet.Cli;
+using GauMLNet.Configuration;
 using GauMLNet.Modeling;
+using GauMLNet.Storage;
 using GauMLNet.Tests.MLNet;
 using GauMLNet.Tests.Support;
 using GauMLNet.Text;
@@ -25,7 +26,7 @@ public class PretrainingTests(ITestOutputHelper output)
     {
         var model = new GauAlphaForMaskedLM(config);
         using var generator = new Generator(3);
-        model.InitializeWeights(generator);
+        ParameterInitialization.Apply(model, model.Config, generator);
         return model;
     }
 
@@ -95,7 +96,7 @@ public class PretrainingTests(ITestOutputHelper output)
         using var encoder = GauAlphaEncoder.Load(continued, "cpu");
         Assert.Equal(GauAlphaConfig.Tiny.HiddenSize, encoder.Config.HiddenSize);
         Assert.True(encoder.Config.GradientCheckpointing, "--gradient-checkpointing did not reach the continued model's config");
-        Assert.False(CheckpointDirectory.LoadConfig(outDir).GradientCheckpointing);
+        Assert.False(CheckpointFiles.LoadConfig(outDir).GradientCheckpointing);
     }
 
     private sealed class Progress(Action<PretrainingProgress> report) : IProgress<PretrainingProgress>

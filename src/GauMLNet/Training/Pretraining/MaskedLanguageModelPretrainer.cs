@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using System.Text.Json;
 using GauMLNet.Checkpoints;
+using GauMLNet.Engine;
 using GauMLNet.Modeling;
+using GauMLNet.Storage;
 using GauMLNet.Text;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -108,7 +110,7 @@ public sealed class MaskedLanguageModelPretrainer(PretrainingOptions options, IW
         Array.Fill(labels, MaskedLanguageModelMasker.IgnoreIndex);
         for (int b = 0; b < rows.Length; b++) rows[b].Labels.CopyTo(labels, b * width);
         var target = tensor(labels, ScalarType.Int64, device);
-        var hidden = model.Forward(batch.InputIds, batch.TokenTypeIds, batch.AttentionMask);
+        var hidden = model.call(batch.InputIds, batch.TokenTypeIds, batch.AttentionMask);
         // Only masked positions go through the vocabulary projection: the cheap way to compute MLM logits.
         var selected = target.ne(MaskedLanguageModelMasker.IgnoreIndex).nonzero().squeeze(-1);
         var logits = model.MlmLogits(hidden.reshape(-1, hidden.shape[^1]).index_select(0, selected));

@@ -1,16 +1,20 @@
+using GauMLNet.Configuration;
 using TorchSharp.Modules;
 using TorchSharp.Utils;
 using static TorchSharp.torch;
 
 namespace GauMLNet.Modeling;
 
-/// <summary>Pooled hidden state → dropout → linear layer: logits over classes (or one score for regression).</summary>
-public sealed class ClassificationHead : nn.Module
+/// <summary>
+/// Pooled hidden state → dropout → linear layer: class logits for classification, one score for
+/// regression. Its weights are named head.classifier.* as the port's classification head names them.
+/// </summary>
+public sealed class PooledHead : nn.Module<Tensor, Tensor, Tensor>
 {
     [ComponentName(Name = "dropout")] private readonly Dropout _dropout;
     [ComponentName(Name = "classifier")] private readonly Linear _classifier;
 
-    public ClassificationHead(GauAlphaConfig config, int outputs, SequencePooling pooling) : base(nameof(ClassificationHead))
+    public PooledHead(GauAlphaConfig config, int outputs, SequencePooling pooling) : base(nameof(PooledHead))
     {
         if (outputs < 1) throw new ArgumentOutOfRangeException(nameof(outputs), outputs, "A head needs at least one output.");
         Pooling = pooling;
@@ -23,6 +27,7 @@ public sealed class ClassificationHead : nn.Module
     public SequencePooling Pooling { get; }
     public int Outputs { get; }
 
-    public Tensor Forward(Tensor hidden, Tensor attentionMask) =>
-        _classifier.forward(_dropout.forward(SequencePooler.Pool(hidden, attentionMask, Pooling)));
+    /// <summary>hidden [b, n, d], attentionMask [b, n] → [b, outputs].</summary>
+    public override Tensor forward(Tensor hidden, Tensor attentionMask) =>
+        _classifier.call(_dropout.call(SequencePooler.Pool(hidden, attentionMask, Pooling)));
 }

@@ -1,0 +1,55 @@
+using GauMLNet.Configuration;
+using GauMLNet.Engines;
+using GauMLNet.Modeling;
+using GauMLNet.Runtime;
+using GauMLNet.Text;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace GauMLNet.Engine;
+
+/// <summary>
+/// Scores with libtorch: the task network in eval mode on its device, no autograd. A bf16 precision scores
+/// with a converted copy, so the fp32 network (the weights that are saved) is never changed. Run is safe to
+/// call from several threads: libtorch's grad mode and TorchSharp's dispose scopes are per thread.
+/// </summary>
+public sealed class TorchSharpInferenceEngine : IGauInferenceEngine
+{
+    private readonly TaskNetwork _network;
+    private readonly Lazy<TaskNetwork> _scoring;
+
+    /// <param name="network">taken over: the engine disposes it</param>
+    /// <param name="copy">a fresh network of the same shape, for the lower-precision copy</param>
+    public TorchSharpInferenceEngine(TaskNetwork network, Func<TaskNetwork> copy, EngineOptions options)
+    {
+        Device = ComputeDevice.Resolve(options.Device);
+        Precision = options.Precision;
+        if (options.Threads > 0) torch.set_num_threads(options.Threads);
+        _network = network;
+        _network.to(Device).eval();
+        _scoring = new Lazy<TaskNetwork>(() =>
+        {
+            if (Precision == InferencePrecision.Float32) return _network;
+            var converted = copy();
+            converted.load_state_dict(_network.state_dict());
+            converted.to(Device).to(Precision.ToScalarType()).eval();
+            return converted;
+        });
+    }
+
+    public Device Device { get; }
+    public InferencePrecision Precision { get; }
+
+    /// <summary>The fp32 network (the weights that are saved).</summary>
+    public TaskNetwork Network => _network;
+
+    public string Description => $"torchsharp {(Precision == InferencePrecision.Float32 ? "fp32" : "bf16")} on {Device}";
+
+    public EngineOutput Run(PaddedBatch batch) => TaskNetworkRunner.Run(_scoring.Value, batch, Device);
+
+    public void Dispose()
+    {
+        if (_scoring.IsValueCreated && !ReferenceEquals(_scoring.Value, _network)) _scoring.Value.Dispose();
+        _network.Dispose();
+    }
+}

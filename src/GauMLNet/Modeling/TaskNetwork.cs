@@ -1,0 +1,14 @@
+using GauMLNet.Configuration;
+using static TorchSharp.torch;
+
+namespace GauMLNet.Modeling;
+
+/// <summary>
+/// A GAU-α backbone ("gau_alpha") with a task head: called as (input_ids, token_type_ids, attention_mask),
+/// each [b, n], it returns the head's raw output. Built and initialised by <see cref="TaskNetworks"/>.
+/// </summary>
+public abstract class TaskNetwork(string name) : nn.Module<Tensor, Tensor, Tensor, Tensor>(name)
+{
+    public abstract GauAlphaConfig Config { get; }
+    public abstract GauAlphaModel Backbone { get; }
+}
