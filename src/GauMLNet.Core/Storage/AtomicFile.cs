@@ -1,7 +1,9 @@
+using System.Text.RegularExpressions;
+
 namespace GauMLNet.Storage;
 
-/// <summary>Writes that never leave a half-written file behind: write a sibling temporary file, then rename over the target.</summary>
-public static class AtomicFile
+/// <summary>Writes that never leave a half-written file behind: write a sibling temporary file, flush it to disk, then rename over the target.</summary>
+public static partial class AtomicFile
 {
     public static void Write(string path, Action<Stream> write)
     {
@@ -15,6 +17,7 @@ public static class AtomicFile
                 write(stream);
                 stream.Flush(flushToDisk: true);
             }
+            FaultPoints.Step($"rename {temp} to {full}");
             File.Move(temp, full, overwrite: true);
         }
         finally
@@ -24,5 +27,20 @@ public static class AtomicFile
     }
 
     public static void WriteAllText(string path, string text) =>
-        Write(path, s => { using var w = new StreamWriter(s, leaveOpen: true); w.Write(text); });
+        Write(path, s => { using var w = new StreamWriter(s, TextFiles.StrictUtf8, leaveOpen: true); w.Write(text); });
+
+    /// <summary>Whether a file is one of this class's temporary files (left behind only by a killed process).</summary>
+    public static bool IsTemporary(string path) => TemporaryName().IsMatch(Path.GetFileName(path));
+
+    /// <summary>Deletes temporary files a killed writer left in a directory (not in its subdirectories).</summary>
+    public static int RemoveLeftovers(string directory)
+    {
+        if (!Directory.Exists(directory)) return 0;
+        var leftovers = Directory.GetFiles(directory).Where(IsTemporary).ToList();
+        foreach (string file in leftovers) File.Delete(file);
+        return leftovers.Count;
+    }
+
+    [GeneratedRegex(@"\.[0-9a-f]{8}\.tmp$")]
+    private static partial Regex TemporaryName();
 }

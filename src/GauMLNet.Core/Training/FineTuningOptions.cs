@@ -19,6 +19,8 @@ public sealed record FineTuningOptions
     public string? CheckpointDirectory { get; init; }
     /// <summary>Continue from the checkpoint in <see cref="CheckpointDirectory"/> when there is one.</summary>
     public bool Resume { get; init; }
+    /// <summary>More entries for the checkpoint's fingerprint (e.g. the data files' hashes); a resume must match them too.</summary>
+    public IReadOnlyDictionary<string, string>? FingerprintExtras { get; init; }
     /// <summary>Intra-op CPU threads for the engine (0: its default).</summary>
     public int CpuThreads { get; init; }
 

@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using GauMLNet.Engine;
+using GauMLNet.Checkpoints;
 using GauMLNet.Modeling;
+using GauMLNet.Storage;
 using GauMLNet.Tasks;
 using GauMLNet.Text;
 using TorchSharp;
@@ -42,21 +44,29 @@ public sealed class FineTuner(FineTuningOptions options, GauTask task, Action<st
         long step = 0, rowsSeen = 0;
         var clock = Stopwatch.StartNew();
         int firstEpoch = 1;
-        if (_options.Resume && TrainingCheckpoint.Exists(_options.CheckpointDirectory!))
+        bool stop = false;
+        // Only runs that checkpoint need a fingerprint (it hashes the initial weights and the data).
+        var fingerprint = _options.CheckpointDirectory is null ? null : Fingerprint(model, train, validation);
+        if (_options.CheckpointDirectory is { } directory && (_options.Resume ? TrainingCheckpoint.Load(directory) : null) is { } checkpoint)
         {
-            var (state, savedBest) = TrainingCheckpoint.Load(_options.CheckpointDirectory!, model, optimizer);
-            (firstEpoch, step, bestEpoch, bestMetric, epochsWithoutImprovement) =
-                (state.EpochsCompleted + 1, state.Step, state.BestEpoch, state.BestMetric, state.EpochsWithoutImprovement);
+            var state = checkpoint.State;
+            if (state.Kind != Kind) throw new InvalidDataException($"{checkpoint.Source} is a {state.Kind} checkpoint, not a {Kind} one.");
+            fingerprint!.RequireSame(state.Fingerprint, checkpoint.Source);
+            checkpoint.RestoreWeights(model);
+            using (var reader = new BinaryReader(new MemoryStream(checkpoint.OptimizerState, writable: false))) optimizer.load_state_dict(reader);
+            (firstEpoch, step, bestEpoch, bestMetric, epochsWithoutImprovement, stop) =
+                (state.EpochsCompleted + 1, state.Step, state.BestEpoch, state.BestMetric, state.EpochsWithoutImprovement, state.Stopped);
             losses.AddRange(state.Losses);
             metrics.AddRange(state.Metrics);
-            best = savedBest;
+            best = checkpoint.BestWeights();
             epochsRun = state.EpochsCompleted;
-            log?.Invoke($"resumed from {_options.CheckpointDirectory} after epoch {state.EpochsCompleted} (step {state.Step})");
+            log?.Invoke($"resumed from {checkpoint.Source}: after epoch {state.EpochsCompleted} of {_options.Epochs} (step {state.Step})");
         }
+        else if (_options.CheckpointDirectory is { } fresh) new CheckpointStore(fresh).RemoveLeftovers();
 
         try
         {
-            for (int epoch = firstEpoch; epoch <= _options.Epochs; epoch++)
+            for (int epoch = firstEpoch; epoch <= _options.Epochs && !stop; epoch++)
             {
                 // Each epoch's shuffle and dropout come from (seed, epoch) alone, so a resumed run repeats an uninterrupted one.
                 int epochSeed = unchecked(_options.Seed * 1_000_003 + epoch);
@@ -80,7 +90,6 @@ public sealed class FineTuner(FineTuningOptions options, GauTask task, Action<st
                 }
                 epochsRun = epoch;
 
-                bool stop = false;
                 if (validation is { Count: > 0 })
                 {
                     double metric = Evaluate(model, validation, padId, device);
@@ -104,19 +113,24 @@ public sealed class FineTuner(FineTuningOptions options, GauTask task, Action<st
                 }
                 if (_options.CheckpointDirectory is { } checkpointDir)
                 {
-                    new TrainingCheckpoint
+                    var state = new TrainingState
                     {
+                        Kind = Kind,
                         EpochsCompleted = epoch,
                         Step = step,
                         BestEpoch = bestEpoch,
                         BestMetric = bestMetric,
                         EpochsWithoutImprovement = epochsWithoutImprovement,
+                        Stopped = stop,
                         Losses = [.. losses],
                         Metrics = [.. metrics],
-                    }.Save(checkpointDir, model, optimizer, best);
+                        Fingerprint = fingerprint!.Entries,
+                    };
+                    using var optimizerState = new MemoryStream();
+                    using (var writer = new BinaryWriter(optimizerState, System.Text.Encoding.UTF8, leaveOpen: true)) optimizer.save_state_dict(writer);
+                    TrainingCheckpoint.Commit(checkpointDir, $"epoch-{epoch:D4}", state, model, optimizerState.ToArray(), best);
                     log?.Invoke($"checkpoint after epoch {epoch} saved to {checkpointDir}");
                 }
-                if (stop) break;
             }
             if (best is not null && bestEpoch != epochsRun)
             {
@@ -131,6 +145,20 @@ public sealed class FineTuner(FineTuningOptions options, GauTask task, Action<st
         }
         return new FineTuningResult(epochsRun, bestEpoch, bestMetric, losses, metrics, rowsSeen / Math.Max(1e-9, clock.Elapsed.TotalSeconds));
     }
+
+    private const string Kind = "fine-tuning";
+
+    // Everything that changes the trajectory: a resume with any of it different would train a different model.
+    private TrainingFingerprint Fingerprint(TaskNetwork model, IReadOnlyList<LabeledExample> train, IReadOnlyList<LabeledExample>? validation) =>
+        new TrainingFingerprint()
+            .Add("task", task)
+            .AddConfig(model.Config)
+            .Add("initial_weights", TrainingFingerprint.Hash(SafeTensors.ToBytes(model.state_dict())))
+            .Add("epochs", _options.Epochs).Add("batch_size", _options.BatchSize).Add("learning_rate", _options.LearningRate)
+            .Add("warmup_fraction", _options.WarmupFraction).Add("weight_decay", _options.WeightDecay).Add("max_grad_norm", _options.MaxGradNorm)
+            .Add("frozen_layers", _options.FrozenLayers).Add("seed", _options.Seed).Add("early_stopping_patience", _options.EarlyStoppingPatience)
+            .AddData("training_data", train).AddData("validation_data", validation)
+            .AddAll(_options.FingerprintExtras);
 
     /// <summary>Accuracy (classification) or Pearson r (regression) over every row.</summary>
     public double Evaluate(TaskNetwork model, IReadOnlyList<LabeledExample> rows, int padId, Device device)

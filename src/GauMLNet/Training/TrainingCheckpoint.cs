@@ -1,57 +1,116 @@
 using System.Text.Json;
 using GauMLNet.Checkpoints;
 using GauMLNet.Storage;
-using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace GauMLNet.Training;
 
-/// <summary>
-/// Where a fine-tuning run stands after an epoch, saved so an interrupted run can resume: the weights,
-/// the optimizer's moments, the best epoch's weights, and the counters and curves. Every file is written
-/// atomically and the state file last, so a checkpoint directory is either the previous epoch's or the new one's.
-/// </summary>
-public sealed record TrainingCheckpoint
+/// <summary>Where a training run stands: counters, curves, best-so-far, and the fingerprint of what shaped it.</summary>
+public sealed record TrainingState
 {
-    public const string StateFile = "trainer-state.json";
-    private const string WeightsFile = "weights.safetensors";
-    private const string BestFile = "best.safetensors";
-    private const string OptimizerFile = "optimizer.bin";
-
-    public int EpochsCompleted { get; init; }
+    /// <summary>fine-tuning or pretraining.</summary>
+    public required string Kind { get; init; }
+    /// <summary>Optimizer steps taken (the schedule position).</summary>
     public long Step { get; init; }
+    /// <summary>Fine-tuning's data position: epochs completed.</summary>
+    public int EpochsCompleted { get; init; }
     public int? BestEpoch { get; init; }
     public double? BestMetric { get; init; }
     public int EpochsWithoutImprovement { get; init; }
+    /// <summary>Early stopping ended the run at this checkpoint: a resume has nothing left to train.</summary>
+    public bool Stopped { get; init; }
+    /// <summary>The loss of every step so far.</summary>
     public List<double> Losses { get; init; } = [];
+    /// <summary>Fine-tuning: the validation metric of every epoch; pretraining: the masked-token accuracy of every step.</summary>
     public List<double> Metrics { get; init; } = [];
+    public required IReadOnlyDictionary<string, string> Fingerprint { get; init; }
+}
 
-    public static bool Exists(string directory) => File.Exists(Path.Combine(directory, StateFile));
+/// <summary>
+/// The one training checkpoint of fine-tuning and pretraining: the weights, the optimizer's state, the random
+/// state, the best-so-far weights and the <see cref="TrainingState"/>, committed as a unit through a
+/// <see cref="CheckpointStore"/> (a reader sees the complete previous checkpoint or the complete new one).
+/// </summary>
+public sealed class TrainingCheckpoint
+{
+    private const string StateFile = "state.json";
+    private const string WeightsFile = "weights.safetensors";
+    private const string OptimizerFile = "optimizer.bin";
+    private const string BestFile = "best.safetensors";
+    private const string RandomStateFile = "rng.safetensors";
 
-    public void Save(string directory, nn.Module model, OptimizerHelper optimizer, IReadOnlyDictionary<string, Tensor>? best)
+    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
+
+    private TrainingCheckpoint(string source, TrainingState state, IReadOnlyDictionary<string, byte[]> files)
     {
-        Directory.CreateDirectory(directory);
-        SafeTensors.Save(Path.Combine(directory, WeightsFile), model.state_dict());
-        if (best is not null) SafeTensors.Save(Path.Combine(directory, BestFile), best);
-        AtomicFile.Write(Path.Combine(directory, OptimizerFile), s =>
-        {
-            using var writer = new BinaryWriter(s, System.Text.Encoding.UTF8, leaveOpen: true);
-            optimizer.save_state_dict(writer);
-        });
-        AtomicFile.WriteAllText(Path.Combine(directory, StateFile), JsonSerializer.Serialize(this, new JsonSerializerOptions { WriteIndented = true }));
+        Source = source;
+        State = state;
+        _files = files;
     }
 
-    /// <summary>Restores model and optimizer; returns the state and the best weights (CPU) if any.</summary>
-    public static (TrainingCheckpoint State, Dictionary<string, Tensor>? Best) Load(string directory, nn.Module model, OptimizerHelper optimizer)
+    private readonly IReadOnlyDictionary<string, byte[]> _files;
+
+    /// <summary>The version directory it was read from, for messages.</summary>
+    public string Source { get; }
+    public TrainingState State { get; }
+
+    /// <summary>The optimizer's saved state, in the optimizer's own format.</summary>
+    public byte[] OptimizerState => _files[OptimizerFile];
+
+    /// <summary>Commits a checkpoint named <paramref name="version"/> (e.g. epoch-0002) into <paramref name="directory"/>.</summary>
+    public static void Commit(string directory, string version, TrainingState state, nn.Module model, byte[] optimizerState,
+        IReadOnlyDictionary<string, Tensor>? best)
     {
-        string statePath = Path.Combine(directory, StateFile);
-        var state = JsonSerializer.Deserialize<TrainingCheckpoint>(File.ReadAllText(statePath))
-            ?? throw new InvalidDataException($"{statePath} is empty.");
-        StateDictLoader.LoadFile(model, Path.Combine(directory, WeightsFile));
-        using (var reader = new BinaryReader(File.OpenRead(Path.Combine(directory, OptimizerFile))))
-            optimizer.load_state_dict(reader);
-        string bestPath = Path.Combine(directory, BestFile);
-        var best = state.BestEpoch is not null && File.Exists(bestPath) ? SafeTensors.Load(bestPath) : null;
-        return (state, best);
+        var files = new Dictionary<string, byte[]>(StringComparer.Ordinal)
+        {
+            [StateFile] = JsonSerializer.SerializeToUtf8Bytes(state, Json),
+            [WeightsFile] = SafeTensors.ToBytes(model.state_dict()),
+            [OptimizerFile] = optimizerState,
+        };
+        using (var random = get_rng_state()) files[RandomStateFile] = SafeTensors.ToBytes([KeyValuePair.Create("torch", random)]);
+        if (best is not null) files[BestFile] = SafeTensors.ToBytes(best);
+        new CheckpointStore(directory).Commit(version, files);
+    }
+
+    /// <summary>The latest committed checkpoint (every member checked against its manifest), or null when there is none.</summary>
+    public static TrainingCheckpoint? Load(string directory)
+    {
+        var store = new CheckpointStore(directory);
+        if (store.Latest is null)
+        {
+            if (File.Exists(Path.Combine(directory, "trainer-state.json")) || File.Exists(Path.Combine(directory, "pretrain-state.json")))
+                throw new InvalidDataException($"{directory} holds a checkpoint in the format of GauMLNet before 2026-11 (no LATEST); it cannot be resumed. Start afresh.");
+            return null;
+        }
+        var (name, files) = store.ReadLatest()!.Value;
+        string source = Path.Combine(directory, name);
+        foreach (string required in new[] { StateFile, WeightsFile, OptimizerFile, RandomStateFile })
+            if (!files.ContainsKey(required)) throw new IntegrityException(source, required, "is missing from the checkpoint");
+        TrainingState state;
+        try { state = JsonSerializer.Deserialize<TrainingState>(files[StateFile], Json) ?? throw new JsonException("empty"); }
+        catch (JsonException ex) { throw new InvalidDataException($"{source}/{StateFile}: not a valid training state ({ex.Message}).", ex); }
+        return new TrainingCheckpoint(source, state, files);
+    }
+
+    /// <summary>Whether a directory holds a committed training checkpoint.</summary>
+    public static bool Exists(string directory) => new CheckpointStore(directory).Latest is not null;
+
+    /// <summary>Copies the saved weights into <paramref name="model"/> (every name and shape checked).</summary>
+    public void RestoreWeights(nn.Module model)
+    {
+        using var stream = new MemoryStream(_files[WeightsFile], writable: false);
+        StateDictLoader.LoadStream(model, stream, $"{Source}/{WeightsFile}");
+    }
+
+    /// <summary>The best-so-far weights (CPU tensors the caller disposes), or null when none were saved.</summary>
+    public Dictionary<string, Tensor>? BestWeights() =>
+        _files.TryGetValue(BestFile, out var bytes) ? SafeTensors.Load(new MemoryStream(bytes, writable: false), $"{Source}/{BestFile}", out _) : null;
+
+    /// <summary>Puts libtorch's CPU generator back where it was when the checkpoint was taken.</summary>
+    public void RestoreRandomState()
+    {
+        var saved = SafeTensors.Load(new MemoryStream(_files[RandomStateFile], writable: false), $"{Source}/{RandomStateFile}", out _);
+        try { set_rng_state(saved["torch"]); }
+        finally { foreach (var t in saved.Values) t.Dispose(); }
     }
 }

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text.Json;
 using GauMLNet.Checkpoints;
 using GauMLNet.Engine;
 using GauMLNet.Modeling;
@@ -20,12 +19,7 @@ public sealed class MaskedLanguageModelPretrainer(PretrainingOptions options, IW
 {
     private readonly PretrainingOptions _options = options.Validate();
 
-    private sealed record State(long Step, List<double> Losses, List<double> Accuracies);
-
-    private const string StateFile = "pretrain-state.json";
-    private const string WeightsFile = "weights.safetensors";
-    private const string OptimizerFile = "lamb.safetensors";
-    private const string RngFile = "rng.safetensors";
+    private const string Kind = "pretraining";
 
     public PretrainingResult Run(GauAlphaForMaskedLM model, GauTokenizer tokenizer, IReadOnlyList<int[]> sequences, Device device,
         CancellationToken cancellationToken = default)
@@ -37,13 +31,22 @@ public sealed class MaskedLanguageModelPretrainer(PretrainingOptions options, IW
         var masker = new MaskedLanguageModelMasker(tokenizer, segmenter, _options.MaskRate);
         var schedule = LearningRateSchedule.PiecewiseLinear(_options.Schedule ?? LearningRateSchedule.GauAlphaPretrainingPoints);
         using var lamb = new Lamb(model.named_parameters(), _options.LearningRate, weightDecay: _options.WeightDecay);
-        var state = new State(0, [], []);
+        var fingerprint = _options.CheckpointDirectory is null ? null : Fingerprint(model, sequences);
+        var state = new TrainingState { Kind = Kind, Fingerprint = fingerprint?.Entries ?? new Dictionary<string, string>() };
         torch.manual_seed(_options.Seed);
-        if (_options.Resume && File.Exists(Path.Combine(_options.CheckpointDirectory!, StateFile)))
+        if (_options.CheckpointDirectory is { } directory && (_options.Resume ? TrainingCheckpoint.Load(directory) : null) is { } checkpoint)
         {
-            state = LoadCheckpoint(_options.CheckpointDirectory!, model, lamb);
-            log?.Invoke($"resumed from {_options.CheckpointDirectory} at step {state.Step}");
+            if (checkpoint.State.Kind != Kind) throw new InvalidDataException($"{checkpoint.Source} is a {checkpoint.State.Kind} checkpoint, not a {Kind} one.");
+            fingerprint!.RequireSame(checkpoint.State.Fingerprint, checkpoint.Source);
+            checkpoint.RestoreWeights(model);
+            var moments = SafeTensors.Load(new MemoryStream(checkpoint.OptimizerState, writable: false), $"{checkpoint.Source}/optimizer", out _);
+            try { lamb.LoadStateDict(moments); }
+            finally { foreach (var t in moments.Values) t.Dispose(); }
+            checkpoint.RestoreRandomState();
+            state = checkpoint.State;
+            log?.Invoke($"resumed from {checkpoint.Source}: step {state.Step} of {_options.Steps}");
         }
+        else if (_options.CheckpointDirectory is { } fresh) new CheckpointStore(fresh).RemoveLeftovers();
 
         int microBatchesPerEpoch = (sequences.Count + _options.BatchSize - 1) / _options.BatchSize;
         var clock = Stopwatch.StartNew();
@@ -88,15 +91,15 @@ public sealed class MaskedLanguageModelPretrainer(PretrainingOptions options, IW
             lamb.Step();
             state = state with { Step = state.Step + 1 };
             state.Losses.Add(loss);
-            state.Accuracies.Add(predicted == 0 ? 0 : correct / predicted);
+            state.Metrics.Add(predicted == 0 ? 0 : correct / predicted);
             double tokensPerSecond = tokens / Math.Max(1e-9, clock.Elapsed.TotalSeconds);
-            progress?.Report(new PretrainingProgress(state.Step, _options.Steps, loss, state.Accuracies[^1], tokensPerSecond, clock.Elapsed));
+            progress?.Report(new PretrainingProgress(state.Step, _options.Steps, loss, state.Metrics[^1], tokensPerSecond, clock.Elapsed));
             if (_options.CheckpointDirectory is { } dir && _options.CheckpointEvery > 0 && state.Step % _options.CheckpointEvery == 0)
                 SaveCheckpoint(dir, model, lamb, state);
         }
-        if (_options.CheckpointDirectory is { } finalDir) SaveCheckpoint(finalDir, model, lamb, state);
+        if (_options.CheckpointDirectory is { } finalDir && new CheckpointStore(finalDir).Latest != Version(state.Step)) SaveCheckpoint(finalDir, model, lamb, state);
         model.eval();
-        return new PretrainingResult(state.Step, state.Losses, state.Accuracies, tokens / Math.Max(1e-9, clock.Elapsed.TotalSeconds));
+        return new PretrainingResult(state.Step, state.Losses, state.Metrics, tokens / Math.Max(1e-9, clock.Elapsed.TotalSeconds));
     }
 
     private int DerivedSeed(int epoch, int sequence) => unchecked((_options.Seed * 1_000_003 + epoch) * 1_000_033 + sequence);
@@ -120,26 +123,28 @@ public sealed class MaskedLanguageModelPretrainer(PretrainingOptions options, IW
         return (loss, correct, goldens.shape[0], rows.Sum(r => (long)r.InputIds.Length));
     }
 
-    private static void SaveCheckpoint(string directory, GauAlphaForMaskedLM model, Lamb lamb, State state)
-    {
-        Directory.CreateDirectory(directory);
-        SafeTensors.Save(Path.Combine(directory, WeightsFile), model.state_dict());
-        SafeTensors.Save(Path.Combine(directory, OptimizerFile), lamb.StateDict());
-        using (var rng = torch.get_rng_state()) SafeTensors.Save(Path.Combine(directory, RngFile), new Dictionary<string, Tensor> { ["torch"] = rng });
-        AtomicFile.WriteAllText(Path.Combine(directory, StateFile), JsonSerializer.Serialize(state)); // last: the commit point
-    }
+    private static string Version(long step) => $"step-{step:D8}";
 
-    private static State LoadCheckpoint(string directory, GauAlphaForMaskedLM model, Lamb lamb)
+    private static void SaveCheckpoint(string directory, GauAlphaForMaskedLM model, Lamb lamb, TrainingState state) =>
+        TrainingCheckpoint.Commit(directory, Version(state.Step), state, model, SafeTensors.ToBytes(lamb.StateDict()), best: null);
+
+    // Everything that changes the trajectory: a resume with any of it different would train a different model.
+    private TrainingFingerprint Fingerprint(GauAlphaForMaskedLM model, IReadOnlyList<int[]> sequences)
     {
-        var state = JsonSerializer.Deserialize<State>(File.ReadAllText(Path.Combine(directory, StateFile)))
-            ?? throw new InvalidDataException($"{directory}/{StateFile} is empty.");
-        StateDictLoader.LoadFile(model, Path.Combine(directory, WeightsFile));
-        var moments = SafeTensors.Load(Path.Combine(directory, OptimizerFile));
-        try { lamb.LoadStateDict(moments); }
-        finally { foreach (var t in moments.Values) t.Dispose(); }
-        var rng = SafeTensors.Load(Path.Combine(directory, RngFile));
-        torch.set_rng_state(rng["torch"]);
-        rng["torch"].Dispose();
-        return state;
+        using var corpus = new MemoryStream();
+        foreach (var sequence in sequences)
+        {
+            foreach (int id in sequence) corpus.Write(BitConverter.GetBytes(id));
+            corpus.Write(BitConverter.GetBytes(-1));
+        }
+        return new TrainingFingerprint()
+            .Add("task", "masked-lm")
+            .AddConfig(model.Config)
+            .Add("initial_weights", TrainingFingerprint.Hash(SafeTensors.ToBytes(model.state_dict())))
+            .Add("corpus", $"{sequences.Count} sequences, {TrainingFingerprint.Hash(corpus.ToArray())}")
+            .Add("steps", _options.Steps).Add("batch_size", _options.BatchSize).Add("gradient_accumulation", _options.GradientAccumulation)
+            .Add("learning_rate", _options.LearningRate)
+            .Add("schedule", string.Join(",", (_options.Schedule ?? LearningRateSchedule.GauAlphaPretrainingPoints).OrderBy(kv => kv.Key).Select(kv => $"{kv.Key}:{kv.Value:R}")))
+            .Add("weight_decay", _options.WeightDecay).Add("max_grad_norm", _options.MaxGradNorm).Add("mask_rate", _options.MaskRate).Add("seed", _options.Seed);
     }
 }
