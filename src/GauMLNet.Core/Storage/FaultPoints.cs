@@ -13,16 +13,16 @@ public static class FaultPoints
     public const string KillAtStepVariable = "GAUMLNET_KILL_AT_WRITE_STEP";
 
     private static readonly long KillAt = long.TryParse(Environment.GetEnvironmentVariable(KillAtStepVariable), out long n) ? n : -1;
-    private static long _processSteps;
+    private static long ProcessSteps;
 
-    [ThreadStatic] private static Action<string>? _hook;
+    [ThreadStatic] private static Action<string>? HookOnThisThread;
 
     /// <summary>Called on this thread before each write step with what is about to happen; throw to fail there.</summary>
-    public static Action<string>? Hook { get => _hook; set => _hook = value; }
+    public static Action<string>? Hook { get => HookOnThisThread; set => HookOnThisThread = value; }
 
     internal static void Step(string what)
     {
-        if (Interlocked.Increment(ref _processSteps) == KillAt) Process.GetCurrentProcess().Kill(); // SIGKILL: no finally blocks run
-        _hook?.Invoke(what);
+        if (Interlocked.Increment(ref ProcessSteps) == KillAt) Process.GetCurrentProcess().Kill(); // SIGKILL: no finally blocks run
+        HookOnThisThread?.Invoke(what);
     }
 }
