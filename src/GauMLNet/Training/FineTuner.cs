@@ -1,6 +1,6 @@
 using System.Diagnostics;
-using GauMLNet.Engine;
 using GauMLNet.Checkpoints;
+using GauMLNet.Engine;
 using GauMLNet.Modeling;
 using GauMLNet.Storage;
 using GauMLNet.Tasks;
