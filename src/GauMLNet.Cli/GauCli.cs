@@ -6,9 +6,13 @@ namespace GauMLNet.Cli;
 /// <summary>The `gau` command line: one subcommand per file under Commands/.</summary>
 public static class GauCli
 {
+    /// <summary>On every command: print the stack trace of a failure too.</summary>
+    public static readonly Option<bool> Verbose = new("--verbose") { Description = "on failure, also print the stack trace", Recursive = true };
+
     public static RootCommand Build(TextWriter output, TextWriter error) =>
         new("gau: fine-tune, evaluate and serve GAU-α encoders from the command line.")
         {
+            Verbose,
             QuickStartCommand.Create(output, error),
             TrainCommand.Create(output, error),
             PretrainCommand.Create(output, error),
@@ -26,22 +30,30 @@ public static class GauCli
     {
         output ??= Console.Out;
         error ??= Console.Error;
-        var config = new InvocationConfiguration { Output = output, Error = error };
-        return Build(output, error).Parse(args).Invoke(config);
+        var parsed = Build(output, error).Parse(args);
+        // Usage errors (unknown option, missing required option, unparsable value) get the usage exit code.
+        if (parsed.Errors.Count > 0 && !args.Contains("--help") && !args.Contains("-h"))
+        {
+            foreach (var parseError in parsed.Errors) error.WriteLine($"error: {parseError.Message}");
+            error.WriteLine($"Run '{string.Join(' ', ["gau", .. parsed.CommandResult.Command.Name == "gau" ? Array.Empty<string>() : [parsed.CommandResult.Command.Name]])} --help' for usage.");
+            return ExitCodes.Usage;
+        }
+        return parsed.Invoke(new InvocationConfiguration { Output = output, Error = error });
     }
 
-    /// <summary>Runs a command body, turning expected failures (bad files, bad arguments) into one clear line and exit code 1.</summary>
-    public static int Guard(TextWriter error, Func<int> body)
+    /// <summary>
+    /// Runs a command body: an expected failure becomes one or two lines on stderr naming what is at fault and an
+    /// exit code by kind (<see cref="ExitCodes"/>); the stack trace only with --verbose.
+    /// </summary>
+    public static int Guard(ParseResult parsed, TextWriter error, Func<int> body)
     {
         try
         {
             return body();
         }
-        catch (Exception ex) when (ex is IOException or ArgumentException or InvalidOperationException or UnauthorizedAccessException
-            or System.Text.Json.JsonException or FormatException)
+        catch (Exception ex)
         {
-            error.WriteLine($"error: {ex.Message}");
-            return 1;
+            return ErrorReport.Write(error, ex, parsed.GetValue(Verbose));
         }
     }
 }

@@ -22,6 +22,18 @@ internal static class CommonOptions
         Required = true,
     };
 
+    public static Option<string?> Encoding() => new("--encoding")
+    {
+        Description = "the data files' text encoding: utf-8 (default, checked strictly), or a legacy one such as gb18030, gbk or big5",
+    };
+
+    public static Option<string> InferencePrecision() => new("--inference-precision")
+    {
+        Description = "fp32 or bf16: the format model.zip scores in (training is fp32; bf16 is faster only on CPUs with native bf16, " +
+                      "AVX512-BF16 or AMX, and is about twice as slow where it is emulated)",
+        DefaultValueFactory = _ => "fp32",
+    };
+
     public static Option<string> RequiredPath(string name, string description) => new(name)
     {
         Description = description,

@@ -16,7 +16,7 @@ internal static class ConvertCommand
         {
             from, vocab, config, outputDir,
         };
-        command.SetAction(r => GauCli.Guard(error, () =>
+        command.SetAction(r => GauCli.Guard(r, error, () =>
         {
             var report = CheckpointConverter.Convert(r.GetValue(from)!, r.GetValue(vocab)!, r.GetValue(config), r.GetValue(outputDir)!);
             output.WriteLine($"read a {report.SourceFormat} checkpoint: {report.TensorsLoaded} tensors into a {report.Config.NumHiddenLayers}-layer GAU-α " +
@@ -33,7 +33,7 @@ internal static class ConvertCommand
     {
         var file = new Argument<string>("file") { Description = "a checkpoint: .safetensors, pytorch_model.bin, or a TF checkpoint prefix/.index" };
         var command = new Command("inspect", "List the names, dtypes and shapes of a checkpoint's tensors.") { file };
-        command.SetAction(r => GauCli.Guard(error, () =>
+        command.SetAction(r => GauCli.Guard(r, error, () =>
         {
             var tensors = CheckpointConverter.Inspect(r.GetValue(file)!);
             foreach (var (name, dtype, shape) in tensors) output.WriteLine($"{name}\t{dtype}\t[{string.Join(", ", shape)}]");

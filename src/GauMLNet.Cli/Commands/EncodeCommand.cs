@@ -22,7 +22,7 @@ internal static class EncodeCommand
         [property: JsonPropertyName("mlm_logits_first_token")] float[][] MlmLogitsFirstToken);
 
     /// <summary>Exit code when --compare finds a difference above --tolerance.</summary>
-    public const int MismatchExitCode = 2;
+    public const int MismatchExitCode = ExitCodes.ComparisonMismatch;
 
     public static Command Create(TextWriter output, TextWriter error)
     {
@@ -33,7 +33,7 @@ internal static class EncodeCommand
         var compare = new Option<string?>("--compare") { Description = "a reference output in the same format: report the largest differences, exit 2 above --tolerance" };
         var tolerance = new Option<double>("--tolerance") { Description = "largest acceptable |difference| for --compare", DefaultValueFactory = _ => 1e-4 };
         var command = new Command("encode", "Encode a padded batch of token ids with a GAU-α checkpoint.") { model, input, outputPath, device, compare, tolerance };
-        command.SetAction(result => GauCli.Guard(error, () =>
+        command.SetAction(result => GauCli.Guard(result, error, () =>
             Run(result.GetValue(model)!, result.GetValue(input)!, result.GetValue(outputPath)!, result.GetValue(device)!,
                 result.GetValue(compare), result.GetValue(tolerance), output)));
         return command;

@@ -22,26 +22,34 @@ internal static class PredictCommand
             AllowMultipleArgumentsPerToken = true,
         };
         var skipBad = new Option<bool>("--skip-bad-lines");
+        var encoding = CommonOptions.Encoding();
         var command = new Command("predict", "Predict a task's test split into a CLUE submission file (e.g. afqmc_predict.json).")
         {
-            task, data, model, outputDir, text, skipBad,
+            task, data, model, outputDir, text, skipBad, encoding,
         };
-        command.SetAction(r => GauCli.Guard(error, () =>
+        command.SetAction(r => GauCli.Guard(r, error, () =>
         {
             var clueTask = ClueTask.Get(r.GetValue(task)!);
+            var textEncoding = Arguments.Encoding(r.GetValue(encoding));
+            var sentences = (r.GetValue(text) ?? []).Select(t => Arguments.Text("--text", t)).ToList();
+            string? folder = sentences.Count > 0 ? null
+                : Arguments.ExistingDirectory("--data", r.GetValue(data) ?? throw new UsageException("predict needs --data (a folder with test.json) or --text."));
             var ml = new MLContext();
             var trained = TrainingRun.LoadModel(ml, r.GetValue(model)!);
-            if (r.GetValue(text) is { Length: > 0 } sentences)
+            var classifier = TrainingRun.Classifier(trained, clueTask);
+            if (folder is null)
             {
                 foreach (var (sentence, label) in PredictSentences(ml, trained, clueTask, sentences))
                     output.WriteLine($"{label}\t{sentence}");
+                TrainingRun.ReportTruncation(output, classifier.Model, "sentences");
                 return 0;
             }
-            string folder = r.GetValue(data) ?? throw new ArgumentException("predict needs --data (a folder with test.json) or --text.");
-            var test = CluePipeline.Load(ml, ClueDataFolder.Require(folder, ClueDataFolder.Split.Test), clueTask, requireLabels: false, r.GetValue(skipBad), output.WriteLine);
+            var test = CluePipeline.Load(ml, ClueDataFolder.Require(folder, ClueDataFolder.Split.Test), clueTask, requireLabels: false, r.GetValue(skipBad),
+                output.WriteLine, textEncoding);
             string path = Path.Combine(r.GetValue(outputDir)!, clueTask.SubmissionFile);
             int rows = CluePipeline.WriteSubmission(trained, test, path);
             output.WriteLine($"wrote {rows} predictions to {path}");
+            TrainingRun.ReportTruncation(output, classifier.Model, "rows");
             return 0;
         }));
         return command;
@@ -52,7 +60,7 @@ internal static class PredictCommand
         var rows = sentences.Select((s, i) =>
         {
             var parts = s.Split(PairSeparator, 2, StringSplitOptions.TrimEntries);
-            if (task.IsPair && parts.Length != 2) throw new ArgumentException($"--text for the pair task {task.Name} needs \"first {PairSeparator} second\": '{s}'.");
+            if (task.IsPair && parts.Length != 2) throw new UsageException($"--text for the pair task {task.Name} needs \"first {PairSeparator} second\": '{s}'.");
             return new ClueExample { Id = i.ToString(), Sentence1 = parts[0], Sentence2 = task.IsPair ? parts[1] : "" };
         }).ToList();
         var labels = model.Transform(ml.Data.LoadFromEnumerable(rows)).GetColumn<string>("PredictedLabel").ToList();

@@ -8,6 +8,7 @@ using GauMLNet.Modeling;
 using GauMLNet.Runtime;
 using GauMLNet.Storage;
 using GauMLNet.Tasks;
+using GauMLNet.Training;
 using GauMLNet.Training.Pretraining;
 using TorchSharp;
 
@@ -37,21 +38,44 @@ internal static class PretrainCommand
         var device = CommonOptions.Device();
         var threads = new Option<int>("--threads");
         var checkpointing = CommonOptions.GradientCheckpointing();
+        var encoding = CommonOptions.Encoding();
         var command = new Command("pretrain", "Masked-LM pretraining (whole-word masking, LAMB, piecewise-linear LR, no warmup), resumable.")
         {
-            corpus, field, config, model, vocab, outputDir, steps, batch, accumulate, maxLength, lr, schedule, every, resume, timeLimit, seed, device, threads, checkpointing,
+            corpus, field, config, model, vocab, outputDir, steps, batch, accumulate, maxLength, lr, schedule, every, resume, timeLimit, seed, device, threads,
+            checkpointing, encoding,
         };
-        command.SetAction(r => GauCli.Guard(error, () =>
+        command.SetAction(r => GauCli.Guard(r, error, () =>
         {
+            // Every argument is checked before any data is read.
             string outDir = r.GetValue(outputDir)!;
-            if (r.GetValue(threads) > 0) torch.set_num_threads(r.GetValue(threads));
+            var files = r.GetValue(corpus)!.Select(f => Arguments.ExistingFile("--corpus", f)).ToList();
+            Arguments.AtLeast("--steps", r.GetValue(steps), 1);
+            Arguments.AtLeast("--batch-size", r.GetValue(batch), 1);
+            Arguments.AtLeast("--accumulate", r.GetValue(accumulate), 1);
+            Arguments.AtLeast("--max-length", r.GetValue(maxLength), 8);
+            Arguments.Positive("--learning-rate", r.GetValue(lr));
+            Arguments.AtLeast("--checkpoint-every", r.GetValue(every), 0);
+            Arguments.AtLeast("--threads", r.GetValue(threads), 0);
+            if (r.GetValue(timeLimit) is { } limit) Arguments.Positive("--minutes", limit);
+            Arguments.Device(r.GetValue(device)!);
+            var textEncoding = Arguments.Encoding(r.GetValue(encoding));
+            var pointSchedule = ParseSchedule(r.GetValue(schedule));
+            if (r.GetValue(model) is { } modelDirectory) Arguments.ExistingDirectory("--model", modelDirectory);
+            else if (r.GetValue(vocab) is { } vocabPath) Arguments.ExistingFile("--vocab", vocabPath);
+            GauAlphaConfig preset;
+            try { preset = GauAlphaConfig.FromPreset(r.GetValue(config)!); }
+            catch (ArgumentException) { throw new UsageException($"--config: '{r.GetValue(config)}' is not a preset; use tiny, small or base."); }
             string stateDir = Path.Combine(outDir, "pretrain-checkpoint");
-            var texts = PretrainingCorpus.ReadTexts(r.GetValue(corpus)!, r.GetValue(field)).ToList();
+            if (r.GetValue(resume) && !TrainingCheckpoint.Exists(stateDir))
+                throw new UsageException($"--resume: there is no checkpoint in {stateDir} to resume from; run without --resume to start.");
+            AtomicFile.RemoveLeftovers(outDir);
+            if (r.GetValue(threads) > 0) torch.set_num_threads(r.GetValue(threads));
+            var texts = PretrainingCorpus.ReadTexts(files, r.GetValue(field), textEncoding).ToList();
 
             bool recompute = r.GetValue(checkpointing);
             var source = r.GetValue(model) is { } directory
                 ? GauModelSource.FromDirectory(directory, c => recompute ? c with { GradientCheckpointing = true } : c)
-                : GauModelSource.FromScratch(GauAlphaConfig.FromPreset(r.GetValue(config)!) with { GradientCheckpointing = recompute }, r.GetValue(vocab), texts);
+                : GauModelSource.FromScratch(preset with { GradientCheckpointing = recompute }, r.GetValue(vocab), texts);
             var network = source.PretrainedDirectory is { } pretrained
                 ? CheckpointDirectory.LoadMaskedLM(pretrained, _ => source.Config)
                 : TaskNetworks.CreateMaskedLM(source.Config, r.GetValue(seed));
@@ -63,16 +87,14 @@ internal static class PretrainCommand
                              $"{network.Config.NumHiddenLayers} GAU layers, d {network.Config.HiddenSize}, vocab {network.Config.VocabSize}");
 
             var bar = ConsoleProgressBar.For(output);
-            using var cancel = new CancellationTokenSource();
-            ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cancel.Cancel(); };
-            System.Console.CancelKeyPress += onCancel;
+            using var stop = new StopSignals();
             var options = new PretrainingOptions
             {
                 Steps = r.GetValue(steps),
                 BatchSize = r.GetValue(batch),
                 GradientAccumulation = r.GetValue(accumulate),
                 LearningRate = r.GetValue(lr),
-                Schedule = ParseSchedule(r.GetValue(schedule)),
+                Schedule = pointSchedule,
                 Seed = r.GetValue(seed),
                 CheckpointEvery = r.GetValue(every),
                 CheckpointDirectory = stateDir,
@@ -83,16 +105,21 @@ internal static class PretrainCommand
             try
             {
                 result = new MaskedLanguageModelPretrainer(options, log: bar.Line, progress: bar)
-                    .Run(network, tokenizer, sequences, ComputeDevice.Resolve(r.GetValue(device)), cancel.Token);
+                    .Run(network, tokenizer, sequences, ComputeDevice.Resolve(r.GetValue(device)), stop.Token);
             }
-            catch (OperationCanceledException)
+            catch (OperationCanceledException) when (stop.Token.IsCancellationRequested)
             {
-                bar.Line($"stopped; the last checkpoint is in {stateDir}. Continue with the same command and --resume.");
-                return 130;
+                bar.Line($"stopped by {stop.Name} after the current step; the last checkpoint is in {stateDir}. Continue with the same command and --resume.");
+                return stop.ExitCode;
+            }
+            catch (TrainingDivergedException ex)
+            {
+                bar.EndLine();
+                throw new CliFailure(ExitCodes.Diverged, $"error: pretraining diverged at step {ex.Step}: {ex.Reason}. The last checkpoint in {stateDir} holds the last good weights.\n" +
+                    $"Start again with a lower --learning-rate (now {r.GetValue(lr):G3}).");
             }
             finally
             {
-                System.Console.CancelKeyPress -= onCancel;
                 bar.EndLine();
             }
 
@@ -126,7 +153,7 @@ internal static class PretrainCommand
         }
         catch (Exception ex) when (ex is FormatException or IndexOutOfRangeException or ArgumentException)
         {
-            throw new ArgumentException($"--schedule: expected \"step:multiplier,…\", got '{text}'.", ex);
+            throw new UsageException($"--schedule: expected \"step:multiplier,…\", got '{text}'.");
         }
     }
 }

@@ -28,7 +28,7 @@ internal static class QuickStartCommand
         {
             data, outputDir, epochs, config,
         };
-        command.SetAction(r => GauCli.Guard(error, () =>
+        command.SetAction(r => GauCli.Guard(r, error, () =>
         {
             var task = ClueTask.Get("eprstmt");
             string outDir = r.GetValue(outputDir)!;

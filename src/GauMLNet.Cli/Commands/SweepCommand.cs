@@ -25,18 +25,26 @@ internal static class SweepCommand
         var outputDir = new Option<string>("--output") { DefaultValueFactory = _ => "gau-sweep" };
         var seed = new Option<int>("--seed");
         var noPruning = new Option<bool>("--no-pruning") { Description = "run every trial to its last epoch (no median-rule stopping)" };
+        var encoding = CommonOptions.Encoding();
         var command = new Command("sweep", "Search hyperparameters (learning rate, epochs, batch size, length, dropout, pooling, size) under a time budget.")
         {
-            task, data, time, trials, tuner, model, outputDir, seed, noPruning,
+            task, data, time, trials, tuner, model, outputDir, seed, noPruning, encoding,
         };
-        command.SetAction(r => GauCli.Guard(error, () =>
+        command.SetAction(r => GauCli.Guard(r, error, () =>
         {
             var clueTask = ClueTask.Get(r.GetValue(task)!);
-            string folder = r.GetValue(data)!, outDir = r.GetValue(outputDir)!;
+            string folder = Arguments.ExistingDirectory("--data", r.GetValue(data)!), outDir = r.GetValue(outputDir)!;
+            var budget = ParseDuration(r.GetValue(time)!);
+            Arguments.AtLeast("--trials", r.GetValue(trials), 1);
+            if (r.GetValue(model) is { } checkpointDirectory) Arguments.ExistingDirectory("--model", checkpointDirectory);
+            var textEncoding = Arguments.Encoding(r.GetValue(encoding));
             Directory.CreateDirectory(outDir);
+            AtomicFile.RemoveLeftovers(outDir);
             var ml = new MLContext(seed: r.GetValue(seed));
-            var train = CluePipeline.Load(ml, ClueDataFolder.Require(folder, ClueDataFolder.Split.Train), clueTask, requireLabels: true, skipBadLines: false);
-            var dev = CluePipeline.Load(ml, ClueDataFolder.Require(folder, ClueDataFolder.Split.Dev), clueTask, requireLabels: true, skipBadLines: false);
+            var train = CluePipeline.Load(ml, ClueDataFolder.Require(folder, ClueDataFolder.Split.Train), clueTask, requireLabels: true, skipBadLines: false, encoding: textEncoding);
+            var dev = CluePipeline.Load(ml, ClueDataFolder.Require(folder, ClueDataFolder.Split.Dev), clueTask, requireLabels: true, skipBadLines: false, encoding: textEncoding);
+            CluePipeline.CheckLabels(clueTask, train, "the training data");
+            CluePipeline.CheckLabels(clueTask, dev, "the dev data");
             var keyMap = ml.Transforms.Conversion.MapValueToKey("Label", keyOrdinality: ValueToKeyMappingEstimator.KeyOrdinality.ByValue).Fit(train);
             var keyedTrain = keyMap.Transform(train);
             var keyedDev = keyMap.Transform(dev);
@@ -55,11 +63,11 @@ internal static class SweepCommand
                 {
                     "tpe" => new TreeParzenTuner(),
                     "random" => new RandomTuner(),
-                    var t => throw new ArgumentException($"--tuner: unknown tuner '{t}'; expected tpe or random."),
+                    var t => throw new UsageException($"--tuner: unknown tuner '{t}'; expected tpe or random."),
                 },
                 Settings = new ExperimentSettings
                 {
-                    Budget = ParseDuration(r.GetValue(time)!),
+                    Budget = budget,
                     MaxTrials = r.GetValue(trials),
                     Seed = r.GetValue(seed),
                     Pruning = !r.GetValue(noPruning),
@@ -108,14 +116,16 @@ internal static class SweepCommand
 
     internal static TimeSpan ParseDuration(string text)
     {
-        text = text.Trim().ToLowerInvariant();
-        double Value(int suffix) => double.Parse(text[..^suffix], CultureInfo.InvariantCulture);
-        return text switch
+        string value = text.Trim().ToLowerInvariant();
+        var unit = value.Length == 0 ? '?' : value[^1];
+        bool parsed = double.TryParse(value.Length > 0 ? value[..^1] : "", NumberStyles.Float, CultureInfo.InvariantCulture, out double amount);
+        TimeSpan? duration = !parsed || !(amount > 0) ? null : unit switch
         {
-            _ when text.EndsWith('h') => TimeSpan.FromHours(Value(1)),
-            _ when text.EndsWith('m') => TimeSpan.FromMinutes(Value(1)),
-            _ when text.EndsWith('s') => TimeSpan.FromSeconds(Value(1)),
-            _ => throw new ArgumentException($"--time: expected a duration like 20m, 90s or 1h, got '{text}'."),
+            'h' => TimeSpan.FromHours(amount),
+            'm' => TimeSpan.FromMinutes(amount),
+            's' => TimeSpan.FromSeconds(amount),
+            _ => null,
         };
+        return duration ?? throw new UsageException($"--time: expected a positive duration like 20m, 90s or 1h, got '{text}'.");
     }
 }

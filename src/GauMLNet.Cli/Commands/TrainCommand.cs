@@ -1,6 +1,5 @@
 using System.CommandLine;
 using GauMLNet.Clue;
-using GauMLNet.Configuration;
 
 namespace GauMLNet.Cli.Commands;
 
@@ -15,30 +14,29 @@ internal static class TrainCommand
         var config = new Option<string>("--config") { Description = "from scratch: tiny, small or base", DefaultValueFactory = _ => "tiny" };
         var epochs = new Option<int>("--epochs") { DefaultValueFactory = _ => 3 };
         var batch = new Option<int>("--batch-size") { DefaultValueFactory = _ => 32 };
-        var maxLength = new Option<int>("--max-length") { DefaultValueFactory = _ => 128 };
+        var maxLength = new Option<int>("--max-length") { Description = "tokens per row including [CLS]/[SEP]; longer rows are truncated and counted", DefaultValueFactory = _ => 128 };
         var lr = new Option<double?>("--learning-rate") { Description = "default 2e-5 with --model, 1e-3 from scratch" };
+        var maxGradNorm = new Option<double>("--max-grad-norm") { Description = "clip the global gradient norm to this (0: no clipping)", DefaultValueFactory = _ => 1.0 };
         var outputDir = new Option<string>("--output") { Description = "where model.zip, metrics.json, the curve and checkpoints go", DefaultValueFactory = _ => "gau-output" };
         var device = CommonOptions.Device();
         var threads = new Option<int>("--threads") { Description = "CPU threads for libtorch (0: its default)" };
         var seed = new Option<int>("--seed");
-        var resume = new Option<bool>("--resume") { Description = "continue from the last completed epoch's checkpoint in --output" };
+        var resume = new Option<bool>("--resume") { Description = "continue from the last completed epoch's checkpoint in --output (same arguments and data)" };
         var skipBad = new Option<bool>("--skip-bad-lines") { Description = "skip and count malformed lines instead of stopping at the first" };
         var patience = new Option<int?>("--patience") { Description = "stop after this many epochs without a better dev score" };
+        var encoding = CommonOptions.Encoding();
         var checkpointing = CommonOptions.GradientCheckpointing();
-        var precision = new Option<string>("--inference-precision")
-        {
-            Description = "fp32 or bf16: the format model.zip scores in (training is fp32; bf16 is ≈ 2.4× faster on CPUs with AVX512-BF16 or AMX)",
-            DefaultValueFactory = _ => "fp32",
-        };
+        var precision = CommonOptions.InferencePrecision();
         var command = new Command("train", "Train a GAU-α classifier on a CLUE task; writes model.zip, metrics.json and training-curve.png.")
         {
-            task, data, model, config, epochs, batch, maxLength, lr, outputDir, device, threads, seed, resume, skipBad, patience, precision, checkpointing,
+            task, data, model, config, epochs, batch, maxLength, lr, maxGradNorm, outputDir, device, threads, seed, resume, skipBad, patience, encoding,
+            precision, checkpointing,
         };
-        command.SetAction(r => GauCli.Guard(error, () => TrainingRun.Run(new TrainingRun.Settings(
+        command.SetAction(r => GauCli.Guard(r, error, () => TrainingRun.Run(new TrainingRun.Settings(
             ClueTask.Get(r.GetValue(task)!), r.GetValue(data)!, r.GetValue(outputDir)!, r.GetValue(model), r.GetValue(config)!,
             r.GetValue(epochs), r.GetValue(batch), r.GetValue(maxLength), r.GetValue(lr), r.GetValue(device)!, r.GetValue(threads),
-            r.GetValue(seed), r.GetValue(resume), r.GetValue(skipBad), r.GetValue(patience), InferencePrecisionNames.Parse(r.GetValue(precision)!),
-            r.GetValue(checkpointing)), output)));
+            r.GetValue(seed), r.GetValue(resume), r.GetValue(skipBad), r.GetValue(patience), r.GetValue(precision)!,
+            r.GetValue(checkpointing), r.GetValue(maxGradNorm), r.GetValue(encoding)), output)));
         return command;
     }
 }

@@ -1,9 +1,11 @@
+using System.Security.Cryptography;
 using System.Text.Json;
 using GauMLNet.Cli.Terminal;
 using GauMLNet.Clue;
 using GauMLNet.Configuration;
 using GauMLNet.MLNet;
 using GauMLNet.Storage;
+using GauMLNet.Training;
 using Microsoft.ML;
 
 namespace GauMLNet.Cli.Commands;
@@ -12,50 +14,76 @@ namespace GauMLNet.Cli.Commands;
 internal static class TrainingRun
 {
     public const string ModelFile = "model.zip";
+    public const string LastGoodModelFile = "last-good-model.zip";
     public const string MetricsFile = "metrics.json";
     public const string CurveFile = "training-curve.png";
     public const string CheckpointFolder = "checkpoints";
 
     public sealed record Settings(ClueTask Task, string DataDirectory, string OutputDirectory, string? ModelDirectory, string ConfigName,
         int Epochs, int BatchSize, int MaxLength, double? LearningRate, string Device, int Threads, int Seed, bool Resume, bool SkipBadLines, int? Patience,
-        InferencePrecision Precision = InferencePrecision.Float32, bool GradientCheckpointing = false);
+        string Precision = "fp32", bool GradientCheckpointing = false, double MaxGradNorm = 1.0, string? Encoding = null);
 
     public static int Run(Settings s, TextWriter output)
     {
+        // Every argument is checked before any data is read.
+        Arguments.AtLeast("--epochs", s.Epochs, 1);
+        Arguments.AtLeast("--batch-size", s.BatchSize, 1);
+        Arguments.AtLeast("--max-length", s.MaxLength, s.Task.IsPair ? 4 : 3);
+        if (s.LearningRate is { } lr) Arguments.Positive("--learning-rate", lr);
+        Arguments.NotNegative("--max-grad-norm", s.MaxGradNorm);
+        Arguments.AtLeast("--threads", s.Threads, 0);
+        if (s.Patience is { } patience) Arguments.AtLeast("--patience", patience, 1);
+        Arguments.Device(s.Device);
+        var precision = Arguments.Precision("--inference-precision", s.Precision);
+        var encoding = Arguments.Encoding(s.Encoding);
+        Arguments.ExistingDirectory("--data", s.DataDirectory);
+        GauAlphaConfig? config = null;
+        if (s.ModelDirectory is { } pretrained) Arguments.ExistingDirectory("--model", pretrained);
+        else
+        {
+            try { config = GauAlphaConfig.FromPreset(s.ConfigName); }
+            catch (ArgumentException) { throw new UsageException($"--config: '{s.ConfigName}' is not a preset; use tiny, small or base."); }
+        }
+        string checkpoints = Path.Combine(s.OutputDirectory, CheckpointFolder);
+        if (s.Resume && !TrainingCheckpoint.Exists(checkpoints))
+            throw new UsageException($"--resume: there is no checkpoint in {checkpoints} to resume from; run without --resume to start training.");
+        AtomicFile.RemoveLeftovers(s.OutputDirectory); // temporary files of a run that was killed while writing
+
         var ml = new MLContext(seed: s.Seed);
-        void Log(string message) => output.WriteLine(message);
-        var train = CluePipeline.Load(ml, ClueDataFolder.Require(s.DataDirectory, ClueDataFolder.Split.Train), s.Task, requireLabels: true, s.SkipBadLines, Log);
+        var progress = ConsoleProgressBar.For(output);
+        string trainPath = ClueDataFolder.Require(s.DataDirectory, ClueDataFolder.Split.Train);
         string? devPath = ClueDataFolder.Find(s.DataDirectory, ClueDataFolder.Split.Dev);
-        var dev = devPath is null ? null : CluePipeline.Load(ml, devPath, s.Task, requireLabels: true, s.SkipBadLines, Log);
+        var train = CluePipeline.Load(ml, trainPath, s.Task, requireLabels: true, s.SkipBadLines, progress.Line, encoding);
+        var dev = devPath is null ? null : CluePipeline.Load(ml, devPath, s.Task, requireLabels: true, s.SkipBadLines, progress.Line, encoding);
         output.WriteLine($"{s.Task.Name}: {train.GetRowCount()} training rows, {dev?.GetRowCount() ?? 0} dev rows; " +
                          (s.ModelDirectory is null ? $"training a {s.ConfigName} GAU-α from scratch" : $"fine-tuning {s.ModelDirectory}"));
 
-        var progress = ConsoleProgressBar.For(output);
-        using var cancel = new CancellationTokenSource();
-        ConsoleCancelEventHandler onCancel = (_, e) =>
-        {
-            e.Cancel = true; // stop after the current step instead of killing the process
-            cancel.Cancel();
-        };
-        System.Console.CancelKeyPress += onCancel;
+        using var stop = new StopSignals();
         var options = new GauTextClassificationOptions
         {
             ModelDirectory = s.ModelDirectory,
-            Config = s.ModelDirectory is null ? GauAlphaConfig.FromPreset(s.ConfigName) : null,
+            Config = config,
             Epochs = s.Epochs,
             BatchSize = s.BatchSize,
             MaxLength = s.MaxLength,
             LearningRate = s.LearningRate,
+            MaxGradNorm = s.MaxGradNorm,
             Device = s.Device,
             CpuThreads = s.Threads,
-            InferencePrecision = s.Precision,
+            InferencePrecision = precision,
             GradientCheckpointing = s.GradientCheckpointing ? true : null,
             Seed = s.Seed,
             EarlyStoppingPatience = s.Patience,
             Progress = progress,
-            CancellationToken = cancel.Token,
-            CheckpointDirectory = Path.Combine(s.OutputDirectory, CheckpointFolder),
+            Log = message => { if (ShowsInTerminal(message)) progress.Line(message); },
+            CancellationToken = stop.Token,
+            CheckpointDirectory = checkpoints,
             Resume = s.Resume,
+            FingerprintExtras = new Dictionary<string, string>
+            {
+                ["train_file"] = FileHash(trainPath),
+                ["dev_file"] = devPath is null ? "none" : FileHash(devPath),
+            },
         };
         var clock = System.Diagnostics.Stopwatch.StartNew();
         Microsoft.ML.Data.TransformerChain<ITransformer> model;
@@ -63,15 +91,28 @@ internal static class TrainingRun
         {
             model = CluePipeline.Fit(ml, s.Task, train, dev, options, o => ml.MulticlassClassification.Trainers.GauTextClassification(o));
         }
-        catch (OperationCanceledException)
+        catch (OperationCanceledException) when (stop.Token.IsCancellationRequested)
         {
             progress.EndLine();
-            output.WriteLine($"stopped. Checkpoints of completed epochs are in {options.CheckpointDirectory}; continue with the same command and --resume.");
-            return 130;
+            output.WriteLine($"stopped by {stop.Name} after the current step. Checkpoints of completed epochs are in {checkpoints}; " +
+                             "continue with the same command and --resume.");
+            return stop.ExitCode;
+        }
+        catch (GauTrainingDivergedException ex)
+        {
+            progress.EndLine();
+            string lastGood = Path.Combine(s.OutputDirectory, LastGoodModelFile);
+            SaveModelAtomically(ml, ex.LastGoodModel, train.Schema, lastGood);
+            var diverged = (TrainingDivergedException)ex.InnerException!;
+            string advice = s.MaxGradNorm > 0
+                ? $"rerun with a lower --learning-rate (now {options.LearningRate?.ToString("G3") ?? "the default"}) or a smaller --max-grad-norm (now {s.MaxGradNorm:G3})"
+                : "rerun with gradient clipping (--max-grad-norm 1) or a lower --learning-rate";
+            throw new CliFailure(ExitCodes.Diverged,
+                $"error: training diverged at epoch {diverged.Epoch}, step {diverged.Step}: {diverged.Reason}. The last good weights are in {lastGood} " +
+                $"(its classifier scores without the keys-to-labels step; checkpoints of completed epochs are in {checkpoints}).\n{advice[..1].ToUpperInvariant()}{advice[1..]}.");
         }
         finally
         {
-            System.Console.CancelKeyPress -= onCancel;
             progress.EndLine();
         }
 
@@ -79,7 +120,7 @@ internal static class TrainingRun
         string modelPath = Path.Combine(s.OutputDirectory, ModelFile);
         SaveModelAtomically(ml, model, train.Schema, modelPath);
         var result = classifier.TrainingResult!;
-        ClueMetrics? devMetrics = dev is null ? null : CluePipeline.Evaluate(ml, s.Task, model, dev);
+        ClueMetrics? devMetrics = dev is null ? null : CluePipeline.Evaluate(ml, s.Task, model, dev, progress.Line);
         var report = new
         {
             task = s.Task.Name,
@@ -101,15 +142,42 @@ internal static class TrainingRun
         return 0;
     }
 
+    // Fit's log lines a terminal user needs; per-step lines are the progress bar's.
+    private static bool ShowsInTerminal(string message) =>
+        message.Contains("truncated", StringComparison.Ordinal) || message.StartsWith("resumed from", StringComparison.Ordinal)
+        || message.StartsWith("early stopping", StringComparison.Ordinal) || message.StartsWith("kept the weights", StringComparison.Ordinal);
+
+    private static string FileHash(string path)
+    {
+        using var stream = File.OpenRead(path);
+        return $"{Path.GetFileName(path)} sha256 {Convert.ToHexStringLower(SHA256.HashData(stream))[..16]}";
+    }
+
     /// <summary>mlContext.Model.Save into a temporary file, then a rename: a failed save never damages an earlier model.zip.</summary>
     public static void SaveModelAtomically(MLContext ml, ITransformer model, Microsoft.ML.DataViewSchema schema, string path) =>
         AtomicFile.Write(path, stream => ml.Model.Save(model, schema, stream));
 
-    /// <summary>--model may name a training output folder (with model.zip) or the zip itself.</summary>
+    /// <summary>--model may name a training output folder (with model.zip) or the zip itself; the zip's every entry is checked first.</summary>
     public static ITransformer LoadModel(MLContext ml, string modelPath)
     {
         string zip = Directory.Exists(modelPath) ? Path.Combine(modelPath, ModelFile) : modelPath;
-        if (!File.Exists(zip)) throw new FileNotFoundException($"--model: {zip} does not exist (train first with gau train).", zip);
+        if (!File.Exists(zip)) throw new UsageException($"--model: {zip} does not exist (train first with gau train).");
         return ml.Model.LoadGauModel(zip, out _);
+    }
+
+    /// <summary>Prints how many scored rows were longer than the model's max length and were truncated (nothing when none were).</summary>
+    public static void ReportTruncation(TextWriter output, Tasks.GauTaskModel model, string what)
+    {
+        if (model.RowsTruncated > 0)
+            output.WriteLine($"{model.RowsTruncated} of {model.RowsEncoded} {what} were longer than the model's max length ({model.Spec.MaxLength} tokens) and were truncated.");
+    }
+
+    /// <summary>The trained classifier inside a loaded model, checked against the task it is asked to do.</summary>
+    public static GauTextClassificationTransformer Classifier(ITransformer model, ClueTask task)
+    {
+        var classifier = CluePipeline.GauTransformers(model).OfType<GauTextClassificationTransformer>().FirstOrDefault()
+            ?? throw new InvalidDataException("--model: the model holds no GAU text classifier.");
+        CluePipeline.CheckModelFits(task, classifier);
+        return classifier;
     }
 }

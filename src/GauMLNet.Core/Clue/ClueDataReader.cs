@@ -1,4 +1,6 @@
+using System.Text;
 using System.Text.Json;
+using GauMLNet.Storage;
 
 namespace GauMLNet.Clue;
 
@@ -17,12 +19,12 @@ public sealed record ClueReadResult(IReadOnlyList<ClueExample> Examples, int Ski
 public static class ClueDataReader
 {
     /// <param name="skipBadLines">count and skip malformed lines instead of failing on the first</param>
-    public static ClueReadResult Read(string path, ClueTask task, bool requireLabels, bool skipBadLines = false)
+    /// <param name="encoding">the file's encoding (default strict UTF-8, BOM accepted); undecodable bytes are an error naming the line</param>
+    public static ClueReadResult Read(string path, ClueTask task, bool requireLabels, bool skipBadLines = false, Encoding? encoding = null)
     {
-        if (!File.Exists(path)) throw new FileNotFoundException($"{path} does not exist.", path);
         var examples = new List<ClueExample>();
         int lineNumber = 0, skipped = 0, dropped = 0;
-        foreach (string line in File.ReadLines(path))
+        foreach (string line in TextFiles.ReadAllLines(path, encoding))
         {
             lineNumber++;
             if (string.IsNullOrWhiteSpace(line)) continue;

@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.Json;
 using GauMLNet.MLNet;
 using GauMLNet.Storage;
@@ -7,8 +8,12 @@ using Microsoft.ML.Transforms;
 
 namespace GauMLNet.Clue;
 
-/// <summary>Dev-set scores of a CLUE model.</summary>
-public sealed record ClueMetrics(string Task, int Rows, double Accuracy, double MacroAccuracy, double LogLoss);
+/// <summary>
+/// Scores of a CLUE model over every labelled row. Rows whose label the model never saw in training count as
+/// errors in every metric (their true-class probability is 0, clamped at 1e-15 for the log-loss, as ML.NET clamps).
+/// </summary>
+public sealed record ClueMetrics(string Task, int Rows, double Accuracy, double MacroAccuracy, double LogLoss,
+    int UnseenLabelRows = 0, IReadOnlyList<string>? UnseenLabels = null);
 
 /// <summary>
 /// The ML.NET pipeline for a CLUE classification task: label text → key, a GAU classifier over
@@ -16,22 +21,43 @@ public sealed record ClueMetrics(string Task, int Rows, double Accuracy, double 
 /// </summary>
 public static class CluePipeline
 {
-    public static IDataView Load(MLContext ml, string path, ClueTask task, bool requireLabels, bool skipBadLines, Action<string>? log = null)
+    /// <summary>The model metadata key that records which CLUE task a model was trained for.</summary>
+    public const string TaskMetadataKey = "clue_task";
+
+    public static IDataView Load(MLContext ml, string path, ClueTask task, bool requireLabels, bool skipBadLines, Action<string>? log = null,
+        Encoding? encoding = null)
     {
-        var result = ClueDataReader.Read(path, task, requireLabels, skipBadLines);
+        var result = ClueDataReader.Read(path, task, requireLabels, skipBadLines, encoding);
         if (result.SkippedBadLines > 0) log?.Invoke($"{path}: skipped {result.SkippedBadLines} malformed line(s)");
         if (result.DroppedRows > 0) log?.Invoke($"{path}: dropped {result.DroppedRows} row(s) without an agreed label");
         if (result.Examples.Count == 0) throw new InvalidDataException($"{path} holds no {task.Name} rows.");
         return ml.Data.LoadFromEnumerable(result.Examples);
     }
 
+    /// <summary>Refuses labels that are not the task's — another task's data — naming them and the tasks they could belong to.</summary>
+    public static void CheckLabels(ClueTask task, IDataView data, string source)
+    {
+        if (task.KnownLabels is not { } known) return;
+        var labels = data.GetColumn<string>(nameof(ClueExample.Label)).Distinct(StringComparer.Ordinal).ToList();
+        var foreign = labels.Where(l => !known.Contains(l)).Order(StringComparer.Ordinal).ToList();
+        if (foreign.Count == 0) return;
+        var candidates = ClueTask.WithLabelsIncluding(labels).Select(t => t.Name).ToList();
+        throw new InvalidDataException(
+            $"{source}: {foreign.Count} label(s) are not {task.Name} labels ({string.Join(", ", known.Order(StringComparer.Ordinal))}): " +
+            $"{string.Join(", ", foreign.Take(8))}{(foreign.Count > 8 ? ", …" : "")}. " +
+            (candidates.Count > 0 ? $"The data looks like {string.Join(" or ", candidates)}; " : "") + "check the task and the data folder.");
+    }
+
     /// <summary>
     /// Fits label mapping and classifier; the dev set (if any) is scored after every epoch. <paramref name="trainer"/>
     /// makes the classifier from the options, e.g. <c>o => ml.MulticlassClassification.Trainers.GauTextClassification(o)</c>.
+    /// Labels that are not the task's are refused first.
     /// </summary>
     public static TransformerChain<ITransformer> Fit(MLContext ml, ClueTask task, IDataView train, IDataView? dev, GauTextClassificationOptions options,
         Func<GauTextClassificationOptions, IEstimator<GauTextClassificationTransformer>> trainer)
     {
+        CheckLabels(task, train, "the training data");
+        if (dev is not null) CheckLabels(task, dev, "the dev data");
         // Labels get keys in sorted order, so the same label set always maps to the same keys.
         var keyMap = ml.Transforms.Conversion.MapValueToKey("Label", keyOrdinality: ValueToKeyMappingEstimator.KeyOrdinality.ByValue).Fit(train);
         var classifierOptions = options with
@@ -40,19 +66,72 @@ public static class CluePipeline
             SecondSentenceColumnName = task.IsPair ? nameof(ClueExample.Sentence2) : null,
             LabelColumnName = "Label",
             ValidationSet = dev is null ? null : keyMap.Transform(dev),
+            Metadata = new Dictionary<string, string>(options.Metadata ?? new Dictionary<string, string>()) { [TaskMetadataKey] = task.Name },
         };
         var classifier = trainer(classifierOptions).Fit(keyMap.Transform(train));
         var keyToValue = ml.Transforms.Conversion.MapKeyToValue("PredictedLabel").Fit(classifier.Transform(keyMap.Transform(train)));
         return new TransformerChain<ITransformer>(keyMap, classifier, keyToValue);
     }
 
-    public static ClueMetrics Evaluate(MLContext ml, ClueTask task, ITransformer model, IDataView labelled)
+    /// <summary>
+    /// Accuracy, macro accuracy and log-loss over every labelled row. A model of another task (by its recorded task,
+    /// its sentence-pair shape, or a label set disjoint from the data's) is an error; rows with labels the model
+    /// never saw count as errors and are reported through <paramref name="log"/>.
+    /// </summary>
+    public static ClueMetrics Evaluate(MLContext ml, ClueTask task, ITransformer model, IDataView labelled, Action<string>? log = null)
     {
+        var gau = GauTransformers(model).OfType<GauTextClassificationTransformer>().FirstOrDefault()
+            ?? throw new InvalidDataException("the model holds no GAU text classifier.");
+        CheckModelFits(task, gau);
+        string[] modelLabels = gau.Model.Spec.Labels?.Values ?? [];
+        var dataLabels = labelled.GetColumn<string>(nameof(ClueExample.Label)).ToList();
+        if (modelLabels.Length > 0 && !dataLabels.Any(modelLabels.Contains))
+            throw new InvalidDataException(
+                $"the model's labels ({string.Join(", ", modelLabels.Take(8))}) and the data's ({string.Join(", ", dataLabels.Distinct().Order(StringComparer.Ordinal).Take(8))}) " +
+                "have nothing in common: is this another task's data or model?");
+
         var scored = model.Transform(labelled);
-        var metrics = ml.MulticlassClassification.Evaluate(scored, labelColumnName: "Label");
-        int rows = (int)(labelled.GetRowCount() ?? scored.GetColumn<string>("Id").LongCount());
-        return new ClueMetrics(task.Name, rows, metrics.MicroAccuracy, metrics.MacroAccuracy, metrics.LogLoss);
+        var truth = dataLabels; // the scored view's Label is the model's key: read the text from the input, same row order
+        var predicted = scored.GetColumn<string>("PredictedLabel").ToList();
+        var scores = scored.GetColumn<float[]>(gau.Model.Spec.OutputColumns[0]).ToList();
+        var index = modelLabels.Select((l, i) => (l, i)).ToDictionary(p => p.l, p => p.i, StringComparer.Ordinal);
+        int correct = 0;
+        double logLoss = 0;
+        var perClass = new Dictionary<string, (int Rows, int Correct)>(StringComparer.Ordinal);
+        for (int i = 0; i < truth.Count; i++)
+        {
+            bool right = truth[i] == predicted[i];
+            if (right) correct++;
+            double p = index.TryGetValue(truth[i], out int k) ? scores[i][k] : 0.0;
+            logLoss -= Math.Log(Math.Max(p, 1e-15));
+            var (rows, hits) = perClass.GetValueOrDefault(truth[i]);
+            perClass[truth[i]] = (rows + 1, hits + (right ? 1 : 0));
+        }
+        var unseen = perClass.Keys.Where(l => !index.ContainsKey(l)).Order(StringComparer.Ordinal).ToList();
+        int unseenRows = unseen.Sum(l => perClass[l].Rows);
+        if (unseenRows > 0)
+            log?.Invoke($"warning: {unseenRows} of {truth.Count} row(s) carry label(s) the model never saw in training ({string.Join(", ", unseen)}); they count as errors.");
+        return new ClueMetrics(task.Name, truth.Count, truth.Count == 0 ? 0 : (double)correct / truth.Count,
+            perClass.Count == 0 ? 0 : perClass.Values.Average(c => (double)c.Correct / c.Rows), truth.Count == 0 ? 0 : logLoss / truth.Count, unseenRows, unseen);
     }
+
+    /// <summary>Refuses a model trained for another CLUE task or for the other sentence shape (single vs pair).</summary>
+    public static void CheckModelFits(ClueTask task, GauTextClassificationTransformer model)
+    {
+        if (model.Model.Spec.Metadata?.GetValueOrDefault(TaskMetadataKey) is { } trainedFor && !string.Equals(trainedFor, task.Name, StringComparison.OrdinalIgnoreCase))
+            throw new InvalidDataException($"the model was trained for {trainedFor}, not {task.Name}.");
+        bool pairModel = model.Model.Spec.TextColumns.Length == 2;
+        if (pairModel != task.IsPair)
+            throw new InvalidDataException($"the model classifies {(pairModel ? "sentence pairs" : "single sentences")}, but {task.Name} rows are {(task.IsPair ? "sentence pairs" : "single sentences")}.");
+    }
+
+    /// <summary>The GAU transformers in a model (a transformer chain or one transformer).</summary>
+    public static IEnumerable<GauTransformerBase> GauTransformers(ITransformer model) => model switch
+    {
+        GauTransformerBase gau => [gau],
+        IEnumerable<ITransformer> chain => chain.SelectMany(GauTransformers),
+        _ => [],
+    };
 
     /// <summary>Writes the CLUE submission file: one {"id": …, "label": "…"} per line, in input order.</summary>
     public static int WriteSubmission(ITransformer model, IDataView test, string path)

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 
 namespace GauMLNet.Clue;
@@ -32,19 +33,28 @@ public sealed class ClueTask
     public IReadOnlyList<string> RequiredFields { get; }
     public string Metric { get; }
 
+    /// <summary>
+    /// The labels this task's rows carry, where the benchmark fixes them (null where it is open-ended, as CSLDCP's
+    /// 67 disciplines): training data with other labels is another task's, and is refused.
+    /// </summary>
+    public IReadOnlySet<string>? KnownLabels { get; private set; }
+
     /// <summary>The example of one JSON line, or null for rows the task drops (CMNLI/OCNLI rows labelled "-").</summary>
     internal ClueExample? Parse(JsonElement row) => _parse(row);
 
     public override string ToString() => Name;
 
+    // TNEWS's 15 category codes (105 and 111 are unused in the benchmark).
+    private static readonly string[] TnewsLabels = ["100", "101", "102", "103", "104", "106", "107", "108", "109", "110", "112", "113", "114", "115", "116"];
+
     /// <summary>The CLUE and FewCLUE tasks GauMLNet reads, by name.</summary>
     public static IReadOnlyDictionary<string, ClueTask> All { get; } = new[]
     {
-        Pair("afqmc", "afqmc_predict.json"),
-        Single("tnews", "tnews11_predict.json", "sentence"),
-        Single("iflytek", "iflytek_predict.json", "sentence"),
-        Pair("cmnli", "cmnli_predict.json", dropDash: true),
-        Pair("ocnli", "ocnli_50k_predict.json", dropDash: true),
+        Pair("afqmc", "afqmc_predict.json").WithLabels("0", "1"),
+        Single("tnews", "tnews11_predict.json", "sentence").WithLabels(TnewsLabels),
+        Single("iflytek", "iflytek_predict.json", "sentence").WithLabels([.. Enumerable.Range(0, 119).Select(i => i.ToString(CultureInfo.InvariantCulture))]),
+        Pair("cmnli", "cmnli_predict.json", dropDash: true).WithLabels("entailment", "neutral", "contradiction"),
+        Pair("ocnli", "ocnli_50k_predict.json", dropDash: true).WithLabels("entailment", "neutral", "contradiction"),
         new ClueTask("csl", isPair: true, "csl_predict.json", "id", ["abst", "keyword"], row => new ClueExample
         {
             // The keywords and the abstract as a pair: does this keyword list belong to this abstract?
@@ -52,12 +62,22 @@ public sealed class ClueTask
             Sentence1 = string.Join("；", row.GetProperty("keyword").EnumerateArray().Select(k => k.GetString())),
             Sentence2 = Text(row, "abst"),
             Label = Text(row, "label"),
-        }),
-        new ClueTask("cluewsc", isPair: false, "cluewsc11_predict.json", "idx", ["text", "target"], WscExample),
-        Single("eprstmt", "eprstmt_predict.json", "sentence"),
-        Pair("bustm", "bustm_predict.json"),
+        }).WithLabels("0", "1"),
+        new ClueTask("cluewsc", isPair: false, "cluewsc11_predict.json", "idx", ["text", "target"], WscExample).WithLabels("true", "false"),
+        Single("eprstmt", "eprstmt_predict.json", "sentence").WithLabels("Positive", "Negative"),
+        Pair("bustm", "bustm_predict.json").WithLabels("0", "1"),
         Single("csldcp", "csldcp_predict.json", "content"),
     }.ToDictionary(t => t.Name, StringComparer.OrdinalIgnoreCase);
+
+    private ClueTask WithLabels(params string[] labels)
+    {
+        KnownLabels = new HashSet<string>(labels, StringComparer.Ordinal);
+        return this;
+    }
+
+    /// <summary>The tasks whose known labels include all of <paramref name="labels"/>: what a folder of these labels could be.</summary>
+    public static IEnumerable<ClueTask> WithLabelsIncluding(IReadOnlyCollection<string> labels) =>
+        All.Values.Where(t => t.KnownLabels is { } known && labels.All(known.Contains));
 
     /// <summary>A task by name (cluewsc2020 and wsc are accepted for cluewsc).</summary>
     public static ClueTask Get(string name)

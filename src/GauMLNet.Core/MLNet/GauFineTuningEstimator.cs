@@ -55,7 +55,11 @@ public abstract class GauFineTuningEstimator<TTransformer> : IEstimator<TTransfo
             ?? throw new ArgumentOutOfRangeException(nameof(input), $"{Component}: label column '{LabelColumn}' was not found.");
         var (outputs, labels) = DescribeLabel(labelColumn);
         using var channel = _env.Start("GauMLNet");
-        void Log(string message) => channel.Info(MessageSensitivity.None, message);
+        void Log(string message)
+        {
+            channel.Info(MessageSensitivity.None, message);
+            _options.Log?.Invoke(message);
+        }
 
         var trainRows = ReadRows(input, "training", Log, token);
         var validationRows = _options.ValidationSet is { } validation ? ReadRows(validation, "validation", Log, token) : null;
@@ -78,6 +82,7 @@ public abstract class GauFineTuningEstimator<TTransformer> : IEstimator<TTransfo
             Device = _options.Device,
             InferencePrecision = _options.InferencePrecision,
             Labels = labels,
+            Metadata = _options.Metadata,
         };
 
         var train = Encode(source.Tokenizer, trainRows, "training", Log);
@@ -96,6 +101,7 @@ public abstract class GauFineTuningEstimator<TTransformer> : IEstimator<TTransfo
             CheckpointDirectory = _options.CheckpointDirectory,
             Resume = _options.Resume,
             CpuThreads = _options.CpuThreads,
+            FingerprintExtras = _options.FingerprintExtras,
         };
         Log($"{Component}: {train.Count} training rows, {valid?.Count ?? 0} validation rows, {config.NumHiddenLayers} GAU layers " +
             $"(d {config.HiddenSize}, e {config.IntermediateSize}, s {config.AttentionKeySize}), vocab {config.VocabSize}, device {_options.Device}; {source.Description}");

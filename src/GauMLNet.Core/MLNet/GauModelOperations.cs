@@ -1,3 +1,5 @@
+using System.Reflection;
+using System.Runtime.ExceptionServices;
 using GauMLNet.Storage;
 using Microsoft.ML;
 
@@ -14,6 +16,15 @@ public static class GauModelOperations
     {
         ZipIntegrity.Verify(filePath);
         GauModelLoaders.Register(MLNetInternals.GetEnvironment(catalog).ComponentCatalog);
-        return catalog.Load(filePath, out inputSchema);
+        try
+        {
+            return catalog.Load(filePath, out inputSchema);
+        }
+        catch (TargetInvocationException ex) when (ex.InnerException is { } inner)
+        {
+            // ML.NET calls our loaders by reflection; surface the loader's own error (damaged member, missing engine…).
+            ExceptionDispatchInfo.Capture(inner).Throw();
+            throw;
+        }
     }
 }

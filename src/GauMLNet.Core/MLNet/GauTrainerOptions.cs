@@ -49,6 +49,10 @@ public abstract record GauTrainerOptionsBase
     public SequencePooling Pooling { get; init; } = SequencePooling.First;
     /// <summary>Same seed and data give the same model.</summary>
     public int Seed { get; init; }
+    /// <summary>Free-form facts saved with the model (gau-task.json "metadata"), e.g. the task it was trained for.</summary>
+    public IReadOnlyDictionary<string, string>? Metadata { get; init; }
+    /// <summary>Also receives every log line of Fit (they go to MLContext.Log too): resumes, truncations, best epochs.</summary>
+    public Action<string>? Log { get; init; }
 
     /// <summary>Scored in full after each epoch; the best epoch's weights are kept.</summary>
     public IDataView? ValidationSet { get; init; }
@@ -58,8 +62,11 @@ public abstract record GauTrainerOptionsBase
     public CancellationToken CancellationToken { get; init; }
     /// <summary>Save a training checkpoint here after every epoch (weights, optimizer, counters).</summary>
     public string? CheckpointDirectory { get; init; }
-    /// <summary>Continue from the checkpoint in CheckpointDirectory when there is one.</summary>
+    /// <summary>Continue from the checkpoint in CheckpointDirectory when there is one; refused, naming the difference, if the
+    /// model, the arguments that shape training or the data differ from the run that wrote it.</summary>
     public bool Resume { get; init; }
+    /// <summary>More facts a resume must match (e.g. the data files' hashes), added to the checkpoint's fingerprint.</summary>
+    public IReadOnlyDictionary<string, string>? FingerprintExtras { get; init; }
 
     public const string DefaultLabelColumn = "Label";
     public const string DefaultScoreColumn = "Score";

@@ -10,7 +10,7 @@ namespace GauMLNet.Tasks;
 /// </summary>
 public sealed class GauTaskModel : IDisposable
 {
-    private long _forwardPasses;
+    private long _forwardPasses, _rowsEncoded, _rowsTruncated;
 
     public GauTaskModel(GauModelPackage package, IGauInferenceEngine engine)
     {
@@ -28,6 +28,10 @@ public sealed class GauTaskModel : IDisposable
     /// <summary>How many batched forward passes this model has run (for diagnostics and tests).</summary>
     public long ForwardPasses => Interlocked.Read(ref _forwardPasses);
 
+    /// <summary>Rows this model has tokenized, and how many of them were cut to its max length.</summary>
+    public long RowsEncoded => Interlocked.Read(ref _rowsEncoded);
+    public long RowsTruncated => Interlocked.Read(ref _rowsTruncated);
+
     /// <summary>Loads a package with the engine it names (or another registered engine that can score it).</summary>
     public static GauTaskModel Load(GauModelPackage package, string? device = null, string? engine = null)
     {
@@ -43,6 +47,8 @@ public sealed class GauTaskModel : IDisposable
     {
         var encoded = rows.Select(r => Tokenizer.Encode(r[0], Spec.TextColumns.Length == 2 ? r[1] ?? "" : null, Spec.MaxLength)).ToArray();
         truncated = encoded.Count(e => e.Truncated);
+        Interlocked.Add(ref _rowsEncoded, encoded.Length);
+        Interlocked.Add(ref _rowsTruncated, truncated);
         return encoded;
     }
 

@@ -30,6 +30,8 @@ public sealed record GauTaskSpec
     [JsonPropertyName("inference_precision")] public InferencePrecision InferencePrecision { get; init; } = InferencePrecision.Float32;
     /// <summary>The label's key values, so predictions map back to the original labels.</summary>
     [JsonPropertyName("label_values")] public LabelValues? Labels { get; init; }
+    /// <summary>Free-form facts about the model, e.g. the CLUE task it was trained for (clue_task).</summary>
+    [JsonPropertyName("metadata")] public IReadOnlyDictionary<string, string>? Metadata { get; init; }
 
     private static readonly JsonSerializerOptions Json = new()
     {

@@ -206,8 +206,8 @@ public sealed class FineTuner(FineTuningOptions options, GauTask task, Action<st
         if (!finite) Restore(model, epochStart.Tensors);
         throw new TrainingDivergedException(
             $"Training stopped at epoch {epoch}, step {step + 1}: {what}. The model keeps the last good weights " +
-            $"({(finite ? "those before this step" : "those at the start of the epoch")}). Lower the learning rate or enable gradient clipping.",
-            epoch, step + 1);
+            $"({(finite ? "those before this step" : "those at the start of the epoch")}). Lower the LearningRate or set a MaxGradNorm.",
+            epoch, step + 1, what);
     }
 
     private OptimizerHelper CreateOptimizer(TaskNetwork model)

@@ -32,7 +32,8 @@ public class ClueCommandsTests(ITestOutputHelper output)
         Assert.Contains("epoch 2/2: dev accuracy", train.Out);
         foreach (string file in new[] { "model.zip", "metrics.json", "training-curve.png" })
             Assert.True(new FileInfo(Path.Combine(outDir, file)).Length > 0, file);
-        Assert.True(File.Exists(Path.Combine(outDir, "checkpoints", "trainer-state.json")));
+        Assert.True(File.Exists(Path.Combine(outDir, "checkpoints", "LATEST")));
+        Assert.True(File.Exists(Path.Combine(outDir, "checkpoints", "epoch-0002", "state.json")));
         using (var metrics = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "metrics.json"))))
             Assert.InRange(metrics.RootElement.GetProperty("dev").GetProperty("Accuracy").GetDouble(), 0.0, 1.0);
 
@@ -64,19 +65,19 @@ public class ClueCommandsTests(ITestOutputHelper output)
     public void ClearErrorsForAWrongTaskAMissingFolderAndAnotherTasksData()
     {
         var wrongTask = Gau("train", "--task", "sst2", "--data", SampleData("sentiment"));
-        Assert.Equal(1, wrongTask.Code);
+        Assert.Equal(ExitCodes.Usage, wrongTask.Code);
         Assert.Contains("Unknown task 'sst2'", wrongTask.Err);
 
         var missing = Gau("train", "--task", "eprstmt", "--data", Path.Combine(TestPaths.NewTempDirectory(), "none"));
-        Assert.Equal(1, missing.Code);
+        Assert.Equal(ExitCodes.Usage, missing.Code);
         Assert.Contains("does not exist", missing.Err);
 
         var precision = Gau("train", "--task", "afqmc", "--data", SampleData("matching"), "--inference-precision", "fp8");
-        Assert.Equal(1, precision.Code);
-        Assert.Contains("Unknown inference precision 'fp8'", precision.Err);
+        Assert.Equal(ExitCodes.Usage, precision.Code);
+        Assert.Contains("--inference-precision: 'fp8' is not a precision", precision.Err);
 
         var otherFormat = Gau("train", "--task", "afqmc", "--data", SampleData("sentiment"), "--output", TestPaths.NewTempDirectory());
-        Assert.Equal(1, otherFormat.Code);
+        Assert.Equal(ExitCodes.DataError, otherFormat.Code);
         Assert.Contains("train.json:1: missing field(s) 'sentence1', 'sentence2'", otherFormat.Err);
     }
 

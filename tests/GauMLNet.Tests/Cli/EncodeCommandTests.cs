@@ -52,7 +52,7 @@ public class EncodeCommandTests
         var stderr = new StringWriter();
         int code = GauCli.Run(["encode", "--model", Path.Combine(dir, "nope"), "--input", Path.Combine(TestPaths.TinyModel, "inputs.json"),
             "--output", Path.Combine(dir, "o.json")], new StringWriter(), stderr);
-        Assert.Equal(1, code);
+        Assert.Equal(ExitCodes.DataError, code);
         Assert.Contains("config.json is missing", stderr.ToString());
         Assert.False(File.Exists(Path.Combine(dir, "o.json")));
     }
@@ -66,7 +66,7 @@ public class EncodeCommandTests
         var stderr = new StringWriter();
         int code = GauCli.Run(["encode", "--model", TestPaths.TinyModel, "--input", input, "--output", Path.Combine(dir, "o.json")],
             new StringWriter(), stderr);
-        Assert.Equal(1, code);
+        Assert.Equal(ExitCodes.DataError, code);
         Assert.Contains("bad.json: input_ids[1] has 1 entries", stderr.ToString());
     }
 }

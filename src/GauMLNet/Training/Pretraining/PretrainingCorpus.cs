@@ -1,4 +1,6 @@
+using System.Text;
 using System.Text.Json;
+using GauMLNet.Storage;
 using GauMLNet.Text;
 
 namespace GauMLNet.Training.Pretraining;
@@ -9,13 +11,14 @@ public static class PretrainingCorpus
     private static readonly string[] DefaultJsonFields = ["sentence", "text", "content"];
 
     /// <summary>Texts of the files in order. A line starting with '{' is JSON: <paramref name="jsonField"/> (or sentence/text/content) is read.</summary>
-    public static IEnumerable<string> ReadTexts(IEnumerable<string> files, string? jsonField = null)
+    /// <param name="encoding">the files' encoding (default strict UTF-8); undecodable bytes are an error naming the file and line</param>
+    public static IEnumerable<string> ReadTexts(IEnumerable<string> files, string? jsonField = null, Encoding? encoding = null)
     {
         foreach (string file in files)
         {
             if (!File.Exists(file)) throw new FileNotFoundException($"Corpus file {file} does not exist.", file);
             int lineNumber = 0;
-            foreach (string line in File.ReadLines(file))
+            foreach (string line in TextFiles.ReadAllLines(file, encoding))
             {
                 lineNumber++;
                 string trimmed = line.Trim();

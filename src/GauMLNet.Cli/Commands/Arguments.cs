@@ -1,0 +1,53 @@
+using GauMLNet.Configuration;
+using GauMLNet.Storage;
+
+namespace GauMLNet.Cli.Commands;
+
+/// <summary>Checks of argument values, made before any data is read; each failure names the argument.</summary>
+internal static class Arguments
+{
+    public static int AtLeast(string name, int value, int minimum) =>
+        value >= minimum ? value : throw new UsageException($"{name} must be at least {minimum}, got {value}.");
+
+    public static long AtLeast(string name, long value, long minimum) =>
+        value >= minimum ? value : throw new UsageException($"{name} must be at least {minimum}, got {value}.");
+
+    public static double Positive(string name, double value) =>
+        value > 0 && double.IsFinite(value) ? value : throw new UsageException($"{name} must be a positive number, got {value}.");
+
+    public static double NotNegative(string name, double value) =>
+        value >= 0 && double.IsFinite(value) ? value : throw new UsageException($"{name} must not be negative, got {value}.");
+
+    public static string ExistingDirectory(string name, string path) =>
+        Directory.Exists(path) ? path : throw new UsageException($"{name}: the folder {path} does not exist.");
+
+    public static string ExistingFile(string name, string path) =>
+        File.Exists(path) ? path : throw new UsageException($"{name}: the file {path} does not exist.");
+
+    /// <summary>auto, cpu, cuda or cuda:N — the syntax only; whether a GPU is there is known when the engine starts.</summary>
+    public static string Device(string value)
+    {
+        string spec = value.Trim().ToLowerInvariant();
+        bool valid = spec is "auto" or "cpu" or "cuda" || (spec.StartsWith("cuda:", StringComparison.Ordinal) && int.TryParse(spec.AsSpan(5), out int index) && index >= 0);
+        return valid ? value : throw new UsageException($"--device: '{value}' is not a device; use auto, cpu, cuda or cuda:N.");
+    }
+
+    public static InferencePrecision Precision(string name, string value)
+    {
+        try { return InferencePrecisionNames.Parse(value); }
+        catch (ArgumentException) { throw new UsageException($"{name}: '{value}' is not a precision; use fp32 or bf16."); }
+    }
+
+    public static System.Text.Encoding Encoding(string? value)
+    {
+        try { return TextFiles.Resolve(value); }
+        catch (ArgumentException ex) { throw new UsageException($"--encoding: {ex.Message}"); }
+    }
+
+    /// <summary>Command-line text must be valid UTF-8 (.NET replaces invalid bytes with U+FFFD; that is refused here).</summary>
+    public static string Text(string name, string value)
+    {
+        try { return TextFiles.RequireValid(value, name); }
+        catch (ArgumentException ex) { throw new UsageException(ex.Message); }
+    }
+}
