@@ -33,6 +33,15 @@ public sealed record OnnxExportOptions
     public bool UseOnnxRuntimeOperators { get; init; } = true;
 
     /// <summary>
+    /// softmax and softmax_plus attention as ONNX Runtime's MultiHeadAttention (one head, the softmax_plus factor
+    /// folded into q) rather than MatMul, mask, Softmax, MatMul. Only with <see cref="UseOnnxRuntimeOperators"/>.
+    /// </summary>
+    public bool FusedAttention { get; init; } = true;
+
+    /// <summary>Computes u, v and z with three MatMuls instead of one MatMul and a Split (which copies).</summary>
+    public bool SeparateProjections { get; init; }
+
+    /// <summary>
     /// The value masked attention logits are set to before softmax: finite, so a fully padded row gives finite
     /// (uniform) weights instead of NaN, and far enough below any real logit that masked keys get exactly zero weight.
     /// </summary>

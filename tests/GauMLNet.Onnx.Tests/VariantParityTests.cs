@@ -35,6 +35,28 @@ public sealed class VariantParityTests(ITestOutputHelper output)
     }
 
     [Theory]
+    [InlineData("softmax_plus", false, false, OnnxQuantization.None)]
+    [InlineData("softmax_plus", true, true, OnnxQuantization.None)]
+    [InlineData("softmax", true, false, OnnxQuantization.None)]
+    [InlineData("squared_relu", true, true, OnnxQuantization.None)]
+    [InlineData("softmax_plus", true, true, OnnxQuantization.DynamicInt8)]
+    public void GraphLayoutOptionsComputeTheSameFunction(string normalization, bool separateProjections, bool bias, OnnxQuantization quantization)
+    {
+        var config = RandomGau.TinyConfig(normalization, bias: bias);
+        var weights = RandomGau.Weights(config, seed: 17);
+        var (ids, types, mask) = RandomGau.Inputs(config, seed: 3, width: 10, 10, 4);
+        var baseline = OnnxRunner.RunOnce(GauOnnxExporter.Export(config, weights, GauOnnxHead.MaskedLanguageModel(), new OnnxExportOptions { Quantization = quantization }), ids, types, mask)[OnnxNames.LastHiddenState];
+        var variant = OnnxRunner.RunOnce(GauOnnxExporter.Export(config, weights, GauOnnxHead.MaskedLanguageModel(),
+            new OnnxExportOptions { Quantization = quantization, FusedAttention = false, SeparateProjections = separateProjections }), ids, types, mask)[OnnxNames.LastHiddenState];
+        double diff = 0;
+        for (int i = 0; i < baseline.Values.Length; i++)
+            if (mask[i / (10 * config.HiddenSize)][i / config.HiddenSize % 10] != 0) diff = Math.Max(diff, Math.Abs(baseline.Values[i] - variant.Values[i]));
+        output.WriteLine($"{normalization} separate={separateProjections} bias={bias} {quantization}: max |Δ| {diff:E2}");
+        // int8: separate projections quantize x once per part, with the same per-tensor range, so the same values.
+        Assert.True(diff <= 1e-4, $"max |Δ| {diff}");
+    }
+
+    [Theory]
     [InlineData(SequencePooling.First, true)]
     [InlineData(SequencePooling.Mean, true)]
     [InlineData(SequencePooling.Mean, false)]

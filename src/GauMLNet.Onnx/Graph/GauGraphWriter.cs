@@ -95,12 +95,10 @@ internal sealed class GauGraphWriter
     {
         string p = $"gau_alpha.encoder.layer.{index}.gau.";
         string h = $"layer{index}/";
-        bool fusedAttention = _ortOperators && Config.AttentionNormalization != AttentionNormalization.SquaredRelu;
+        bool fusedAttention = _ortOperators && Options.FusedAttention && Config.AttentionNormalization != AttentionNormalization.SquaredRelu;
         float scale = Config.AttentionScale ? 1f / MathF.Sqrt(S) : 1f;
 
-        string uvz = Activation(Linear(x, p + "i_dense", 2 * E + S, h + "i_dense", _int8, Config.UseBias), h + "act");
-        var parts = B.Op("Split", [h + "u", h + "v", h + "z"], [uvz, B.Int64s(E, E, S)], "", Attr.Int("axis", -1));
-        string u = parts[0], v = parts[1], z = parts[2];
+        var (u, v, z) = InputProjection(x, p + "i_dense", h);
 
         // q and k: scaled (and offset) copies of z, rotated. Without a fused attention the 1/√s of the logits is
         // folded into γ_q (and β_q): RoPE is linear, so q·kᵀ/√s = (q/√s)·kᵀ.
@@ -128,6 +126,30 @@ internal sealed class GauGraphWriter
         string? bias = Config.UseBias ? B.Initializer(p + "o_dense.bias", Weights.Read(p + "o_dense.bias", D), D) : null;
         string output = MatMul(gated, p + "o_dense", D, E, h + "o_dense", _int8, _ortOperators ? null : bias);
         return ResidualRmsNorm(x, output, _ortOperators ? bias : null, h + "norm");
+    }
+
+    // [u, v, z] = act(x·W_i (+b)): one MatMul and a Split, or (SeparateProjections) one MatMul per part.
+    private (string U, string V, string Z) InputProjection(string x, string prefix, string h)
+    {
+        int outputs = 2 * E + S;
+        if (!Options.SeparateProjections)
+        {
+            string uvz = Activation(Linear(x, prefix, outputs, h + "i_dense", _int8, Config.UseBias), h + "act");
+            var parts = B.Op("Split", [h + "u", h + "v", h + "z"], [uvz, B.Int64s(E, E, S)], "", Attr.Int("axis", -1));
+            return (parts[0], parts[1], parts[2]);
+        }
+        var transposed = GauWeights.Transpose(Weights.Read(prefix + ".weight", outputs, D), outputs, D); // [d, 2e+s]
+        var bias = Config.UseBias ? Weights.Read(prefix + ".bias", outputs) : null;
+        string Part(string name, int from, int width)
+        {
+            var w = new float[D * width];
+            for (int r = 0; r < D; r++) Array.Copy(transposed, r * outputs + from, w, r * width, width);
+            string? b = bias is null ? null : B.Initializer($"{prefix}.bias_{name}", bias[from..(from + width)], width);
+            string y = _int8 ? QuantizedMatMul(x, w, D, width, $"{prefix}_{name}", h + "i_dense_" + name, b)
+                : AddBias(B.Op("MatMul", h + "i_dense_" + name, [x, B.Initializer($"{prefix}.weight_t_{name}", DataType.Float, GauWeights.ToBytes(w), D, width)]), b, h + "i_dense_" + name);
+            return Activation(y, h + name);
+        }
+        return (Part("u", 0, E), Part("v", E, E), Part("z", 2 * E, S));
     }
 
     private string SquaredRelu(string logits, string h)
