@@ -20,7 +20,9 @@ public sealed class OnnxRuntimeEngine : IGauInferenceEngine
     /// <param name="model">ONNX bytes as <see cref="GauOnnxExporter"/> writes them</param>
     /// <param name="options">threads (0: ONNX Runtime's default, one per physical core); device auto or cpu</param>
     /// <param name="outputName">the output to return; null: the model's <see cref="OnnxNames.RawOutputKey"/>, else its first output</param>
-    public OnnxRuntimeEngine(byte[] model, EngineOptions? options = null, string? outputName = null)
+    /// <param name="allowSpinning">false: idle intra-op threads sleep instead of spinning between and within calls
+    /// (less CPU burned on a shared machine, slightly more latency)</param>
+    public OnnxRuntimeEngine(byte[] model, EngineOptions? options = null, string? outputName = null, bool allowSpinning = true)
     {
         options ??= new EngineOptions();
         if (options.Device is not ("auto" or "cpu"))
@@ -33,6 +35,7 @@ public sealed class OnnxRuntimeEngine : IGauInferenceEngine
             IntraOpNumThreads = options.Threads,
             InterOpNumThreads = 1,
         };
+        if (!allowSpinning) sessionOptions.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
         _session = new InferenceSession(model, sessionOptions);
         try
         {
