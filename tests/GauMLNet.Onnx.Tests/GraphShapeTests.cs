@@ -151,12 +151,17 @@ public sealed class GraphShapeTests(ITestOutputHelper output)
         var ort = Protos.ModelProto.Parser.ParseFrom(GauOnnxExporter.Export(config, weights, GauOnnxHead.Embedding()));
         var portable = Protos.ModelProto.Parser.ParseFrom(GauOnnxExporter.Export(config, weights, GauOnnxHead.Embedding(), new OnnxExportOptions { UseOnnxRuntimeOperators = false }));
         Assert.Contains(ort.OpsetImport, o => o.Domain == "" && o.Version == 17);
-        Assert.Contains(ort.Graph.Node, n => n.OpType == "MultiHeadAttention" && n.Domain == "com.microsoft");
+        Assert.Contains(ort.Graph.Node, n => n.OpType == "SkipSimplifiedLayerNormalization" && n.Domain == "com.microsoft");
         Assert.Equal([""], portable.OpsetImport.Select(o => o.Domain));
         Assert.All(portable.Graph.Node, n => Assert.Equal("", n.Domain));
         Assert.DoesNotContain(portable.Graph.Node, n => n.OpType == "SimplifiedLayerNormalization");
-        // Weights are initializers, pre-transposed for MatMul: i_dense [d, 2e+s].
-        var inputWeight = ort.Graph.Initializer.Single(t => t.Name == "gau_alpha.encoder.layer.0.gau.i_dense.weight_t");
+        // Weights are initializers, pre-transposed for MatMul: i_dense [d, 2e+s] (or its u, v, z parts), o_dense [e, d].
+        var split = Protos.ModelProto.Parser.ParseFrom(GauOnnxExporter.Export(config, weights, GauOnnxHead.Embedding(), new OnnxExportOptions { SeparateProjections = false }));
+        var inputWeight = split.Graph.Initializer.Single(t => t.Name == "gau_alpha.encoder.layer.0.gau.i_dense.weight_t");
         Assert.Equal([config.HiddenSize, 2 * config.IntermediateSize + config.AttentionKeySize], inputWeight.Dims);
+        Assert.Equal([config.HiddenSize, config.AttentionKeySize], ort.Graph.Initializer.Single(t => t.Name == "gau_alpha.encoder.layer.0.gau.i_dense.weight_t_z").Dims);
+        Assert.Equal([config.IntermediateSize, config.HiddenSize], ort.Graph.Initializer.Single(t => t.Name == "gau_alpha.encoder.layer.0.gau.o_dense.weight_t").Dims);
+        var fused = Protos.ModelProto.Parser.ParseFrom(GauOnnxExporter.Export(config, weights, GauOnnxHead.Embedding(), new OnnxExportOptions { FusedAttention = true }));
+        Assert.Contains(fused.Graph.Node, n => n.OpType == "MultiHeadAttention" && n.Domain == "com.microsoft");
     }
 }

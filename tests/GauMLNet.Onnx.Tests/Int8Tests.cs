@@ -58,6 +58,24 @@ public sealed class Int8Tests(ITestOutputHelper output)
         Assert.True(relative < 0.05, $"relative error {relative}");
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void TheTiedDecoderQuantizesToo(bool onnxRuntimeOperators)
+    {
+        var config = RandomGau.TinyConfig();
+        var weights = RandomGau.Weights(config, seed: 6);
+        var (ids, types, mask) = RandomGau.Inputs(config, seed: 4, width: 7, 7, 3);
+        var fp32 = OnnxRunner.RunOnce(GauOnnxExporter.Export(config, weights, GauOnnxHead.MaskedLanguageModel()), ids, types, mask)[OnnxNames.MlmLogits];
+        var int8 = OnnxRunner.RunOnce(GauOnnxExporter.Export(config, weights, GauOnnxHead.MaskedLanguageModel(),
+            new OnnxExportOptions { Quantization = OnnxQuantization.DynamicInt8, UseOnnxRuntimeOperators = onnxRuntimeOperators }), ids, types, mask)[OnnxNames.MlmLogits];
+        Assert.Equal(fp32.Shape, int8.Shape);
+        double diff = fp32.Values.Zip(int8.Values, (a, b) => Math.Abs(a - b)).Max();
+        double scale = fp32.Values.Max(Math.Abs);
+        output.WriteLine($"tied decoder int8 (ORT operators {onnxRuntimeOperators}): max |Δ| {diff:F4} of max |logit| {scale:F2}");
+        Assert.True(diff < 0.05 * scale);
+    }
+
     private static double Rms(IEnumerable<float> values)
     {
         var list = values.ToList();
