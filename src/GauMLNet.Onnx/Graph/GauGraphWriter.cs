@@ -1,0 +1,299 @@
+using GauMLNet.Configuration;
+using static GauMLNet.Onnx.Protos.TensorProto.Types;
+
+namespace GauMLNet.Onnx.Graph;
+
+/// <summary>
+/// Writes the GAU-α encoder as ONNX nodes, the math of GauMLNet's TorchSharp modeling code op for op:
+/// <list type="bullet">
+/// <item>embeddings: RMSNorm(E_tok[input_ids] + E_seg[token_type_ids]);</item>
+/// <item>each layer: [u, v, z] = act(x·W_i (+b)); q = RoPE(γ_q⊙z (+β_q)), k = RoPE(γ_k⊙z (+β_k));
+/// A = normalize(q·kᵀ (/√s)) over unmasked keys; x ← RMSNorm(x + (u ⊙ A·v)·W_o (+b));</item>
+/// <item>RoPE over adjacent pairs (2i, 2i+1), θᵢ = 10000^(−2i/s), its angles computed in the graph (in double) from
+/// the input's length: any length, no table;</item>
+/// <item>masking with a finite fill (<see cref="OnnxExportOptions.MaskFill"/>), so fully padded rows stay finite.</item>
+/// </list>
+/// Heads then read <see cref="Hidden"/> and use <see cref="Pool"/>, <see cref="Linear"/> and <see cref="Output"/>.
+/// </summary>
+internal sealed class GauGraphWriter
+{
+    private readonly bool _ortOperators;
+    private readonly bool _int8;
+    private string? _maskBool, _maskFloat, _realCount, _keyMask3, _keyMaskInt32, _softmaxPlusFactor, _keyWeights3;
+    private string _wordEmbeddings = "", _cos = "", _sin = "", _rotatePairs = "", _ones = "";
+
+    public GauGraphWriter(GauAlphaConfig config, GauWeights weights, OnnxExportOptions options)
+    {
+        Config = config.Validate();
+        Weights = weights;
+        Options = options;
+        _ortOperators = options.UseOnnxRuntimeOperators;
+        _int8 = options.Quantization == OnnxQuantization.DynamicInt8;
+        if (!float.IsFinite(options.MaskFill)) throw new ArgumentException("MaskFill must be finite.", nameof(options));
+    }
+
+    public OnnxGraphBuilder Builder { get; } = new("gau_alpha");
+    public GauAlphaConfig Config { get; }
+    public GauWeights Weights { get; }
+    public OnnxExportOptions Options { get; }
+
+    /// <summary>The encoder's output [batch, sequence, hidden].</summary>
+    public string Hidden { get; private set; } = "";
+
+    private OnnxGraphBuilder B => Builder;
+    private int D => Config.HiddenSize;
+    private int E => Config.IntermediateSize;
+    private int S => Config.AttentionKeySize;
+
+    public void WriteEncoder()
+    {
+        B.Input(OnnxNames.InputIds, DataType.Int64, OnnxNames.BatchAxis, OnnxNames.SequenceAxis);
+        B.Input(OnnxNames.TokenTypeIds, DataType.Int64, OnnxNames.BatchAxis, OnnxNames.SequenceAxis);
+        B.Input(OnnxNames.AttentionMask, DataType.Int64, OnnxNames.BatchAxis, OnnxNames.SequenceAxis);
+        if (_ortOperators) _ones = B.Initializer("norm.ones", Enumerable.Repeat(1f, D).ToArray(), D); // RMSNorm's γ: GAU-α has none
+
+        // Embeddings: no positions (RoPE carries them).
+        const string embeddings = "gau_alpha.embeddings.";
+        _wordEmbeddings = B.Initializer(embeddings + "word_embeddings.weight", Weights.Read(embeddings + "word_embeddings.weight", Config.VocabSize, D), Config.VocabSize, D);
+        string segments = B.Initializer(embeddings + "token_type_embeddings.weight", Weights.Read(embeddings + "token_type_embeddings.weight", Config.TypeVocabSize, D), Config.TypeVocabSize, D);
+        string tokens = B.Op("Gather", "embeddings/tokens", [_wordEmbeddings, OnnxNames.InputIds], Attr.Int("axis", 0));
+        string types = B.Op("Gather", "embeddings/segments", [segments, OnnxNames.TokenTypeIds], Attr.Int("axis", 0));
+        string x = RmsNorm(B.Op("Add", "embeddings/sum", [tokens, types]), "embeddings/norm");
+
+        WriteRotaryTables();
+        for (int i = 0; i < Config.NumHiddenLayers; i++) x = WriteLayer(x, i);
+        Hidden = x;
+    }
+
+    // cos and sin [n, s] of position·θ, θ repeated for both members of a pair (θ₀ θ₀ θ₁ θ₁ …), computed in double
+    // as the reference does; and the pair rotation (x₀, x₁, …) → (−x₁, x₀, …) as an exact ±1 matrix.
+    private void WriteRotaryTables()
+    {
+        var inverseFrequency = new double[S];
+        for (int j = 0; j < S; j++) inverseFrequency[j] = Math.Pow(10000.0, -(2.0 * (j / 2)) / S);
+        string frequencies = B.Initializer("rope.inverse_frequency", inverseFrequency, S);
+        string length = B.Op("Gather", "rope/length", [B.Op("Shape", "rope/input_shape", [OnnxNames.InputIds]), B.Scalar(1L)], Attr.Int("axis", 0));
+        string positions = B.Op("Range", "rope/positions", [B.Scalar(0L), length, B.Scalar(1L)]);
+        string column = B.Op("Unsqueeze", "rope/positions_column", [B.Op("Cast", "rope/positions_double", [positions], Attr.Int("to", (long)DataType.Double)), B.Int64s(1)]);
+        string angles = B.Op("Mul", "rope/angles", [column, frequencies]);
+        _cos = B.Op("Cast", "rope/cos", [B.Op("Cos", "rope/cos_double", [angles])], Attr.Int("to", (long)DataType.Float));
+        _sin = B.Op("Cast", "rope/sin", [B.Op("Sin", "rope/sin_double", [angles])], Attr.Int("to", (long)DataType.Float));
+
+        var rotate = new float[S * S];
+        for (int i = 0; i < S / 2; i++)
+        {
+            rotate[(2 * i + 1) * S + 2 * i] = -1f; // out[2i] = −x[2i+1]
+            rotate[2 * i * S + 2 * i + 1] = 1f;    // out[2i+1] = x[2i]
+        }
+        _rotatePairs = B.Initializer("rope.rotate_pairs", rotate, S, S);
+    }
+
+    private string Rope(string x, string hint) =>
+        B.Op("Add", hint, [B.Op("Mul", hint + "_cos", [x, _cos]), B.Op("Mul", hint + "_sin", [B.Op("MatMul", hint + "_rotated", [x, _rotatePairs]), _sin])]);
+
+    private string WriteLayer(string x, int index)
+    {
+        string p = $"gau_alpha.encoder.layer.{index}.gau.";
+        string h = $"layer{index}/";
+        bool fusedAttention = _ortOperators && Options.FusedAttention && Config.AttentionNormalization != AttentionNormalization.SquaredRelu;
+        float scale = Config.AttentionScale ? 1f / MathF.Sqrt(S) : 1f;
+
+        var (u, v, z) = InputProjection(x, p + "i_dense", h);
+
+        // q and k: scaled (and offset) copies of z, rotated. Without a fused attention the 1/√s of the logits is
+        // folded into γ_q (and β_q): RoPE is linear, so q·kᵀ/√s = (q/√s)·kᵀ.
+        string q = Rope(ScaleOffset(z, p + "q_scaleoffset", fusedAttention ? 1f : scale, h + "q_scaled"), h + "q");
+        string k = Rope(ScaleOffset(z, p + "k_scaleoffset", 1f, h + "k_scaled"), h + "k");
+        if (Config.AttentionNormalization == AttentionNormalization.SoftmaxPlus)
+            q = B.Op("Mul", h + "q_softmax_plus", [q, SoftmaxPlusFactor()]);
+
+        string attended;
+        if (fusedAttention)
+        {
+            attended = B.MsOp("MultiHeadAttention", h + "attended", [q, k, v, "", KeyMaskInt32()],
+                Attr.Int("num_heads", 1), Attr.Float("scale", scale), Attr.Float("mask_filter_value", Options.MaskFill));
+        }
+        else
+        {
+            string logits = B.Op("MatMul", h + "logits", [q, B.Op("Transpose", h + "k_t", [k], Attr.Ints("perm", 0, 2, 1))]);
+            string weights = Config.AttentionNormalization == AttentionNormalization.SquaredRelu
+                ? SquaredRelu(logits, h)
+                : B.Op("Softmax", h + "weights", [B.Op("Where", h + "masked_logits", [KeyMask3(), logits, B.Scalar(Options.MaskFill)])], Attr.Int("axis", -1));
+            attended = B.Op("MatMul", h + "attended", [weights, v]);
+        }
+
+        string gated = B.Op("Mul", h + "gated", [u, attended]);
+        string? bias = Config.UseBias ? B.Initializer(p + "o_dense.bias", Weights.Read(p + "o_dense.bias", D), D) : null;
+        string output = MatMul(gated, p + "o_dense", D, E, h + "o_dense", _int8, _ortOperators ? null : bias);
+        return ResidualRmsNorm(x, output, _ortOperators ? bias : null, h + "norm");
+    }
+
+    // [u, v, z] = act(x·W_i (+b)): one MatMul and a Split, or (SeparateProjections) one MatMul per part.
+    private (string U, string V, string Z) InputProjection(string x, string prefix, string h)
+    {
+        int outputs = 2 * E + S;
+        if (!Options.SeparateProjections)
+        {
+            string uvz = Activation(Linear(x, prefix, outputs, h + "i_dense", _int8, Config.UseBias), h + "act");
+            var parts = B.Op("Split", [h + "u", h + "v", h + "z"], [uvz, B.Int64s(E, E, S)], "", Attr.Int("axis", -1));
+            return (parts[0], parts[1], parts[2]);
+        }
+        var transposed = GauWeights.Transpose(Weights.Read(prefix + ".weight", outputs, D), outputs, D); // [d, 2e+s]
+        var bias = Config.UseBias ? Weights.Read(prefix + ".bias", outputs) : null;
+        string Part(string name, int from, int width)
+        {
+            var w = new float[D * width];
+            for (int r = 0; r < D; r++) Array.Copy(transposed, r * outputs + from, w, r * width, width);
+            string? b = bias is null ? null : B.Initializer($"{prefix}.bias_{name}", bias[from..(from + width)], width);
+            string y = _int8 ? QuantizedMatMul(x, w, D, width, $"{prefix}_{name}", h + "i_dense_" + name, b)
+                : AddBias(B.Op("MatMul", h + "i_dense_" + name, [x, B.Initializer($"{prefix}.weight_t_{name}", DataType.Float, GauWeights.ToBytes(w), D, width)]), b, h + "i_dense_" + name);
+            return Activation(y, h + name);
+        }
+        return (Part("u", 0, E), Part("v", E, E), Part("z", 2 * E, S));
+    }
+
+    private string SquaredRelu(string logits, string h)
+    {
+        // relu(a)² / l over unmasked keys (masked keys weigh exactly 0): relu(a)² · (mask / l).
+        string relu = B.Op("Relu", h + "relu", [logits]);
+        return B.Op("Mul", h + "weights", [B.Op("Mul", h + "relu_squared", [relu, relu]), KeyWeights3()]);
+    }
+
+    private string ScaleOffset(string z, string prefix, float factor, string hint)
+    {
+        var gamma = Weights.Read(prefix + ".weight", S).Select(g => g * factor).ToArray();
+        string scaled = B.Op("Mul", hint, [z, B.Initializer(prefix + ".weight", gamma, S)]);
+        if (!Config.UseBias) return scaled;
+        var beta = Weights.Read(prefix + ".bias", S).Select(b => b * factor).ToArray();
+        return B.Op("Add", hint + "_offset", [scaled, B.Initializer(prefix + ".bias", beta, S)]);
+    }
+
+    private string Activation(string x, string hint)
+    {
+        switch (Config.HiddenAct)
+        {
+            case "swish" or "silu":
+                return _ortOperators
+                    ? B.MsOp("QuickGelu", hint, [x], Attr.Float("alpha", 1f)) // x·σ(1·x)
+                    : B.Op("Mul", hint, [x, B.Op("Sigmoid", hint + "_sigmoid", [x])]);
+            case "gelu":
+                if (_ortOperators) return B.MsOp("Gelu", hint, [x]); // exact (erf) GELU, as TorchSharp's gelu
+                string erf = B.Op("Erf", hint + "_erf", [B.Op("Mul", hint + "_scaled", [x, B.Scalar((float)(1 / Math.Sqrt(2)))])]);
+                return B.Op("Mul", hint, [B.Op("Mul", hint + "_half", [x, B.Scalar(0.5f)]), B.Op("Add", hint + "_1p", [erf, B.Scalar(1f)])]);
+            case "relu":
+                return B.Op("Relu", hint, [x]);
+            default:
+                throw new InvalidDataException($"config key 'hidden_act': unknown activation '{Config.HiddenAct}'.");
+        }
+    }
+
+    private string RmsNorm(string x, string hint)
+    {
+        float eps = (float)Config.LayerNormEps;
+        if (_ortOperators)
+            return B.Op("SimplifiedLayerNormalization", [hint], [x, _ones], "", Attr.Int("axis", -1), Attr.Float("epsilon", eps), Attr.Int("stash_type", 1))[0];
+        string meanSquare = B.Op("ReduceMean", hint + "_mean_square", [B.Op("Mul", hint + "_square", [x, x])], Attr.Ints("axes", -1), Attr.Int("keepdims", 1));
+        return B.Op("Div", hint, [x, B.Op("Sqrt", hint + "_rms", [B.Op("Add", hint + "_eps", [meanSquare, B.Scalar(eps)])])]);
+    }
+
+    // RMSNorm(x + o (+ bias)): one SkipSimplifiedLayerNormalization on ONNX Runtime.
+    private string ResidualRmsNorm(string x, string output, string? bias, string hint)
+    {
+        if (!_ortOperators) return RmsNorm(B.Op("Add", hint + "_residual", [x, output]), hint);
+        string[] inputs = bias is null ? [output, x, _ones] : [output, x, _ones, bias];
+        return B.Op("SkipSimplifiedLayerNormalization", [hint], inputs, OnnxDomains.Microsoft, Attr.Float("epsilon", (float)Config.LayerNormEps))[0];
+    }
+
+    /// <summary>
+    /// y = x·Wᵀ (+ b) for the port's Linear <paramref name="prefix"/>.weight [outputs, inputs] (+ .bias [outputs]);
+    /// int8 when <paramref name="quantize"/> and the export quantizes. <paramref name="inputs"/> 0: the hidden size.
+    /// </summary>
+    public string Linear(string x, string prefix, int outputs, string hint, bool quantize, bool bias = true, int inputs = 0)
+    {
+        inputs = inputs == 0 ? D : inputs;
+        string? b = bias ? B.Initializer(prefix + ".bias", Weights.Read(prefix + ".bias", outputs), outputs) : null;
+        return MatMul(x, prefix, outputs, inputs, hint, quantize && _int8, b);
+    }
+
+    private string MatMul(string x, string prefix, int outputs, int inputs, string hint, bool quantize, string? bias)
+    {
+        var transposed = GauWeights.Transpose(Weights.Read(prefix + ".weight", outputs, inputs), outputs, inputs);
+        return quantize ? QuantizedMatMul(x, transposed, inputs, outputs, prefix, hint, bias)
+            : AddBias(B.Op("MatMul", hint, [x, B.Initializer(prefix + ".weight_t", DataType.Float, GauWeights.ToBytes(transposed), inputs, outputs)]), bias, hint);
+    }
+
+    private string AddBias(string y, string? bias, string hint) => bias is null ? y : B.Op("Add", hint + "_bias", [y, bias]);
+
+    // Dynamic int8: x quantized to uint8 per call (asymmetric, per tensor), weights int8 symmetric; fp32 out.
+    private string QuantizedMatMul(string x, float[] transposed, int inputs, int outputs, string prefix, string hint, string? bias)
+    {
+        var (values, scales) = Int8Quantizer.Quantize(transposed, inputs, outputs, Options.PerChannelScales);
+        string weight = B.Initializer(prefix + ".weight_int8", values, inputs, outputs);
+        string scale = Options.PerChannelScales ? B.Initializer(prefix + ".weight_scale", scales, outputs) : B.Initializer(prefix + ".weight_scale", scales);
+        if (_ortOperators)
+            return B.MsOp("DynamicQuantizeMatMul", hint, bias is null ? [x, weight, scale] : [x, weight, scale, "", bias]);
+        var quantized = B.Op("DynamicQuantizeLinear", [hint + "_x_q", hint + "_x_scale", hint + "_x_zero"], [x], "");
+        string product = B.Op("MatMulInteger", hint + "_int32", [quantized[0], weight, quantized[2]]);
+        string combined = B.Op("Mul", hint + "_scale", [quantized[1], scale]);
+        string y = B.Op("Mul", hint, [B.Op("Cast", hint + "_float", [product], Attr.Int("to", (long)DataType.Float)), combined]);
+        return AddBias(y, bias, hint);
+    }
+
+    /// <summary>MLM logits h·Eᵀ against the word embeddings themselves (a Gemm with transB: no transposed copy); int8 quantizes a transposed copy.</summary>
+    public string TiedDecoder(string hidden)
+    {
+        string flat = B.Op("Reshape", "mlm/flat", [hidden, B.Int64s(-1, D)]);
+        string logits;
+        if (_int8)
+        {
+            var transposed = GauWeights.Transpose(Weights.Read("gau_alpha.embeddings.word_embeddings.weight", Config.VocabSize, D), Config.VocabSize, D);
+            logits = QuantizedMatMul(flat, transposed, D, Config.VocabSize, "mlm.tied_decoder", "mlm/logits_flat", null);
+        }
+        else
+        {
+            logits = B.Op("Gemm", "mlm/logits_flat", [flat, _wordEmbeddings], Attr.Int("transB", 1));
+        }
+        string shape = B.Op("Concat", "mlm/shape", [B.Op("Shape", "mlm/input_shape", [OnnxNames.InputIds]), B.Int64s(Config.VocabSize)], Attr.Int("axis", 0));
+        return B.Op("Reshape", "mlm/logits", [logits, shape]);
+    }
+
+    /// <summary>[batch, hidden]: the first token's hidden state, or the mean over real tokens.</summary>
+    public string Pool(SequencePooling pooling)
+    {
+        switch (pooling)
+        {
+            case SequencePooling.First:
+                return B.Op("Gather", "pool/first", [Hidden, B.Scalar(0L)], Attr.Int("axis", 1));
+            case SequencePooling.Mean:
+                string weights = B.Op("Unsqueeze", "pool/weights", [MaskFloat(), B.Int64s(2)]);
+                string sum = B.Op("ReduceSum", "pool/sum", [B.Op("Mul", "pool/masked", [Hidden, weights]), B.Int64s(1)], Attr.Int("keepdims", 0));
+                return B.Op("Div", "pool/mean", [sum, RealCount()]);
+            default:
+                throw new ArgumentOutOfRangeException(nameof(pooling), pooling, "Unknown pooling.");
+        }
+    }
+
+    /// <summary>Declares a float graph output.</summary>
+    public void Output(string value, string name, params object[] dims) => B.Output(value, name, DataType.Float, dims);
+
+    // Mask-derived values, made once and shared by every layer.
+    private string MaskBool() => _maskBool ??= B.Op("Cast", "mask/bool", [OnnxNames.AttentionMask], Attr.Int("to", (long)DataType.Bool));
+
+    private string MaskFloat() => _maskFloat ??= B.Op("Cast", "mask/float", [MaskBool()], Attr.Int("to", (long)DataType.Float));
+
+    // l = max(number of real tokens, 1), [batch, 1].
+    private string RealCount() => _realCount ??= B.Op("Max", "mask/count",
+        [B.Op("ReduceSum", "mask/sum", [MaskFloat(), B.Int64s(1)], Attr.Int("keepdims", 1)), B.Scalar(1f)]);
+
+    private string KeyMask3() => _keyMask3 ??= B.Op("Unsqueeze", "mask/keys", [MaskBool(), B.Int64s(1)]);
+
+    private string KeyMaskInt32() => _keyMaskInt32 ??= B.Op("Cast", "mask/keys_int32", [MaskBool()], Attr.Int("to", (long)DataType.Int32));
+
+    // softmax_plus: log l / log 512 per row, [batch, 1, 1].
+    private string SoftmaxPlusFactor() => _softmaxPlusFactor ??= B.Op("Unsqueeze", "mask/softmax_plus_factor",
+        [B.Op("Div", "mask/log_ratio", [B.Op("Log", "mask/log_count", [RealCount()]), B.Scalar((float)Math.Log(512.0))]), B.Int64s(2)]);
+
+    // squared_relu: mask / l, [batch, 1, keys].
+    private string KeyWeights3() => _keyWeights3 ??= B.Op("Unsqueeze", "mask/key_weights",
+        [B.Op("Div", "mask/mask_over_count", [MaskFloat(), RealCount()]), B.Int64s(1)]);
+}

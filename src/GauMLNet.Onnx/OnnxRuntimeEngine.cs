@@ -1,0 +1,89 @@
+using GauMLNet.Engines;
+using GauMLNet.Text;
+using Microsoft.ML.OnnxRuntime;
+
+namespace GauMLNet.Onnx;
+
+/// <summary>
+/// Scores padded batches with an exported GAU graph on ONNX Runtime's CPU provider. Returns the head's raw output
+/// (logits, score or embedding; the model's <see cref="OnnxNames.RawOutputKey"/>). Thread-safe: ONNX Runtime sessions
+/// run concurrently; each call binds its own inputs and outputs.
+/// </summary>
+public sealed class OnnxRuntimeEngine : IGauInferenceEngine
+{
+    private static readonly string[] InputNames = [OnnxNames.InputIds, OnnxNames.TokenTypeIds, OnnxNames.AttentionMask];
+
+    private readonly InferenceSession _session;
+    private readonly string[] _outputNames;
+    private int _disposed;
+
+    /// <param name="model">ONNX bytes as <see cref="GauOnnxExporter"/> writes them</param>
+    /// <param name="options">threads (0: ONNX Runtime's default, one per physical core); device auto or cpu</param>
+    /// <param name="outputName">the output to return; null: the model's <see cref="OnnxNames.RawOutputKey"/>, else its first output</param>
+    /// <param name="allowSpinning">false: idle intra-op threads sleep instead of spinning between and within calls
+    /// (less CPU burned on a shared machine, slightly more latency)</param>
+    public OnnxRuntimeEngine(byte[] model, EngineOptions? options = null, string? outputName = null, bool allowSpinning = true)
+    {
+        options ??= new EngineOptions();
+        if (options.Device is not ("auto" or "cpu"))
+            throw new NotSupportedException($"The onnxruntime engine runs on the CPU only; device '{options.Device}' is not available (use auto or cpu).");
+        if (options.Threads < 0) throw new ArgumentOutOfRangeException(nameof(options), options.Threads, "Threads must be ≥ 0.");
+        using var sessionOptions = new SessionOptions
+        {
+            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+            IntraOpNumThreads = options.Threads,
+            InterOpNumThreads = 1,
+        };
+        if (!allowSpinning) sessionOptions.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
+        _session = new InferenceSession(model, sessionOptions);
+        try
+        {
+            var metadata = _session.ModelMetadata.CustomMetadataMap;
+            string output = outputName
+                ?? (metadata.TryGetValue(OnnxNames.RawOutputKey, out var raw) ? raw : _session.OutputNames[0]);
+            if (!_session.OutputNames.Contains(output))
+                throw new InvalidDataException($"The ONNX model has no output '{output}' (it has {string.Join(", ", _session.OutputNames)}).");
+            foreach (string input in InputNames)
+                if (!_session.InputNames.Contains(input))
+                    throw new InvalidDataException($"The ONNX model has no input '{input}'; it is not a GauMLNet export.");
+            _outputNames = [output];
+            Quantization = metadata.TryGetValue(OnnxNames.QuantizationKey, out var q) ? q : "unknown";
+            string precision = Quantization == "dynamic_int8" ? "int8" : "fp32";
+            string note = options.Precision == Configuration.InferencePrecision.BFloat16 ? ", bf16 requested: ONNX Runtime's CPU provider runs this graph in fp32" : "";
+            Description = $"onnxruntime {precision} on cpu ({(options.Threads > 0 ? $"{options.Threads} threads" : "default threads")}{note})";
+        }
+        catch
+        {
+            _session.Dispose();
+            throw;
+        }
+    }
+
+    public string Description { get; }
+
+    /// <summary>The model's quantization metadata: none, dynamic_int8 or unknown.</summary>
+    public string Quantization { get; }
+
+    /// <summary>The output <see cref="Run"/> returns.</summary>
+    public string OutputName => _outputNames[0];
+
+    public EngineOutput Run(PaddedBatch batch)
+    {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        long[] shape = [batch.Rows, batch.Length];
+        using var ids = OrtValue.CreateTensorValueFromMemory(batch.InputIds, shape);
+        using var types = OrtValue.CreateTensorValueFromMemory(batch.TokenTypeIds, shape);
+        using var mask = OrtValue.CreateTensorValueFromMemory(batch.AttentionMask, shape);
+        using var runOptions = new RunOptions();
+        using var outputs = _session.Run(runOptions, InputNames, [ids, types, mask], _outputNames);
+        var tensor = outputs[0];
+        var dims = tensor.GetTensorTypeAndShape().Shape;
+        return new EngineOutput(tensor.GetTensorDataAsSpan<float>().ToArray(), dims.Select(d => checked((int)d)).ToArray());
+    }
+
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0) _session.Dispose();
+    }
+}

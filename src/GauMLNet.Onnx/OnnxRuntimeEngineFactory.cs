@@ -1,0 +1,26 @@
+using GauMLNet.Engines;
+using GauMLNet.Storage;
+using GauMLNet.Tasks;
+
+namespace GauMLNet.Onnx;
+
+/// <summary>
+/// The onnxruntime engine: scores a package from its <see cref="OnnxNames.ModelMember"/>, or exports its
+/// model.safetensors in memory (fp32) when it has no ONNX member.
+/// </summary>
+public sealed class OnnxRuntimeEngineFactory : IGauEngineFactory
+{
+    public string Name => OnnxNames.EngineName;
+
+    public bool CanScore(GauModelPackage package) =>
+        package.Members.ContainsKey(OnnxNames.ModelMember)
+        || (package.Weights is not null && package.Spec.Task is GauTask.Classification or GauTask.Regression or GauTask.Embedding);
+
+    public IGauInferenceEngine Create(GauModelPackage package, EngineOptions options)
+    {
+        byte[] model = package.Members.TryGetValue(OnnxNames.ModelMember, out var onnx) ? onnx
+            : package.Weights is not null ? GauOnnxExporter.Export(package)
+            : throw new InvalidOperationException($"{package.Source} has neither {OnnxNames.ModelMember} nor {CheckpointFiles.WeightsFile}: the onnxruntime engine cannot score it.");
+        return new OnnxRuntimeEngine(model, options);
+    }
+}
