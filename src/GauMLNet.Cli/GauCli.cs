@@ -23,6 +23,7 @@ public static class GauCli
             ConvertCommand.Create(output, error),
             ConvertCommand.CreateInspect(output, error),
             EncodeCommand.Create(output, error),
+            ExportCommand.Create(output, error),
         };
 
     /// <summary>Runs the CLI; tests pass their own writers to read what it prints.</summary>

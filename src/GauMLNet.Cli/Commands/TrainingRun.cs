@@ -158,11 +158,13 @@ internal static class TrainingRun
         AtomicFile.Write(path, stream => ml.Model.Save(model, schema, stream));
 
     /// <summary>--model may name a training output folder (with model.zip) or the zip itself; the zip's every entry is checked first.</summary>
-    public static ITransformer LoadModel(MLContext ml, string modelPath)
+    public static ITransformer LoadModel(MLContext ml, string modelPath) => LoadModel(ml, modelPath, out _);
+
+    public static ITransformer LoadModel(MLContext ml, string modelPath, out DataViewSchema inputSchema)
     {
         string zip = Directory.Exists(modelPath) ? Path.Combine(modelPath, ModelFile) : modelPath;
         if (!File.Exists(zip)) throw new UsageException($"--model: {zip} does not exist (train first with gau train).");
-        return ml.Model.LoadGauModel(zip, out _);
+        return ml.Model.LoadGauModel(zip, out inputSchema);
     }
 
     /// <summary>Prints how many scored rows were longer than the model's max length and were truncated (nothing when none were).</summary>

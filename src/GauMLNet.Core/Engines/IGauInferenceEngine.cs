@@ -19,5 +19,11 @@ public interface IGauInferenceEngine : IDisposable
     /// <summary>e.g. "torchsharp fp32 on cpu" or "onnxruntime int8 (2 threads)".</summary>
     string Description { get; }
 
+    /// <summary>
+    /// One line for the user when the engine runs differently from what was asked (e.g. fp32 because this CPU would
+    /// only emulate bf16), else null. Estimators and loaders log it; the CLI prints it.
+    /// </summary>
+    string? Notice => null;
+
     EngineOutput Run(PaddedBatch batch);
 }

@@ -13,6 +13,8 @@ public sealed class GauSentenceSimilarityTransformer : GauTransformerBase
 
     internal override GauModelVersion Version => ModelVersion;
 
+    private protected override GauTransformerBase Create(IHostEnvironment env, GauTaskModel model) => new GauSentenceSimilarityTransformer(env, model);
+
     private protected override IReadOnlyList<GauOutputColumn> BuildOutputColumns() => Columns(Model.Spec);
 
     internal static IReadOnlyList<GauOutputColumn> Columns(GauTaskSpec spec) =>

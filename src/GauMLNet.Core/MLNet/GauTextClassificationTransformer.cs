@@ -16,6 +16,8 @@ public sealed class GauTextClassificationTransformer : GauTransformerBase
 
     internal override GauModelVersion Version => ModelVersion;
 
+    private protected override GauTransformerBase Create(IHostEnvironment env, GauTaskModel model) => new GauTextClassificationTransformer(env, model);
+
     private protected override IReadOnlyList<GauOutputColumn> BuildOutputColumns() => Columns(Model.Spec);
 
     internal static IReadOnlyList<GauOutputColumn> Columns(GauTaskSpec spec)

@@ -13,6 +13,8 @@ public sealed class GauTextEmbeddingTransformer : GauTransformerBase
 
     internal override GauModelVersion Version => ModelVersion;
 
+    private protected override GauTransformerBase Create(IHostEnvironment env, GauTaskModel model) => new GauTextEmbeddingTransformer(env, model);
+
     /// <summary>The embedding width (the encoder's hidden size).</summary>
     public int Dimension => Model.Config.HiddenSize;
 

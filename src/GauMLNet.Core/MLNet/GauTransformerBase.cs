@@ -19,6 +19,7 @@ public abstract class GauTransformerBase : ITransformer, IDisposable
     {
         _env = env;
         Model = model;
+        if (model.Engine.Notice is { } notice) Log(notice); // e.g. scoring in fp32 where bf16 would only be emulated
     }
 
     /// <summary>The fitted model's files, tokenizer and scoring engine.</summary>
@@ -32,6 +33,16 @@ public abstract class GauTransformerBase : ITransformer, IDisposable
     private protected abstract IReadOnlyList<GauOutputColumn> BuildOutputColumns();
 
     internal abstract GauModelVersion Version { get; }
+
+    /// <summary>A transformer of the same kind over another fitted model (e.g. the same weights on another engine).</summary>
+    public GauTransformerBase WithModel(GauTaskModel model)
+    {
+        if (model.Spec.Task != Model.Spec.Task)
+            throw new ArgumentException($"A {GetType().Name} runs {Model.Spec.Task} models, not {model.Spec.Task}.", nameof(model));
+        return Create(_env, model);
+    }
+
+    private protected abstract GauTransformerBase Create(IHostEnvironment env, GauTaskModel model);
 
     public bool IsRowToRowMapper => true;
 

@@ -36,7 +36,9 @@ public sealed class GauTaskModel : IDisposable
     public static GauTaskModel Load(GauModelPackage package, string? device = null, string? engine = null)
     {
         var factory = GauEngines.For(package, engine);
-        var options = new EngineOptions { Device = device ?? package.Spec.Device, Precision = package.Spec.InferencePrecision };
+        // The saved device belongs to the saved engine; another engine starts from its own default.
+        string deviceName = device ?? (string.Equals(factory.Name, package.Spec.Engine, StringComparison.OrdinalIgnoreCase) ? package.Spec.Device : "auto");
+        var options = new EngineOptions { Device = deviceName, Precision = package.Spec.InferencePrecision };
         return new GauTaskModel(package, factory.Create(package, options));
     }
 

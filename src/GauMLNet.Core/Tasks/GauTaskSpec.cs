@@ -49,7 +49,7 @@ public sealed record GauTaskSpec
         if (spec.Format > CurrentFormat)
             throw new InvalidDataException($"{source}: format {spec.Format} is newer than this GauMLNet reads ({CurrentFormat}); upgrade GauMLNet.");
         if (!Enum.IsDefined(spec.InferencePrecision))
-            throw new InvalidDataException($"{source}: unknown inference_precision '{spec.InferencePrecision}'; expected Float32 or BFloat16.");
+            throw new InvalidDataException($"{source}: unknown inference_precision '{spec.InferencePrecision}'; expected Float32, BFloat16 or Int8.");
         if (spec.TextColumns is not { Length: 1 or 2 })
             throw new InvalidDataException($"{source}: text_columns must name one or two columns.");
         if (spec.OutputColumns is not { Length: > 0 } || spec.Outputs < 1)

@@ -23,7 +23,9 @@ public sealed class TorchSharpInferenceEngine : IGauInferenceEngine
     public TorchSharpInferenceEngine(TaskNetwork network, Func<TaskNetwork> copy, EngineOptions options)
     {
         Device = ComputeDevice.Resolve(options.Device);
-        Precision = options.Precision;
+        Precision = options.Precision == InferencePrecision.BFloat16 ? InferencePrecision.BFloat16 : InferencePrecision.Float32;
+        if (options.Precision == InferencePrecision.Int8)
+            Notice = "int8 is the onnxruntime engine's precision; the torchsharp engine scores this model in fp32.";
         if (options.Threads > 0) torch.set_num_threads(options.Threads);
         _network = network;
         _network.to(Device).eval();
@@ -38,7 +40,10 @@ public sealed class TorchSharpInferenceEngine : IGauInferenceEngine
     }
 
     public Device Device { get; }
+    /// <summary>The precision the engine scores in (the requested one, or fp32 where it cannot).</summary>
     public InferencePrecision Precision { get; }
+
+    public string? Notice { get; }
 
     /// <summary>The fp32 network (the weights that are saved).</summary>
     public TaskNetwork Network => _network;
