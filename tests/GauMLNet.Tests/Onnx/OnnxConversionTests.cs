@@ -71,7 +71,10 @@ public sealed class OnnxConversionTests(ITestOutputHelper output)
         var similarities = ml.Data.LoadFromEnumerable(SyntheticText.Similarities(48, 1));
         var regression = ml.Regression.Trainers.GauSentenceSimilarity(new GauSentenceSimilarityOptions
         {
-            Config = Quick.Config, Epochs = 2, Device = "cpu", Seed = 2,
+            Config = Quick.Config,
+            Epochs = 2,
+            Device = "cpu",
+            Seed = 2,
         }).Fit(similarities);
         var torchScore = regression.Transform(similarities).GetColumn<float>("Score").ToArray();
         var onnxScore = regression.ToOnnxRuntime().Transform(similarities).GetColumn<float>("Score").ToArray();
