@@ -87,22 +87,7 @@ public abstract class GauFineTuningEstimator<TTransformer> : IEstimator<TTransfo
 
         var train = Encode(source.Tokenizer, trainRows, "training", Log);
         var valid = validationRows is null ? null : Encode(source.Tokenizer, validationRows, "validation", Log);
-        var fineTuning = new FineTuningOptions
-        {
-            Epochs = _options.Epochs,
-            BatchSize = _options.BatchSize,
-            LearningRate = _options.LearningRate ?? (_options.ModelDirectory is null ? 1e-3 : 2e-5),
-            WarmupFraction = _options.WarmupFraction,
-            WeightDecay = _options.WeightDecay,
-            MaxGradNorm = _options.MaxGradNorm,
-            FrozenLayers = _options.FrozenLayers,
-            Seed = _options.Seed,
-            EarlyStoppingPatience = _options.EarlyStoppingPatience,
-            CheckpointDirectory = _options.CheckpointDirectory,
-            Resume = _options.Resume,
-            CpuThreads = _options.CpuThreads,
-            FingerprintExtras = _options.FingerprintExtras,
-        };
+        var fineTuning = GauFitting.FineTuningOptionsOf(_options);
         Log($"{Component}: {train.Count} training rows, {valid?.Count ?? 0} validation rows, {config.NumHiddenLayers} GAU layers " +
             $"(d {config.HiddenSize}, e {config.IntermediateSize}, s {config.AttentionKeySize}), vocab {config.VocabSize}, device {_options.Device}; {source.Description}");
         var network = _backend.Build(source, spec, _options.Seed);
@@ -124,22 +109,16 @@ public abstract class GauFineTuningEstimator<TTransformer> : IEstimator<TTransfo
         }
         catch (TrainingDivergedException ex)
         {
-            throw new GauTrainingDivergedException(ex.Message, CreateTransformer(_env, Fitted(network, spec, source)), ex);
+            throw new GauTrainingDivergedException(ex.Message, CreateTransformer(_env, GauFitting.Fitted(network, spec, source)), ex);
         }
         catch
         {
             network.Dispose();
             throw;
         }
-        var transformer = CreateTransformer(_env, Fitted(network, spec, source));
+        var transformer = CreateTransformer(_env, GauFitting.Fitted(network, spec, source));
         transformer.TrainingResult = result;
         return transformer;
-    }
-
-    private static GauTaskModel Fitted(IGauTrainableNetwork network, GauTaskSpec spec, GauModelSource source)
-    {
-        var package = GauModelPackage.Create(spec, source.Config, source.VocabText, network.SaveWeights());
-        return new GauTaskModel(package, network.ToEngine(new EngineOptions { Device = spec.Device, Precision = spec.InferencePrecision }));
     }
 
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)

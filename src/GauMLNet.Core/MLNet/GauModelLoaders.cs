@@ -14,5 +14,6 @@ public static class GauModelLoaders
         MLNetInternals.RegisterLoader<GauTextClassificationTransformer>(catalog, GauTextClassificationTransformer.ModelVersion, GauTextClassificationTransformer.CreateFromModel);
         MLNetInternals.RegisterLoader<GauSentenceSimilarityTransformer>(catalog, GauSentenceSimilarityTransformer.ModelVersion, GauSentenceSimilarityTransformer.CreateFromModel);
         MLNetInternals.RegisterLoader<GauTextEmbeddingTransformer>(catalog, GauTextEmbeddingTransformer.ModelVersion, GauTextEmbeddingTransformer.CreateFromModel);
+        MLNetInternals.RegisterLoader<GauNamedEntityRecognitionTransformer>(catalog, GauNamedEntityRecognitionTransformer.ModelVersion, GauNamedEntityRecognitionTransformer.CreateFromModel);
     }
 }

@@ -3,6 +3,9 @@ using Microsoft.ML.Data;
 
 namespace GauMLNet.MLNet;
 
+/// <summary>What a GAU transformer computed for one row: the task model's outputs, and for entity models the text and its entities.</summary>
+internal sealed record ScoredRow(float[] Values, string? Text = null, IReadOnlyList<Entities.Entity>? Entities = null);
+
 /// <summary>One column a GAU transformer adds, and how its value comes from a row's model outputs.</summary>
 internal abstract class GauOutputColumn(string name, DataViewType type, DataViewSchema.Annotations annotations)
 {
@@ -10,8 +13,8 @@ internal abstract class GauOutputColumn(string name, DataViewType type, DataView
     public DataViewType Type { get; } = type;
     public DataViewSchema.Annotations Annotations { get; } = annotations;
 
-    /// <summary>A ValueGetter of the column's type reading <paramref name="outputs"/> of the current row.</summary>
-    public abstract Delegate MakeGetter(Func<float[]> outputs);
+    /// <summary>A ValueGetter of the column's type reading <paramref name="row"/>, the current row's outputs.</summary>
+    public abstract Delegate MakeGetter(Func<ScoredRow> row);
 
     public static DataViewSchema.Annotations ScoreAnnotations(string columnKind, string valueKind, Action<DataViewSchema.Annotations.Builder>? more = null)
     {
@@ -31,9 +34,9 @@ internal abstract class GauOutputColumn(string name, DataViewType type, DataView
 internal sealed class VectorOutputColumn(string name, int size, DataViewSchema.Annotations annotations)
     : GauOutputColumn(name, new VectorDataViewType(NumberDataViewType.Single, size), annotations)
 {
-    public override Delegate MakeGetter(Func<float[]> outputs) => (ValueGetter<VBuffer<float>>)((ref VBuffer<float> dst) =>
+    public override Delegate MakeGetter(Func<ScoredRow> row) => (ValueGetter<VBuffer<float>>)((ref VBuffer<float> dst) =>
     {
-        var values = outputs();
+        var values = row().Values;
         var editor = VBufferEditor.Create(ref dst, values.Length);
         values.CopyTo(editor.Values);
         dst = editor.Commit();
@@ -44,13 +47,48 @@ internal sealed class VectorOutputColumn(string name, int size, DataViewSchema.A
 internal sealed class ScalarOutputColumn(string name, DataViewSchema.Annotations annotations)
     : GauOutputColumn(name, NumberDataViewType.Single, annotations)
 {
-    public override Delegate MakeGetter(Func<float[]> outputs) => (ValueGetter<float>)((ref float dst) => dst = outputs()[0]);
+    public override Delegate MakeGetter(Func<ScoredRow> row) => (ValueGetter<float>)((ref float dst) => dst = row().Values[0]);
 }
 
 /// <summary>The most probable class as a key (1-based; 0 would mean missing).</summary>
 internal sealed class PredictedKeyColumn(string name, int classes, DataViewSchema.Annotations annotations)
     : GauOutputColumn(name, new KeyDataViewType(typeof(uint), classes), annotations)
 {
-    public override Delegate MakeGetter(Func<float[]> outputs) =>
-        (ValueGetter<uint>)((ref uint dst) => dst = (uint)Tasks.GauTaskModel.ArgMax(outputs()) + 1);
+    public override Delegate MakeGetter(Func<ScoredRow> row) =>
+        (ValueGetter<uint>)((ref uint dst) => dst = (uint)Tasks.GauTaskModel.ArgMax(row().Values) + 1);
+}
+
+/// <summary>A row's entities as CLUENER label JSON: {type: {entity text: [[start, end]]}}.</summary>
+internal sealed class EntitiesJsonColumn(string name) : GauOutputColumn(name, TextDataViewType.Instance, DataViewSchema.Annotations.Empty)
+{
+    public override Delegate MakeGetter(Func<ScoredRow> row) => (ValueGetter<ReadOnlyMemory<char>>)((ref ReadOnlyMemory<char> dst) =>
+    {
+        var scored = row();
+        dst = Clue.ClueNerData.Label(scored.Text ?? "", scored.Entities ?? []).ToJsonString(EntitiesJson).AsMemory();
+    });
+
+    private static readonly System.Text.Json.JsonSerializerOptions EntitiesJson = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+}
+
+/// <summary>A row's entities as one BIO tag key per character, in the label's key type.</summary>
+internal sealed class CharacterTagsColumn(string name, Tasks.LabelValues tags)
+    : GauOutputColumn(name, new VectorDataViewType(new KeyDataViewType(typeof(uint), tags.Values.Length)), KeyValueAnnotations(tags))
+{
+    private readonly Dictionary<string, uint> _keys = tags.Values.Select((t, i) => (t, (uint)i + 1)).ToDictionary(p => p.t, p => p.Item2, StringComparer.Ordinal);
+
+    public override Delegate MakeGetter(Func<ScoredRow> row) => (ValueGetter<VBuffer<uint>>)((ref VBuffer<uint> dst) =>
+    {
+        var scored = row();
+        var names = EntityLabels.ToCharacterTags(scored.Text?.Length ?? 0, scored.Entities ?? []);
+        var editor = VBufferEditor.Create(ref dst, names.Length);
+        for (int i = 0; i < names.Length; i++) editor.Values[i] = _keys.GetValueOrDefault(names[i]); // 0 (missing) for a tag the label lacks
+        dst = editor.Commit();
+    });
+
+    private static DataViewSchema.Annotations KeyValueAnnotations(Tasks.LabelValues tags)
+    {
+        var builder = new DataViewSchema.Annotations.Builder();
+        LabelKeyValues.AddKeyValues(builder, tags);
+        return builder.ToAnnotations();
+    }
 }

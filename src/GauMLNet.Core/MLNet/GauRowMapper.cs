@@ -39,7 +39,7 @@ internal sealed class GauRowMapper : IRowToRowMapper
     {
         private Func<string?[]>? _readText;
         private long _scoredPosition = -1;
-        private float[] _outputs = [];
+        private ScoredRow _outputs = new([]);
 
         public override DataViewSchema Schema => mapper.OutputSchema;
         public override long Position => input.Position;
@@ -58,7 +58,7 @@ internal sealed class GauRowMapper : IRowToRowMapper
                 ?? throw new InvalidOperationException($"Column '{column.Name}' is {output.Type}; it cannot be read as {typeof(TValue).Name}.");
         }
 
-        private float[] Current()
+        private ScoredRow Current()
         {
             if (_scoredPosition != input.Position || _scoredPosition < 0)
             {

@@ -48,7 +48,7 @@ internal sealed class GauScoredDataView : IDataView
         private readonly DataViewRowCursor? _lookahead;
         private readonly Func<string?[]>? _readText;
         private readonly HashSet<int> _activeOutputs;
-        private float[][] _chunk = [];
+        private ScoredRow[] _chunk = [];
         private int _inChunk = -1;
 
         public Cursor(GauScoredDataView parent, DataViewRowCursor passThrough, DataViewRowCursor? lookahead, HashSet<int> activeOutputs)

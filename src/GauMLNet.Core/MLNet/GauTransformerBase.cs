@@ -70,11 +70,11 @@ public abstract class GauTransformerBase : ITransformer, IDisposable
     public void SaveCheckpoint(string directory) => Model.Package.SaveDirectory(directory);
 
     /// <summary>Scores rows of text, logging how many had to be truncated.</summary>
-    internal float[][] Score(IReadOnlyList<string?[]> rows)
+    internal virtual ScoredRow[] Score(IReadOnlyList<string?[]> rows)
     {
         var encoded = Model.Encode(rows, out int truncated);
         if (truncated > 0) Log($"{truncated} of {rows.Count} row(s) were longer than MaxLength {Model.Spec.MaxLength} tokens and were truncated.");
-        return Model.Score(encoded);
+        return Model.Score(encoded).Select(v => new ScoredRow(v)).ToArray();
     }
 
     internal void Log(string message)

@@ -9,4 +9,6 @@ public enum GauTask
     Regression,
     /// <summary>The pooled hidden state itself (no head, no training).</summary>
     Embedding,
+    /// <summary>Per-token (BIO) or per-span (GlobalPointer) scores: named entities; outputs entities and per-character tags.</summary>
+    TokenClassification,
 }

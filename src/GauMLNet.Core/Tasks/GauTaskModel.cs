@@ -60,11 +60,18 @@ public sealed class GauTaskModel : IDisposable
     /// </summary>
     public float[][] Score(IReadOnlyList<EncodedText> rows)
     {
+        var outputs = Run(rows);
+        if (Spec.Task == GauTask.Classification)
+            foreach (var row in outputs) Softmax(row);
+        return outputs;
+    }
+
+    /// <summary>The engine's raw output per row, in order (length-sorted batches; no post-processing).</summary>
+    public float[][] Run(IReadOnlyList<EncodedText> rows)
+    {
         if (rows.Count == 0) return [];
         var outputs = BatchScorer.Run(rows, Spec.BatchSize, Tokenizer.PadId, Engine.Run, out int passes);
         Interlocked.Add(ref _forwardPasses, passes);
-        if (Spec.Task == GauTask.Classification)
-            foreach (var row in outputs) Softmax(row);
         return outputs;
     }
 

@@ -30,6 +30,10 @@ public sealed record GauTaskSpec
     [JsonPropertyName("inference_precision")] public InferencePrecision InferencePrecision { get; init; } = InferencePrecision.Float32;
     /// <summary>The label's key values, so predictions map back to the original labels.</summary>
     [JsonPropertyName("label_values")] public LabelValues? Labels { get; init; }
+    /// <summary>Token classification: the head that scores entities.</summary>
+    [JsonPropertyName("entity_head")] public EntityHead? EntityHead { get; init; }
+    /// <summary>Token classification: the entity types, in the order of the head's outputs.</summary>
+    [JsonPropertyName("entity_types")] public string[]? EntityTypes { get; init; }
     /// <summary>Free-form facts about the model, e.g. the CLUE task it was trained for (clue_task).</summary>
     [JsonPropertyName("metadata")] public IReadOnlyDictionary<string, string>? Metadata { get; init; }
 
@@ -54,6 +58,8 @@ public sealed record GauTaskSpec
             throw new InvalidDataException($"{source}: text_columns must name one or two columns.");
         if (spec.OutputColumns is not { Length: > 0 } || spec.Outputs < 1)
             throw new InvalidDataException($"{source}: output_columns and outputs must be set.");
+        if (spec.Task == GauTask.TokenClassification && (spec.EntityHead is null || spec.EntityTypes is not { Length: > 0 }))
+            throw new InvalidDataException($"{source}: a token-classification model needs entity_head and entity_types.");
         return spec;
     }
 
@@ -69,6 +75,6 @@ public sealed record GauTaskSpec
 
         public override void Write(Utf8JsonWriter writer, GauTask value, JsonSerializerOptions options) => writer.WriteStringValue(Name(value));
 
-        private static string Name(GauTask task) => task.ToString().ToLowerInvariant();
+        private static string Name(GauTask task) => JsonNamingPolicy.SnakeCaseLower.ConvertName(task.ToString());
     }
 }

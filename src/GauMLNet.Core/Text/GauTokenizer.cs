@@ -12,12 +12,18 @@ public sealed class GauTokenizer
     private readonly BertTokenizer _tokenizer;
 
     private readonly string[] _tokens;
+    private readonly Dictionary<string, int> _ids;
 
     private GauTokenizer(BertTokenizer tokenizer, string[] tokens)
     {
         _tokenizer = tokenizer;
         _tokens = tokens;
+        _ids = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int i = 0; i < tokens.Length; i++) _ids.TryAdd(tokens[i], i);
     }
+
+    /// <summary>The id of a vocabulary entry, or null when the vocabulary lacks it.</summary>
+    public int? Id(string token) => _ids.TryGetValue(token, out int id) ? id : null;
 
     public int VocabSize => _tokens.Length;
 

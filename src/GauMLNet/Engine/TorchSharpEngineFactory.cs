@@ -18,7 +18,7 @@ public sealed class TorchSharpEngineFactory : IGauEngineFactory
     public IGauInferenceEngine Create(GauModelPackage package, EngineOptions options)
     {
         var spec = package.Spec;
-        TaskNetwork Build() => TaskNetworks.Create(spec.Task, package.Config, spec.Outputs, spec.Pooling);
+        TaskNetwork Build() => TaskNetworks.Create(spec, package.Config);
         var network = Build();
         try
         {

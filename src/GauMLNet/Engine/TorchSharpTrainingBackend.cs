@@ -1,5 +1,6 @@
 using GauMLNet.Checkpoints;
 using GauMLNet.Engines;
+using GauMLNet.Entities;
 using GauMLNet.Modeling;
 using GauMLNet.Runtime;
 using GauMLNet.Tasks;
@@ -16,7 +17,7 @@ public sealed class TorchSharpTrainingBackend : IGauTrainingBackend
 
     public IGauTrainableNetwork Build(GauModelSource source, GauTaskSpec spec, int seed)
     {
-        var network = TaskNetworks.CreateInitialized(spec.Task, source.Config, spec.Outputs, spec.Pooling, seed);
+        var network = TaskNetworks.CreateInitialized(spec, source.Config, seed);
         try
         {
             if (source.PretrainedDirectory is { } pretrained) CheckpointDirectory.LoadBackbone(pretrained, network.Backbone);
@@ -36,7 +37,8 @@ public sealed class TorchSharpTrainingBackend : IGauTrainingBackend
         public FineTuningResult FineTune(FineTuningJob job)
         {
             if (job.Options.CpuThreads > 0) torch.set_num_threads(job.Options.CpuThreads);
-            var tuner = new FineTuner(job.Options, spec.Task, job.Log, job.Progress);
+            var tuner = new FineTuner(job.Options, spec.Task, job.Log, job.Progress,
+                spec.Task == GauTask.TokenClassification ? n => new EntityDecoder(spec.EntityHead!.Value, spec.EntityTypes!, ((GauAlphaForTokenClassification)n).CrfParameters()) : null);
             return tuner.Train(network, job.Train, job.Validation, job.PadId, ComputeDevice.Resolve(job.Device), job.Cancellation);
         }
 
@@ -45,7 +47,7 @@ public sealed class TorchSharpTrainingBackend : IGauTrainingBackend
         public IGauInferenceEngine ToEngine(EngineOptions options)
         {
             _handedOver = true;
-            return new TorchSharpInferenceEngine(network, () => TaskNetworks.Create(spec.Task, network.Config, spec.Outputs, spec.Pooling), options);
+            return new TorchSharpInferenceEngine(network, () => TaskNetworks.Create(spec, network.Config), options);
         }
 
         public void Dispose()

@@ -53,6 +53,30 @@ public static class GauCatalog
             Device = device,
         });
 
+    /// <summary>
+    /// Finds named entities (CLUENER-style): a Sentence text column and a label of per-character BIO tag keys (or CLUENER label
+    /// JSON text) in; PredictedEntities (and PredictedLabel for the tag form) out. Heads: CRF (default), softmax, GlobalPointer.
+    /// </summary>
+    public static GauNamedEntityRecognitionTrainer GauNamedEntityRecognition(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog,
+        GauNamedEntityRecognitionOptions options) =>
+        new(Environment(catalog), options ?? throw new ArgumentNullException(nameof(options)), TorchSharpTrainingBackend.Instance);
+
+    /// <summary>Finds named entities; from scratch (Tiny) unless <paramref name="modelDirectory"/> names a checkpoint.</summary>
+    public static GauNamedEntityRecognitionTrainer GauNamedEntityRecognition(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog,
+        string labelColumnName = GauTrainerOptionsBase.DefaultLabelColumn, string sentenceColumnName = "Sentence", string? modelDirectory = null,
+        Configuration.EntityHead head = Configuration.EntityHead.Crf, int epochs = 3, int batchSize = 32, int maxLength = 128, string device = "auto") =>
+        catalog.GauNamedEntityRecognition(new GauNamedEntityRecognitionOptions
+        {
+            LabelColumnName = labelColumnName,
+            SentenceColumnName = sentenceColumnName,
+            ModelDirectory = modelDirectory,
+            Head = head,
+            Epochs = epochs,
+            BatchSize = batchSize,
+            MaxLength = maxLength,
+            Device = device,
+        });
+
     public static GauSentenceSimilarityTrainer GauSentenceSimilarity(this RegressionCatalog.RegressionTrainers catalog, GauSentenceSimilarityOptions options) =>
         new(Environment(catalog), options ?? throw new ArgumentNullException(nameof(options)), TorchSharpTrainingBackend.Instance);
 

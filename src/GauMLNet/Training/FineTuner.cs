@@ -17,7 +17,9 @@ namespace GauMLNet.Training;
 /// pass after each epoch with early stopping and the best epoch's weights restored, cancellation within one
 /// step, and a clear stop with the last good weights if the loss diverges.
 /// </summary>
-public sealed class FineTuner(FineTuningOptions options, GauTask task, Action<string>? log = null, IProgress<TrainingProgress>? progress = null)
+/// <param name="entityDecoder">token classification: the decoder of the network as it stands (its CRF moves as it trains), for the validation F1</param>
+public sealed class FineTuner(FineTuningOptions options, GauTask task, Action<string>? log = null, IProgress<TrainingProgress>? progress = null,
+    Func<TaskNetwork, Entities.EntityDecoder>? entityDecoder = null)
 {
     private readonly FineTuningOptions _options = options.Validate();
 
@@ -168,7 +170,7 @@ public sealed class FineTuner(FineTuningOptions options, GauTask task, Action<st
         try
         {
             var outputs = BatchScorer.Run(rows.Select(r => r.Text).ToArray(), _options.BatchSize, padId, b => TaskNetworkRunner.Run(model, b, device), out _);
-            return TaskMetrics.Compute(task, outputs, rows);
+            return TaskMetrics.Compute(task, outputs, rows, task == GauTask.TokenClassification ? entityDecoder?.Invoke(model) : null);
         }
         finally
         {
@@ -182,9 +184,13 @@ public sealed class FineTuner(FineTuningOptions options, GauTask task, Action<st
         using var scope = NewDisposeScope();
         using var batch = TensorBatch.Collate(rows.Select(r => r.Text).ToArray(), padId, device);
         var output = model.call(batch.InputIds, batch.TokenTypeIds, batch.AttentionMask);
-        Tensor loss = task == GauTask.Classification
-            ? nn.functional.cross_entropy(output, tensor(rows.Select(r => (long)r.Label).ToArray(), ScalarType.Int64, device))
-            : nn.functional.mse_loss(output.squeeze(-1), tensor(rows.Select(r => r.Label).ToArray(), ScalarType.Float32, device));
+        Tensor loss = task switch
+        {
+            GauTask.Classification => nn.functional.cross_entropy(output, tensor(rows.Select(r => (long)r.Label).ToArray(), ScalarType.Int64, device)),
+            GauTask.Regression => nn.functional.mse_loss(output.squeeze(-1), tensor(rows.Select(r => r.Label).ToArray(), ScalarType.Float32, device)),
+            GauTask.TokenClassification => TokenLoss((GauAlphaForTokenClassification)model, output, rows, (int)batch.InputIds.shape[1], device),
+            _ => throw new InvalidOperationException($"{task} is not trained."),
+        };
         double value = loss.item<float>();
         if (!double.IsFinite(value)) Diverged(model, epochStart, $"the training loss became {value}", epoch, step);
         optimizer.zero_grad();
@@ -196,6 +202,33 @@ public sealed class FineTuner(FineTuningOptions options, GauTask task, Action<st
         if (!double.IsFinite(norm)) Diverged(model, epochStart, $"the gradient norm became {norm}", epoch, step);
         optimizer.step();
         return value;
+    }
+
+    // Token targets as tensors: BIO tags at each token's position (after [CLS]), the token mask, and the gold spans.
+    private static Tensor TokenLoss(GauAlphaForTokenClassification model, Tensor output, LabeledExample[] rows, int width, Device device)
+    {
+        var tags = new long[rows.Length * width];
+        var mask = new bool[rows.Length * width];
+        for (int b = 0; b < rows.Length; b++)
+        {
+            var targets = rows[b].Tokens ?? throw new InvalidOperationException("A token-classification row has no token targets.");
+            for (int t = 0; t < targets.Tags.Length; t++)
+            {
+                tags[b * width + t + 1] = targets.Tags[t];
+                mask[b * width + t + 1] = true;
+            }
+        }
+        Tensor? spans = null;
+        if (model.Head == Configuration.EntityHead.GlobalPointer)
+        {
+            long types = output.shape[1];
+            var gold = new float[rows.Length * types * width * width];
+            for (int b = 0; b < rows.Length; b++)
+                foreach (var (first, last, type) in rows[b].Tokens!.Spans)
+                    gold[((b * types + type) * width + first + 1) * width + last + 1] = 1;
+            spans = tensor(gold, [rows.Length, types, width, width], ScalarType.Float32, device);
+        }
+        return model.Loss(output, tensor(tags, [rows.Length, width], ScalarType.Int64, device), tensor(mask, [rows.Length, width], device: device), spans);
     }
 
     // The weights in the model were used for this step's forward pass; keep them if they are finite,

@@ -20,6 +20,13 @@ public sealed class SimilarityRow
     public float Label { get; set; }
 }
 
+public sealed class EntityRow
+{
+    public string Sentence { get; set; } = "";
+    /// <summary>CLUENER label JSON.</summary>
+    public string Label { get; set; } = "";
+}
+
 public sealed class ClassPrediction
 {
     public string PredictedLabel { get; set; } = "";
@@ -81,6 +88,39 @@ public static class SyntheticText
                 Sentence2 = Noise(random, random.Next(2, 6)) + keywords[b] + Noise(random, random.Next(2, 6)),
                 Label = distance == 0 ? 1f : distance == 1 ? 0.5f : 0f,
             };
+        }).ToList();
+    }
+
+    private static readonly string[] Names = ["张伟", "王芳", "李娜", "刘洋", "陈静"];
+    private static readonly string[] Places = ["北京", "上海", "广州", "深圳", "成都"];
+    private static readonly string[] Companies = ["华为公司", "腾讯集团", "阿里巴巴"];
+
+    /// <summary>
+    /// Sentences with people, places and companies (name, address, company) at random positions between noise; the label is
+    /// CLUENER label JSON. Latin words and digits appear too, so the character alignment is exercised.
+    /// </summary>
+    public static List<EntityRow> Entities(int count, int seed)
+    {
+        var random = new Random(seed);
+        return Enumerable.Range(0, count).Select(_ =>
+        {
+            var text = new System.Text.StringBuilder();
+            var label = new Dictionary<string, Dictionary<string, List<int[]>>>();
+            void Add(string type, string mention)
+            {
+                int start = text.Length;
+                text.Append(mention);
+                var mentions = label.TryGetValue(type, out var m) ? m : label[type] = [];
+                (mentions.TryGetValue(mention, out var spans) ? spans : mentions[mention] = []).Add([start, text.Length - 1]);
+            }
+            text.Append(Noise(random, random.Next(0, 3)));
+            Add("name", Names[random.Next(Names.Length)]);
+            text.Append(random.Next(3) == 0 ? " ok " : "在");
+            Add("address", Places[random.Next(Places.Length)]);
+            text.Append(Noise(random, random.Next(1, 3)));
+            if (random.Next(2) == 0) { text.Append("去"); Add("company", Companies[random.Next(Companies.Length)]); }
+            text.Append(random.Next(2) == 0 ? "2024年" : Noise(random, random.Next(0, 3)));
+            return new EntityRow { Sentence = text.ToString(), Label = System.Text.Json.JsonSerializer.Serialize(label) };
         }).ToList();
     }
 }

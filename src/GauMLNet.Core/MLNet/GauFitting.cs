@@ -1,0 +1,34 @@
+using GauMLNet.Engines;
+using GauMLNet.Tasks;
+using GauMLNet.Training;
+
+namespace GauMLNet.MLNet;
+
+/// <summary>What every GAU trainer's Fit shares once its rows are read: the backend's options and the fitted model.</summary>
+internal static class GauFitting
+{
+    /// <summary>The fine-tuning options of trainer options: what every GAU trainer's Fit hands its training backend.</summary>
+    internal static FineTuningOptions FineTuningOptionsOf(GauTrainerOptionsBase options) => new()
+    {
+        Epochs = options.Epochs,
+        BatchSize = options.BatchSize,
+        LearningRate = options.LearningRate ?? (options.ModelDirectory is null ? 1e-3 : 2e-5),
+        WarmupFraction = options.WarmupFraction,
+        WeightDecay = options.WeightDecay,
+        MaxGradNorm = options.MaxGradNorm,
+        FrozenLayers = options.FrozenLayers,
+        Seed = options.Seed,
+        EarlyStoppingPatience = options.EarlyStoppingPatience,
+        CheckpointDirectory = options.CheckpointDirectory,
+        Resume = options.Resume,
+        CpuThreads = options.CpuThreads,
+        FingerprintExtras = options.FingerprintExtras,
+    };
+
+    /// <summary>A trained network as a fitted model: its files, and the network itself as the engine (no copy).</summary>
+    internal static GauTaskModel Fitted(IGauTrainableNetwork network, GauTaskSpec spec, GauModelSource source)
+    {
+        var package = GauModelPackage.Create(spec, source.Config, source.VocabText, network.SaveWeights());
+        return new GauTaskModel(package, network.ToEngine(new EngineOptions { Device = spec.Device, Precision = spec.InferencePrecision }));
+    }
+}
