@@ -18,7 +18,7 @@ internal static class CommonOptions
 
     public static Option<string> Task() => new("--task")
     {
-        Description = "afqmc, tnews, iflytek, cmnli, ocnli, csl, cluewsc, eprstmt, bustm or csldcp",
+        Description = "afqmc, tnews, iflytek, cmnli, ocnli, csl, cluewsc, eprstmt, bustm, csldcp, or cluener (named entities)",
         Required = true,
     };
 

@@ -24,11 +24,12 @@ internal static class EvaluateCommand
         };
         command.SetAction(r => GauCli.Guard(r, error, () =>
         {
-            var clueTask = ClueTask.Get(r.GetValue(task)!);
             var textEncoding = Arguments.Encoding(r.GetValue(encoding));
             string path = r.GetValue(file) is { } f ? Arguments.ExistingFile("--file", f)
                 : r.GetValue(data) is { } folder ? ClueDataFolder.Require(Arguments.ExistingDirectory("--data", folder), ClueDataFolder.Split.Dev)
                 : throw new UsageException("evaluate needs --data (a folder with a dev split) or --file.");
+            if (EntityRun.IsEntityTask(r.GetValue(task)!)) return EntityRun.Evaluate(r.GetValue(model)!, path, textEncoding, r.GetValue(json), output);
+            var clueTask = ClueTask.Get(r.GetValue(task)!);
             var ml = new MLContext();
             var trained = TrainingRun.LoadModel(ml, r.GetValue(model)!);
             var classifier = TrainingRun.Classifier(trained, clueTask);

@@ -29,11 +29,12 @@ internal static class PredictCommand
         };
         command.SetAction(r => GauCli.Guard(r, error, () =>
         {
-            var clueTask = ClueTask.Get(r.GetValue(task)!);
             var textEncoding = Arguments.Encoding(r.GetValue(encoding));
             var sentences = (r.GetValue(text) ?? []).Select(t => Arguments.Text("--text", t)).ToList();
             string? folder = sentences.Count > 0 ? null
                 : Arguments.ExistingDirectory("--data", r.GetValue(data) ?? throw new UsageException("predict needs --data (a folder with test.json) or --text."));
+            if (EntityRun.IsEntityTask(r.GetValue(task)!)) return EntityRun.Predict(r.GetValue(model)!, folder, sentences, r.GetValue(outputDir)!, textEncoding, output);
+            var clueTask = ClueTask.Get(r.GetValue(task)!);
             var ml = new MLContext();
             var trained = TrainingRun.LoadModel(ml, r.GetValue(model)!);
             var classifier = TrainingRun.Classifier(trained, clueTask);

@@ -32,7 +32,7 @@ internal static class QuickStartCommand
         {
             var task = ClueTask.Get("eprstmt");
             string outDir = r.GetValue(outputDir)!;
-            int code = TrainingRun.Run(new TrainingRun.Settings(task, r.GetValue(data)!, outDir, ModelDirectory: null, ConfigName: r.GetValue(config)!,
+            int code = TrainingRun.Run(new TrainingRun.Settings(task.Name, r.GetValue(data)!, outDir, ModelDirectory: null, ConfigName: r.GetValue(config)!,
                 Epochs: r.GetValue(epochs), BatchSize: 32, MaxLength: 64, LearningRate: null, Device: "auto", Threads: 0, Seed: 0,
                 Resume: false, SkipBadLines: false, Patience: null), output);
             if (code != 0) return code;

@@ -19,16 +19,19 @@ internal static class TrainingRun
     public const string CurveFile = "training-curve.png";
     public const string CheckpointFolder = "checkpoints";
 
-    public sealed record Settings(ClueTask Task, string DataDirectory, string OutputDirectory, string? ModelDirectory, string ConfigName,
+    public sealed record Settings(string TaskName, string DataDirectory, string OutputDirectory, string? ModelDirectory, string ConfigName,
         int Epochs, int BatchSize, int MaxLength, double? LearningRate, string Device, int Threads, int Seed, bool Resume, bool SkipBadLines, int? Patience,
         string Precision = "fp32", bool GradientCheckpointing = false, double MaxGradNorm = 1.0, string? Encoding = null);
 
-    public static int Run(Settings s, TextWriter output)
+    /// <summary>What the checks of a training command's arguments settle, before any data is read.</summary>
+    public sealed record Checked(GauAlphaConfig? Config, InferencePrecision Precision, System.Text.Encoding Encoding, string Checkpoints);
+
+    /// <summary>Checks every argument of a training run (each failure names the argument) and clears a killed run's leftovers.</summary>
+    public static Checked CheckArguments(Settings s, int minimumMaxLength)
     {
-        // Every argument is checked before any data is read.
         Arguments.AtLeast("--epochs", s.Epochs, 1);
         Arguments.AtLeast("--batch-size", s.BatchSize, 1);
-        Arguments.AtLeast("--max-length", s.MaxLength, s.Task.IsPair ? 4 : 3);
+        Arguments.AtLeast("--max-length", s.MaxLength, minimumMaxLength);
         if (s.LearningRate is { } lr) Arguments.Positive("--learning-rate", lr);
         Arguments.NotNegative("--max-grad-norm", s.MaxGradNorm);
         Arguments.AtLeast("--threads", s.Threads, 0);
@@ -48,14 +51,22 @@ internal static class TrainingRun
         if (s.Resume && !TrainingCheckpoint.Exists(checkpoints))
             throw new UsageException($"--resume: there is no checkpoint in {checkpoints} to resume from; run without --resume to start training.");
         AtomicFile.RemoveLeftovers(s.OutputDirectory); // temporary files of a run that was killed while writing
+        return new Checked(config, precision, encoding, checkpoints);
+    }
+
+    public static int Run(Settings settings, TextWriter output)
+    {
+        var task = ClueTask.Get(settings.TaskName);
+        var s = settings;
+        var (config, precision, encoding, checkpoints) = CheckArguments(s, task.IsPair ? 4 : 3);
 
         var ml = new MLContext(seed: s.Seed);
         var progress = ConsoleProgressBar.For(output);
         string trainPath = ClueDataFolder.Require(s.DataDirectory, ClueDataFolder.Split.Train);
         string? devPath = ClueDataFolder.Find(s.DataDirectory, ClueDataFolder.Split.Dev);
-        var train = CluePipeline.Load(ml, trainPath, s.Task, requireLabels: true, s.SkipBadLines, progress.Line, encoding);
-        var dev = devPath is null ? null : CluePipeline.Load(ml, devPath, s.Task, requireLabels: true, s.SkipBadLines, progress.Line, encoding);
-        output.WriteLine($"{s.Task.Name}: {train.GetRowCount()} training rows, {dev?.GetRowCount() ?? 0} dev rows; " +
+        var train = CluePipeline.Load(ml, trainPath, task, requireLabels: true, s.SkipBadLines, progress.Line, encoding);
+        var dev = devPath is null ? null : CluePipeline.Load(ml, devPath, task, requireLabels: true, s.SkipBadLines, progress.Line, encoding);
+        output.WriteLine($"{task.Name}: {train.GetRowCount()} training rows, {dev?.GetRowCount() ?? 0} dev rows; " +
                          (s.ModelDirectory is null ? $"training a {s.ConfigName} GAU-α from scratch" : $"fine-tuning {s.ModelDirectory}"));
 
         using var stop = new StopSignals();
@@ -89,7 +100,7 @@ internal static class TrainingRun
         Microsoft.ML.Data.TransformerChain<ITransformer> model;
         try
         {
-            model = CluePipeline.Fit(ml, s.Task, train, dev, options, o => ml.MulticlassClassification.Trainers.GauTextClassification(o));
+            model = CluePipeline.Fit(ml, task, train, dev, options, o => ml.MulticlassClassification.Trainers.GauTextClassification(o));
         }
         catch (OperationCanceledException) when (stop.Token.IsCancellationRequested)
         {
@@ -101,15 +112,7 @@ internal static class TrainingRun
         catch (GauTrainingDivergedException ex)
         {
             progress.EndLine();
-            string lastGood = Path.Combine(s.OutputDirectory, LastGoodModelFile);
-            SaveModelAtomically(ml, ex.LastGoodModel, train.Schema, lastGood);
-            var diverged = (TrainingDivergedException)ex.InnerException!;
-            string advice = s.MaxGradNorm > 0
-                ? $"rerun with a lower --learning-rate (now {options.LearningRate?.ToString("G3") ?? "the default"}) or a smaller --max-grad-norm (now {s.MaxGradNorm:G3})"
-                : "rerun with gradient clipping (--max-grad-norm 1) or a lower --learning-rate";
-            throw new CliFailure(ExitCodes.Diverged,
-                $"error: training diverged at epoch {diverged.Epoch}, step {diverged.Step}: {diverged.Reason}. The last good weights are in {lastGood} " +
-                $"(its classifier scores without the keys-to-labels step; checkpoints of completed epochs are in {checkpoints}).\n{advice[..1].ToUpperInvariant()}{advice[1..]}.");
+            throw Diverged(ex, ml, train.Schema, s, options.LearningRate, checkpoints);
         }
         finally
         {
@@ -120,10 +123,10 @@ internal static class TrainingRun
         string modelPath = Path.Combine(s.OutputDirectory, ModelFile);
         SaveModelAtomically(ml, model, train.Schema, modelPath);
         var result = classifier.TrainingResult!;
-        ClueMetrics? devMetrics = dev is null ? null : CluePipeline.Evaluate(ml, s.Task, model, dev, progress.Line);
+        ClueMetrics? devMetrics = dev is null ? null : CluePipeline.Evaluate(ml, task, model, dev, progress.Line);
         var report = new
         {
-            task = s.Task.Name,
+            task = task.Name,
             model = s.ModelDirectory ?? $"from scratch ({s.ConfigName})",
             epochs = result.EpochsRun,
             best_epoch = result.BestEpoch,
@@ -134,7 +137,7 @@ internal static class TrainingRun
             final_loss = result.StepLosses.Count > 0 ? result.StepLosses[^1] : double.NaN,
         };
         AtomicFile.WriteAllText(Path.Combine(s.OutputDirectory, MetricsFile), JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }));
-        TrainingCurvePlot.Save(Path.Combine(s.OutputDirectory, CurveFile), result, $"GAU-α on {s.Task.Name}", "accuracy");
+        TrainingCurvePlot.Save(Path.Combine(s.OutputDirectory, CurveFile), result, $"GAU-α on {task.Name}", "accuracy");
 
         if (devMetrics is not null) output.WriteLine($"dev accuracy {devMetrics.Accuracy:P2} over {devMetrics.Rows} rows (macro {devMetrics.MacroAccuracy:P2})");
         output.WriteLine($"trained in {clock.Elapsed.TotalSeconds:F0} s ({result.TrainingRowsPerSecond:F0} rows/s); wrote {modelPath}, " +
@@ -142,12 +145,26 @@ internal static class TrainingRun
         return 0;
     }
 
+    /// <summary>Keeps the last good model on disk and says what the CLI offers against divergence.</summary>
+    public static CliFailure Diverged(GauTrainingDivergedException ex, MLContext ml, DataViewSchema schema, Settings s, double? learningRate, string checkpoints)
+    {
+        string lastGood = Path.Combine(s.OutputDirectory, LastGoodModelFile);
+        SaveModelAtomically(ml, ex.LastGoodModel, schema, lastGood);
+        var diverged = (TrainingDivergedException)ex.InnerException!;
+        string advice = s.MaxGradNorm > 0
+            ? $"Rerun with a lower --learning-rate (now {learningRate?.ToString("G3") ?? "the default"}) or a smaller --max-grad-norm (now {s.MaxGradNorm:G3})"
+            : "Rerun with gradient clipping (--max-grad-norm 1) or a lower --learning-rate";
+        return new CliFailure(ExitCodes.Diverged,
+            $"error: training diverged at epoch {diverged.Epoch}, step {diverged.Step}: {diverged.Reason}. The last good weights are in {lastGood} " +
+            $"(checkpoints of completed epochs are in {checkpoints}).\n{advice}.");
+    }
+
     // Fit's log lines a terminal user needs; per-step lines are the progress bar's.
-    private static bool ShowsInTerminal(string message) =>
+    internal static bool ShowsInTerminal(string message) =>
         message.Contains("truncated", StringComparison.Ordinal) || message.StartsWith("resumed from", StringComparison.Ordinal)
         || message.StartsWith("early stopping", StringComparison.Ordinal) || message.StartsWith("kept the weights", StringComparison.Ordinal);
 
-    private static string FileHash(string path)
+    internal static string FileHash(string path)
     {
         using var stream = File.OpenRead(path);
         return $"{Path.GetFileName(path)} sha256 {Convert.ToHexStringLower(SHA256.HashData(stream))[..16]}";

@@ -1,0 +1,188 @@
+using System.Text.Json;
+using GauMLNet.Cli.Terminal;
+using GauMLNet.Clue;
+using GauMLNet.Configuration;
+using GauMLNet.Entities;
+using GauMLNet.MLNet;
+using GauMLNet.Storage;
+using Microsoft.ML;
+
+namespace GauMLNet.Cli.Commands;
+
+/// <summary>The CLUENER task of `gau train`, `gau evaluate` and `gau predict`: named entities, entity-level F1.</summary>
+internal static class EntityRun
+{
+    public const string TaskName = "cluener";
+
+    public static bool IsEntityTask(string task) => string.Equals(task.Trim(), TaskName, StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>crf, softmax or global-pointer.</summary>
+    public static EntityHead ParseHead(string value) => value.Trim().ToLowerInvariant() switch
+    {
+        "crf" => EntityHead.Crf,
+        "softmax" => EntityHead.Softmax,
+        "global-pointer" or "globalpointer" or "gp" => EntityHead.GlobalPointer,
+        _ => throw new UsageException($"--head: '{value}' is not an entity head; use crf, softmax or global-pointer."),
+    };
+
+    private sealed class Row
+    {
+        public string Sentence { get; set; } = "";
+        public string Label { get; set; } = "";
+    }
+
+    private static IDataView Load(MLContext ml, IReadOnlyList<NerExample> rows) =>
+        ml.Data.LoadFromEnumerable(rows.Select(r => new Row { Sentence = r.Text, Label = ClueNerData.Label(r.Text, r.Entities).ToJsonString() }));
+
+    public static int Train(TrainingRun.Settings s, EntityHead head, TextWriter output)
+    {
+        var (config, precision, encoding, checkpoints) = TrainingRun.CheckArguments(s, minimumMaxLength: 3);
+        var ml = new MLContext(seed: s.Seed);
+        var progress = ConsoleProgressBar.For(output);
+        string trainPath = ClueDataFolder.Require(s.DataDirectory, ClueDataFolder.Split.Train);
+        string? devPath = ClueDataFolder.Find(s.DataDirectory, ClueDataFolder.Split.Dev);
+        var trainRows = ClueNerData.Read(trainPath, requireLabels: true, encoding);
+        var devRows = devPath is null ? null : ClueNerData.Read(devPath, requireLabels: true, encoding);
+        var train = Load(ml, trainRows);
+        var dev = devRows is null ? null : Load(ml, devRows);
+        output.WriteLine($"{TaskName}: {trainRows.Count} training sentences, {devRows?.Count ?? 0} dev sentences; " +
+                         (s.ModelDirectory is null ? $"training a {s.ConfigName} GAU-α with a {head} head from scratch" : $"fine-tuning {s.ModelDirectory} with a {head} head"));
+
+        using var stop = new StopSignals();
+        var options = new GauNamedEntityRecognitionOptions
+        {
+            Head = head,
+            ModelDirectory = s.ModelDirectory,
+            Config = config,
+            Epochs = s.Epochs,
+            BatchSize = s.BatchSize,
+            MaxLength = s.MaxLength,
+            LearningRate = s.LearningRate,
+            MaxGradNorm = s.MaxGradNorm,
+            Device = s.Device,
+            CpuThreads = s.Threads,
+            InferencePrecision = precision,
+            GradientCheckpointing = s.GradientCheckpointing ? true : null,
+            Seed = s.Seed,
+            EarlyStoppingPatience = s.Patience,
+            ValidationSet = dev,
+            Progress = progress,
+            Log = message => { if (TrainingRun.ShowsInTerminal(message)) progress.Line(message); },
+            CancellationToken = stop.Token,
+            CheckpointDirectory = checkpoints,
+            Resume = s.Resume,
+            Metadata = new Dictionary<string, string> { [CluePipeline.TaskMetadataKey] = TaskName },
+            FingerprintExtras = new Dictionary<string, string>
+            {
+                ["train_file"] = TrainingRun.FileHash(trainPath),
+                ["dev_file"] = devPath is null ? "none" : TrainingRun.FileHash(devPath),
+            },
+        };
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        GauNamedEntityRecognitionTransformer model;
+        try
+        {
+            model = ml.MulticlassClassification.Trainers.GauNamedEntityRecognition(options).Fit(train);
+        }
+        catch (OperationCanceledException) when (stop.Token.IsCancellationRequested)
+        {
+            progress.EndLine();
+            output.WriteLine($"stopped by {stop.Name} after the current step. Checkpoints of completed epochs are in {checkpoints}; continue with the same command and --resume.");
+            return stop.ExitCode;
+        }
+        catch (GauTrainingDivergedException ex)
+        {
+            progress.EndLine();
+            throw TrainingRun.Diverged(ex, ml, train.Schema, s, options.LearningRate, checkpoints);
+        }
+        finally
+        {
+            progress.EndLine();
+        }
+        double trainingSeconds = clock.Elapsed.TotalSeconds;
+        string modelPath = Path.Combine(s.OutputDirectory, TrainingRun.ModelFile);
+        TrainingRun.SaveModelAtomically(ml, model, train.Schema, modelPath);
+        var result = model.TrainingResult!;
+        EntityMetrics? devMetrics = null;
+        double sentencesPerSecond = double.NaN;
+        if (dev is not null)
+        {
+            var scoring = System.Diagnostics.Stopwatch.StartNew();
+            devMetrics = ml.MulticlassClassification.EvaluateEntities(model.Transform(dev));
+            sentencesPerSecond = devMetrics.Sentences / scoring.Elapsed.TotalSeconds;
+            Print(output, devMetrics, "dev");
+        }
+        var report = new
+        {
+            task = TaskName,
+            head = head.ToString(),
+            model = s.ModelDirectory ?? $"from scratch ({s.ConfigName})",
+            epochs = result.EpochsRun,
+            best_epoch = result.BestEpoch,
+            training_seconds = Math.Round(trainingSeconds, 1),
+            training_sentences_per_second = Math.Round(result.TrainingRowsPerSecond, 1),
+            dev_sentences_per_second = Math.Round(sentencesPerSecond, 1),
+            dev = devMetrics,
+            dev_f1_per_epoch = result.ValidationMetrics,
+        };
+        AtomicFile.WriteAllText(Path.Combine(s.OutputDirectory, TrainingRun.MetricsFile), JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }));
+        TrainingCurvePlot.Save(Path.Combine(s.OutputDirectory, TrainingRun.CurveFile), result, $"GAU-α ({head}) on {TaskName}", "entity F1");
+        output.WriteLine($"trained in {trainingSeconds:F0} s ({result.TrainingRowsPerSecond:F1} windows/s); wrote {modelPath}, " +
+                         $"{Path.Combine(s.OutputDirectory, TrainingRun.MetricsFile)}, {Path.Combine(s.OutputDirectory, TrainingRun.CurveFile)}");
+        return 0;
+    }
+
+    /// <summary>gau evaluate --task cluener: entity-level scores with the per-type table.</summary>
+    public static int Evaluate(string modelPath, string dataPath, System.Text.Encoding encoding, string? jsonPath, TextWriter output)
+    {
+        var ml = new MLContext();
+        var recognizer = Recognizer(ml, modelPath, out var model);
+        var rows = ClueNerData.Read(dataPath, requireLabels: true, encoding);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var metrics = ml.MulticlassClassification.EvaluateEntities(model.Transform(Load(ml, rows)));
+        output.WriteLine($"{TaskName} {Path.GetFileName(dataPath)}: scored {metrics.Sentences} sentences in {clock.Elapsed.TotalSeconds:F2} s " +
+                         $"({metrics.Sentences / clock.Elapsed.TotalSeconds:F0} sentences/s) with {recognizer.Model.Engine.Description}");
+        Print(output, metrics, Path.GetFileName(dataPath));
+        if (jsonPath is not null) AtomicFile.WriteAllText(jsonPath, JsonSerializer.Serialize(metrics, new JsonSerializerOptions { WriteIndented = true }));
+        return 0;
+    }
+
+    /// <summary>gau predict --task cluener: the submission file for a test split, or the entities of sentences given inline.</summary>
+    public static int Predict(string modelPath, string? folder, IReadOnlyList<string> sentences, string outputDirectory, System.Text.Encoding encoding, TextWriter output)
+    {
+        var ml = new MLContext();
+        var recognizer = Recognizer(ml, modelPath, out _);
+        if (folder is null)
+        {
+            var found = recognizer.Recognize(sentences);
+            for (int i = 0; i < sentences.Count; i++)
+            {
+                output.WriteLine(sentences[i]);
+                foreach (var e in found[i]) output.WriteLine($"  {e.Type}\t{e.Start}\t{e.End}\t{e.TextIn(sentences[i])}");
+                if (found[i].Count == 0) output.WriteLine("  (no entities)");
+            }
+            return 0;
+        }
+        var rows = ClueNerData.Read(ClueDataFolder.Require(folder, ClueDataFolder.Split.Test), requireLabels: false, encoding);
+        var predicted = recognizer.Recognize(rows.Select(r => r.Text).ToList());
+        string path = Path.Combine(outputDirectory, ClueNerData.SubmissionFile);
+        ClueNerData.WriteSubmission(path, rows, predicted);
+        output.WriteLine($"wrote {rows.Count} predictions to {path}");
+        return 0;
+    }
+
+    private static GauNamedEntityRecognitionTransformer Recognizer(MLContext ml, string modelPath, out ITransformer model)
+    {
+        model = TrainingRun.LoadModel(ml, modelPath);
+        return CluePipeline.GauTransformers(model).OfType<GauNamedEntityRecognitionTransformer>().FirstOrDefault()
+            ?? throw new InvalidDataException($"--model: {modelPath} holds no entity recognizer (train one with gau train --task cluener).");
+    }
+
+    private static void Print(TextWriter output, EntityMetrics metrics, string split)
+    {
+        output.WriteLine($"{split} entity F1 {metrics.MicroF1:P2} micro (P {metrics.MicroPrecision:P2}, R {metrics.MicroRecall:P2}), {metrics.MacroF1:P2} macro over {metrics.Sentences} sentences");
+        output.WriteLine($"  {"type",-14}{"gold",6}{"pred",6}{"P",9}{"R",9}{"F1",9}");
+        foreach (var t in metrics.PerType)
+            output.WriteLine($"  {t.Type,-14}{t.Gold,6}{t.Predicted,6}{t.Precision,9:P1}{t.Recall,9:P1}{t.F1,9:P1}");
+    }
+}
