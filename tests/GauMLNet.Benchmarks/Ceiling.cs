@@ -46,7 +46,7 @@ internal sealed class MatmulCeiling
     {
         var ceiling = new MatmulCeiling(smoke);
         var shapes = new List<GemmShape>();
-        long[] sides = smoke ? [128, 256] : [1024, 2048, 4096];
+        long[] sides = smoke ? [256, 512] : [1024, 2048, 4096];
         foreach (long side in sides)
             shapes.Add(new GemmShape("square", side, side, side, false));
         foreach (int n in lengths)
