@@ -12,7 +12,7 @@ internal sealed record PeerProbe(bool Available, string? Torch, string? Numpy, s
 {
     /// <summary>One line for the report: the setup, or what is missing and how to install it.</summary>
     public string Describe() => Available
-        ? $"/usr/bin/python3, torch {Torch}, numpy {Numpy}, BLAS {Blas}"
+        ? $"{Peers.Python}, torch {Torch}, numpy {Numpy}, BLAS {Blas}"
         : $"PyTorch peers skipped: {Problem}. Install: {Peers.InstallHint}";
 }
 
@@ -36,7 +36,8 @@ internal sealed record PeerRow(
 /// </summary>
 internal static class Peers
 {
-    public const string Python = "/usr/bin/python3";
+    /// <summary>Debian's python3, where python3-torch installs; GAUMLNET_PEER_PYTHON names another interpreter.</summary>
+    public static string Python => Environment.GetEnvironmentVariable("GAUMLNET_PEER_PYTHON") is { Length: > 0 } other ? other : "/usr/bin/python3";
     public const string InstallHint = "apt-get update && apt-get install -y python3-torch python3-numpy libopenblas0-pthread";
 
     /// <summary>Relative tolerance of the parity check: max |ours − peer| / max |ours|.</summary>
@@ -53,9 +54,9 @@ internal static class Peers
         var (exit, stdout, stderr) = RunPython(["--probe", "--threads", threads.ToString()], TimeSpan.FromMinutes(2));
         if (exit != 0)
         {
-            string missing = stderr.Contains("No module named 'torch'", StringComparison.Ordinal) ? $"{Python} has no torch module"
-                : stderr.Contains("No module named 'numpy'", StringComparison.Ordinal) ? $"{Python} has no numpy module"
-                : $"{Python} failed to import the peer's modules (exit {exit}): {LastLine(stderr)}";
+            string missing = exit == 3 && LastLine(stderr).StartsWith("missing Python modules: ", StringComparison.Ordinal)
+                ? $"{Python} lacks {string.Join(" and ", LastLine(stderr)["missing Python modules: ".Length..].Split(' '))}"
+                : $"{Python} could not start the peer (exit {exit}): {LastLine(stderr)}";
             return new(false, null, null, null, false, missing);
         }
         var json = JsonNode.Parse(LastLine(stdout))!;

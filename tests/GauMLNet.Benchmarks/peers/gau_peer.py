@@ -33,10 +33,21 @@ import struct
 import sys
 import time
 
-import numpy as np
-import torch
-import torch.nn as nn
-import torch.nn.functional as F
+MISSING = []
+try:
+    import numpy as np
+except ImportError:
+    MISSING.append("numpy")
+try:
+    import torch
+    import torch.nn as nn
+    import torch.nn.functional as F
+except ImportError:
+    MISSING.append("torch")
+if MISSING:
+    # The C# side reads this line to say what to install.
+    print("missing Python modules: " + " ".join(MISSING), file=sys.stderr)
+    sys.exit(3)
 
 SAFETENSORS_DTYPES = {
     "F64": np.float64,
