@@ -41,34 +41,13 @@ internal static class ProcessMemory
     public static double ResidentMegabytes => Megabytes("VmRSS");
 }
 
-/// <summary>(a) the machine's matmul ceiling through libtorch.</summary>
-internal static class Matmul
-{
-    public static (double Fp32, double? Bf16) Ceiling(bool smoke)
-    {
-        int n = smoke ? 256 : 2048;
-        double Measure(ScalarType type)
-        {
-            using var scope = NewDisposeScope();
-            var a = randn(n, n).to(type);
-            var b = randn(n, n).to(type);
-            double seconds = Timer.BestSeconds(() => { using var c = a.mm(b); }, smoke ? 2 : 5);
-            return 2.0 * n * n * n / seconds / 1e9;
-        }
-        double fp32 = Measure(ScalarType.Float32);
-        double? bf16;
-        try { bf16 = Measure(ScalarType.BFloat16); }
-        catch (Exception) { bf16 = null; }
-        return (fp32, bf16);
-    }
-}
-
 internal sealed record CaseResult(double TokensPerSecond, double PeakMegabytes, double Gflops);
 
 /// <summary>(b)–(e): one model, one length, inference or training, in a fresh process.</summary>
 internal static class Cases
 {
-    private static readonly GauAlphaConfig BaseWidth = new()
+    /// <summary>The benchmark's base width: d 768, e 1536, s 128, no dropout.</summary>
+    public static readonly GauAlphaConfig BaseWidth = new()
     {
         HiddenSize = 768,
         EmbeddingSize = 768,

@@ -1,12 +1,15 @@
 using System.Globalization;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using GauMLNet.Benchmarks;
+using GauMLNet.Runtime;
 using TorchSharp;
 
 // GauMLNet's benchmark harness. Every figure that is compared is measured in the same run; peak memory
 // is measured in a fresh child process per case so one case's high-water mark cannot leak into another's.
 //   dotnet run --project tests/GauMLNet.Benchmarks -c Release            full run, writes benchmark-results.json
 //   dotnet run --project tests/GauMLNet.Benchmarks -c Release -- --smoke seconds-long pass (CI)
+// Either exits 1 when a check fails (MFU outside (0, 100%], a peer that does not compute our function, …).
 // A child invocation is: --case KIND N [BATCH [LAYERS]]  (prints one JSON line).
 
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
@@ -20,14 +23,69 @@ if (Environment.GetEnvironmentVariable(Cases.ChildMarker) is not null)
 
 bool smoke = args.Contains("--smoke");
 int[] lengths = smoke ? [64] : [128, 512, 1024, 2048];
-int batch = smoke ? 2 : 8;
+int batch = smoke ? 1 : 8;
 var report = new Dictionary<string, object>();
+var failures = new List<string>(); // checks the smoke pass enforces (and the full run reports)
 Console.WriteLine($"GauMLNet benchmarks ({(smoke ? "smoke" : "full")}): {Environment.ProcessorCount} logical CPUs, libtorch threads {torch.get_num_threads()}, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}");
+// Other work on the machine skews every figure; the load average before and after says how much there was.
+static string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "unknown";
+report["load_average_start"] = LoadAverage();
+Console.WriteLine($"load average (1, 5, 15 min) at the start: {LoadAverage()}");
 
-var ceiling = Matmul.Ceiling(smoke);
-report["matmul_gflops_fp32"] = ceiling.Fp32;
-report["matmul_gflops_bf16"] = ceiling.Bf16 as object ?? "unsupported";
-Console.WriteLine($"(a) matmul ceiling: fp32 {ceiling.Fp32:F1} GFLOP/s, bf16 {(ceiling.Bf16 is { } b ? $"{b:F1} GFLOP/s" : "unsupported")}");
+var cpu = CpuCapabilities.Current;
+Console.WriteLine(cpu.Describe());
+report["cpu"] = new Dictionary<string, object?>
+{
+    ["model_name"] = cpu.ModelName,
+    ["vendor"] = cpu.Vendor,
+    ["family"] = cpu.Family,
+    ["model"] = cpu.Model,
+    ["physical_cores"] = cpu.PhysicalCores,
+    ["logical_cores"] = cpu.LogicalCores,
+    ["flags"] = cpu.PresentRelevantFlags,
+    ["flags_absent"] = cpu.MissingRelevantFlags,
+    ["clock_mhz"] = cpu.ClockMHz,
+    ["clock_source"] = cpu.ClockSource,
+    ["fp32_flops_per_cycle"] = cpu.Fp32FlopsPerCycle,
+    ["peak_assumption"] = cpu.PeakAssumption,
+    ["theoretical_peak_gflops_fp32"] = cpu.TheoreticalPeakGflopsFp32,
+    ["native_bf16"] = cpu.NativeBFloat16,
+};
+if (smoke) failures.AddRange(CpuCapabilitiesCheck.Run());
+
+// (a) the GEMM ceiling: squares and the model's own projection shapes at this run's batch and lengths.
+var ceiling = MatmulCeiling.Measure(smoke, batch, lengths);
+Console.WriteLine($"(a) matmul ceiling: fp32 {ceiling.Fp32:F1} GFLOP/s ({ceiling.Fp32Shape}), bf16 {(ceiling.Bf16 is { } b ? $"{b:F1} GFLOP/s ({ceiling.Bf16Shape})" : "unsupported")}; best of each shape at steady state:");
+foreach (var m in ceiling.Measurements)
+    Console.WriteLine($"      {m.DType} {m.Shape,-48} {m.Gflops,7:F1} GFLOP/s  ({m.Runs} runs, best {m.BestSeconds * 1e3:F2} ms)");
+double? peak = cpu.TheoreticalPeakGflopsFp32;
+Console.WriteLine(peak is { } p
+    ? $"    theoretical fp32 peak {p:F1} GFLOP/s ({cpu.PhysicalCores} cores × {cpu.ClockMHz:F0} MHz from {cpu.ClockSource} × {cpu.Fp32FlopsPerCycle} FLOP/cycle: {cpu.PeakAssumption}); the measured fp32 ceiling is {ceiling.Fp32 / p:P0} of it"
+    : $"    theoretical fp32 peak unknown ({cpu.PeakAssumption})");
+string nativeBf16 = cpu.NativeBFloat16
+    ? $"computes bf16 natively ({string.Join(", ", new[] { "avx512_bf16", "amx_bf16" }.Where(cpu.HasFlag))})"
+    : "does not compute bf16 natively (no avx512_bf16 or amx_bf16: bf16 goes through fp32 conversions)";
+double? bf16Ratio = ceiling.Bf16 / ceiling.Fp32;
+Console.WriteLine($"    bf16: this CPU {nativeBf16}; measured bf16/fp32 GEMM ratio {(bf16Ratio is { } ratioValue ? $"{ratioValue:F2}×" : "n/a (bf16 unsupported)")}");
+
+// The PyTorch peers (our GAU-α and Transformer in plain PyTorch, same weights and inputs) run right after our
+// cases at each length, so both sides of a ratio are measured minutes apart.
+int threads = torch.get_num_threads();
+var probe = Peers.Probe(threads);
+var peerRows = new List<PeerRow>();
+int? peerRepeats = smoke ? 5 : null;
+string[] peerModes = smoke ? ["infer"] : ["infer", "train"];
+if (probe.Available)
+{
+    Console.WriteLine($"PyTorch peer (peers/gau_peer.py, attention written out, {threads} threads): {probe.Describe()}");
+    if (!probe.OpenBlas)
+        Console.WriteLine("    warning: the peer does not run on OpenBLAS; Debian's reference BLAS is ~40× slower. Install libopenblas0-pthread and point libblas.so.3 at it: " +
+                          "update-alternatives --set libblas.so.3-x86_64-linux-gnu /usr/lib/x86_64-linux-gnu/openblas-pthread/libblas.so.3");
+}
+else
+{
+    Console.WriteLine(probe.Describe());
+}
 
 // (e) is measured twice: with fused attention in both models (what this library runs), and with the
 // attention written out in both, as the PyTorch port and HF RoFormer compute it and as every comparison
@@ -40,17 +98,17 @@ foreach (int n in lengths)
     foreach (string attention in attentions)
         foreach (string kind in new[] { $"gau-{attention}-infer", $"gau-{attention}-train", $"transformer-{attention}-infer", $"transformer-{attention}-train" })
         {
-            var result = Cases.RunInChild(kind, n, smoke ? 1 : batch);
+            var result = Cases.RunInChild(kind, n, batch);
             row[kind + "_tokens_per_s"] = result.TokensPerSecond;
             row[kind + "_peak_mb"] = result.PeakMegabytes;
             row[kind + "_gflops"] = result.Gflops;
+            if (kind == "gau-fused-infer") ceiling.Cover($"GAU-α fused inference n={n}", (long)batch * n, result.Gflops);
         }
-    var checkpointed = Cases.RunInChild("gau-fused-train-checkpointed", n, smoke ? 1 : batch);
+    var checkpointed = Cases.RunInChild("gau-fused-train-checkpointed", n, batch);
     row["gau-fused-train-checkpointed_tokens_per_s"] = checkpointed.TokensPerSecond;
     row["gau-fused-train-checkpointed_peak_mb"] = checkpointed.PeakMegabytes;
-    row["gau_mfu"] = (double)row["gau-fused-infer_gflops"] / ceiling.Fp32;
     row["flop_ratio"] = Cases.GauFlopsPerToken(n) / Cases.TransformerFlopsPerToken(n);
-    Console.WriteLine($"n={n,5}: GAU-α infer {row["gau-fused-infer_tokens_per_s"]:F0} tok/s (MFU {(double)row["gau_mfu"]:P0}), train {row["gau-fused-train_tokens_per_s"]:F0} tok/s; " +
+    Console.WriteLine($"n={n,5}: GAU-α infer {row["gau-fused-infer_tokens_per_s"]:F0} tok/s ({row["gau-fused-infer_gflops"]:F1} GFLOP/s), train {row["gau-fused-train_tokens_per_s"]:F0} tok/s; " +
                       $"GAU/Transformer FLOPs {(double)row["flop_ratio"]:F2}; with gradient checkpointing: train {checkpointed.TokensPerSecond:F0} tok/s, peak {checkpointed.PeakMegabytes:F0} MB");
     foreach (string attention in attentions)
     {
@@ -62,7 +120,44 @@ foreach (int n in lengths)
                           $"train {row[$"gau-{attention}-train_peak_mb"]:F0}/{row[$"transformer-{attention}-train_peak_mb"]:F0} (ratio {(double)row[$"memory_ratio_train_{attention}"]:F2})");
     }
     rows.Add(row);
+    if (probe.Available)
+    {
+        var peersHere = new List<PeerRow>();
+        foreach (string model in new[] { "gau", "transformer" })
+            peersHere.AddRange(Peers.Compare("base", model, n, batch, model == "gau" ? Cases.DefaultLayers : Cases.DefaultLayers / 2, peerModes,
+                mode => ((double)row[$"{model}-fused-{mode}_tokens_per_s"], (double)row[$"{model}-explicit-{mode}_tokens_per_s"]), threads, peerRepeats));
+        Peers.Print(peersHere);
+        peerRows.AddRange(peersHere);
+    }
 }
+
+// MFU against the final ceiling: Cover() has raised it past any case that ran faster, so it is at most 100%.
+Console.WriteLine($"MFU of GAU-α fused inference against the measured fp32 ceiling {ceiling.Fp32:F1} GFLOP/s ({ceiling.Fp32Shape}):");
+foreach (string note in ceiling.Notes) Console.WriteLine($"    note: {note}");
+foreach (var row in rows)
+{
+    double gflops = (double)row["gau-fused-infer_gflops"], mfu = gflops / ceiling.Fp32;
+    row["gau_mfu"] = mfu;
+    if (peak is { } pk) row["gau_fraction_of_theoretical_peak"] = gflops / pk;
+    Console.WriteLine($"    n={row["n"],5}: MFU {mfu:P0} ({gflops:F1} GFLOP/s{(peak is { } pp ? $"; {gflops / pp:P0} of the theoretical peak" : "")})");
+    if (!(mfu > 0 && mfu <= 1)) failures.Add($"MFU at n={row["n"]} is {mfu:P1}, outside (0, 100%]");
+}
+report["matmul_gflops_fp32"] = ceiling.Fp32;
+report["matmul_gflops_bf16"] = ceiling.Bf16 as object ?? "unsupported";
+report["matmul_ceiling"] = new Dictionary<string, object?>
+{
+    ["fp32_gflops"] = ceiling.Fp32,
+    ["fp32_shape"] = ceiling.Fp32Shape,
+    ["bf16_gflops"] = ceiling.Bf16,
+    ["bf16_shape"] = ceiling.Bf16Shape,
+    ["bf16_over_fp32"] = bf16Ratio,
+    ["native_bf16"] = cpu.NativeBFloat16,
+    ["theoretical_peak_gflops_fp32"] = peak,
+    ["fp32_fraction_of_theoretical_peak"] = ceiling.Fp32 / peak,
+    ["notes"] = ceiling.Notes,
+    ["measurements"] = ceiling.Measurements,
+};
+
 var crossovers = new Dictionary<string, object>();
 foreach (string attention in attentions)
     foreach (string ratio in new[] { $"time_ratio_infer_{attention}", $"time_ratio_train_{attention}", $"memory_ratio_train_{attention}" })
@@ -74,13 +169,42 @@ foreach (string attention in attentions)
 report["crossovers"] = crossovers;
 
 // (g) the setting in which the PyTorch port of GAU-α was quoted at ≈ 8,300 tokens/s (2 layers, batch 4, n 512,
-// fp32, 2 threads, PyTorch 1.13 + OpenBLAS). The port itself cannot run here (no PyTorch on this machine), so
-// this is our side of that comparison only.
+// fp32, 2 threads, PyTorch 1.13 + OpenBLAS), and the PyTorch peers: our GAU-α and Transformer in plain PyTorch,
+// on the same weights and inputs, in this run.
 (int portN, int portBatch) = smoke ? (64, 1) : (512, 4);
 var portSetting = Cases.RunInChild("gau-fused-infer", portN, portBatch, layers: 2);
+var portExplicit = Cases.RunInChild("gau-explicit-infer", portN, portBatch, layers: 2);
 report["port_setting_tokens_per_s"] = portSetting.TokensPerSecond;
-Console.WriteLine($"(g) the PyTorch port's quoted setting (2 GAU layers, batch {portBatch}, n {portN}): {portSetting.TokensPerSecond:F0} tok/s " +
-                  "(the port was quoted at ≈ 8,300 tok/s at batch 4, n 512; it cannot run here)");
+report["port_setting_explicit_tokens_per_s"] = portExplicit.TokensPerSecond;
+
+if (probe.Available && !smoke) // the smoke pass checks the base setting only: the same code at another size
+    peerRows.AddRange(Peers.Compare("(g)", "gau", portN, portBatch, 2, ["infer"], _ => (portSetting.TokensPerSecond, portExplicit.TokensPerSecond), threads, peerRepeats));
+foreach (var r in peerRows)
+{
+    if (r.Error is not null) failures.Add($"peer {r.Setting} {r.Model} {r.Mode} n={r.N}: {r.Error}");
+    else if (r.Parity is not { Passed: true }) failures.Add($"peer {r.Setting} {r.Model} n={r.N}: parity {r.Parity?.Relative:E2} not below {Peers.ParityTolerance:E0}");
+}
+report["peers"] = new Dictionary<string, object?>
+{
+    ["available"] = probe.Available,
+    ["setup"] = probe.Describe(),
+    ["parity_tolerance_relative"] = Peers.ParityTolerance,
+    ["rows"] = peerRows,
+};
+
+var portPeer = peerRows.FirstOrDefault(r => r.Setting == "(g)");
+string peerPart = portPeer is { RatioFused: { } rf, RatioExplicit: { } re, PeerTokensPerSecond: { } pt }
+    ? $"; the PyTorch peer in this run (same weights, attention written out) {pt:F0} tok/s: ours/peer {rf:F2} fused, {re:F2} written out"
+    : portPeer is not null ? $"; the PyTorch peer ran but is not comparable: {portPeer.Error}"
+    : probe.Available ? "; the PyTorch peer runs at this setting in the full run"
+    : $"; no PyTorch peer in this run ({probe.Problem})";
+Console.WriteLine($"(g) the PyTorch port's quoted setting (2 GAU layers, batch {portBatch}, n {portN}, fp32): ours {portSetting.TokensPerSecond:F0} tok/s fused, " +
+                  $"{portExplicit.TokensPerSecond:F0} tok/s written out{peerPart} (the port itself was quoted at ≈ 8,300 tok/s at batch 4, n 512)");
+if (peerRows.Count > 0)
+{
+    Console.WriteLine("PyTorch peer vs ours, same run (ratio > 1: ours faster; the peer writes attention out, so the written-out column compares like with like):");
+    Peers.Print(peerRows.OrderBy(r => r.Setting == "(g)" ? 0 : 1));
+}
 report["lengths"] = rows;
 
 var overhead = MLNetOverhead.Measure(smoke);
@@ -94,12 +218,23 @@ Console.WriteLine($"native memory over {memory.Batches} inference batches: RSS {
 var bf16 = Bf16Accuracy.Measure(smoke);
 report["bf16_inference"] = bf16;
 Console.WriteLine(bf16.Supported
-    ? $"bf16 inference: {bf16.Speedup:F2}× the fp32 speed, max |Δ| of hidden states {bf16.MaxAbsDifference:E2} (relative RMS {bf16.RelativeRms:P2})"
+    ? $"bf16 inference (this CPU {nativeBf16}): {bf16.Speedup:F2}× the fp32 speed, max |Δ| of hidden states {bf16.MaxAbsDifference:E2} (relative RMS {bf16.RelativeRms:P2})"
     : "bf16 inference: not supported on this CPU/libtorch");
 
+report["checks_failed"] = failures;
+report["load_average_end"] = LoadAverage();
+Console.WriteLine($"load average (1, 5, 15 min) at the end: {LoadAverage()}");
 if (!smoke)
 {
-    File.WriteAllText("benchmark-results.json", JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }));
+    var options = new JsonSerializerOptions { WriteIndented = true, NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals };
+    File.WriteAllText("benchmark-results.json", JsonSerializer.Serialize(report, options));
     Console.WriteLine("wrote benchmark-results.json");
 }
+if (failures.Count > 0)
+{
+    Console.WriteLine($"{failures.Count} check(s) failed:");
+    foreach (string failure in failures) Console.WriteLine($"    {failure}");
+    return 1;
+}
+Console.WriteLine(smoke ? "smoke checks passed" : "all checks passed");
 return 0;
