@@ -46,12 +46,20 @@ public abstract class GauOnnxHead
     /// </summary>
     public static GauOnnxHead TokenClassification(int tags, string weightPrefix = "head.classifier") => new TokenClassificationHead(tags, weightPrefix);
 
+    /// <summary>
+    /// Efficient GlobalPointer span scores: <see cref="OnnxNames.SpanLogits"/> [batch, types, sequence, sequence], from
+    /// head.dense (hidden → 2·64: RoPE-rotated start and end projections) and head.bias_dense (per-type start and end biases).
+    /// </summary>
+    public static GauOnnxHead GlobalPointer(int types) => new GlobalPointerHead(types);
+
     /// <summary>The head a fitted model's gau-task.json describes.</summary>
     public static GauOnnxHead For(GauTaskSpec spec) => spec.Task switch
     {
         GauTask.Classification => SequenceClassification(spec.Outputs, spec.Pooling),
         GauTask.Regression => Regression(spec.Pooling),
         GauTask.Embedding => Embedding(spec.Pooling),
+        GauTask.TokenClassification when spec.EntityHead == EntityHead.GlobalPointer => GlobalPointer(spec.Outputs),
+        GauTask.TokenClassification => TokenClassification(spec.Outputs),
         _ => throw new NotSupportedException($"The ONNX exporter has no head for the task '{spec.Task}'."),
     };
 
@@ -110,6 +118,32 @@ public abstract class GauOnnxHead
             if (tags < 1) throw new ArgumentOutOfRangeException(nameof(tags), tags, "A token head needs at least one tag.");
             string logits = graph.Linear(graph.Hidden, weightPrefix, tags, "tokens", quantize: false);
             graph.Output(logits, OnnxNames.Logits, OnnxNames.BatchAxis, OnnxNames.SequenceAxis, tags);
+        }
+    }
+
+    private sealed class GlobalPointerHead(int types) : GauOnnxHead
+    {
+        private const int HeadSize = 64; // as GauMLNet's GlobalPointerHead
+
+        public override string Kind => "global_pointer";
+        public override string RawOutput => OnnxNames.SpanLogits;
+        public override IReadOnlyList<string> OutputNames => [OnnxNames.SpanLogits];
+
+        internal override void Write(GauGraphWriter graph)
+        {
+            var b = graph.Builder;
+            string projected = graph.Linear(graph.Hidden, "head.dense", 2 * HeadSize, "gp/dense", quantize: false); // [b, n, 2h]
+            var qk = b.Op("Split", ["gp/q", "gp/k"], [projected, b.Int64s(HeadSize, HeadSize)], "", Attr.Int("axis", -1));
+            string q = graph.Rope(qk[0], HeadSize, "gp/q_rope");
+            string k = graph.Rope(qk[1], HeadSize, "gp/k_rope");
+            string logits = b.Op("Mul", "gp/logits", [b.Op("MatMul", "gp/qk", [q, b.Op("Transpose", "gp/k_t", [k], Attr.Ints("perm", 0, 2, 1))]), b.Scalar(1f / MathF.Sqrt(HeadSize))]);
+            // Per-type biases: [b, n, 2t] / 2 → [b, t, 2, n]; start varies along rows (i), end along columns (j).
+            string bias = b.Op("Mul", "gp/bias_half", [graph.Linear(projected, "head.bias_dense", 2 * types, "gp/bias", quantize: false, inputs: 2 * HeadSize), b.Scalar(0.5f)]);
+            string grouped = b.Op("Reshape", "gp/bias_grouped", [b.Op("Transpose", "gp/bias_t", [bias], Attr.Ints("perm", 0, 2, 1)), b.Int64s(0, types, 2, -1)]);
+            string start = b.Op("Unsqueeze", "gp/start", [b.Op("Gather", "gp/start_bias", [grouped, b.Scalar(0L)], Attr.Int("axis", 2)), b.Int64s(-1)]);
+            string end = b.Op("Unsqueeze", "gp/end", [b.Op("Gather", "gp/end_bias", [grouped, b.Scalar(1L)], Attr.Int("axis", 2)), b.Int64s(-2)]);
+            string spans = b.Op("Add", "gp/spans", [b.Op("Add", "gp/with_start", [b.Op("Unsqueeze", "gp/logits_t", [logits, b.Int64s(1)]), start]), end]);
+            graph.Output(spans, OnnxNames.SpanLogits, OnnxNames.BatchAxis, types, OnnxNames.SequenceAxis, OnnxNames.SequenceAxis);
         }
     }
 }

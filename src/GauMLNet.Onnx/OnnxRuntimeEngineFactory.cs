@@ -14,7 +14,7 @@ public sealed class OnnxRuntimeEngineFactory : IGauEngineFactory
 
     public bool CanScore(GauModelPackage package) =>
         package.Members.ContainsKey(OnnxNames.ModelMember)
-        || (package.Weights is not null && package.Spec.Task is GauTask.Classification or GauTask.Regression or GauTask.Embedding);
+        || (package.Weights is not null && package.Spec.Task is GauTask.Classification or GauTask.Regression or GauTask.Embedding or GauTask.TokenClassification);
 
     public IGauInferenceEngine Create(GauModelPackage package, EngineOptions options)
     {

@@ -127,7 +127,7 @@ internal static class Peers
                     if (name.EndsWith("scaleoffset.weight", StringComparison.Ordinal)) p.copy_(1 + 0.2 * randn(p.shape));
             }
             module = backbone;
-            forward = backbone.Encode;
+            forward = backbone.Encoder.call;
             parameters = backbone.named_parameters().Where(p => p.name.StartsWith("encoder.", StringComparison.Ordinal)).Select(p => (p.name, (Tensor)p.parameter));
         }
         else

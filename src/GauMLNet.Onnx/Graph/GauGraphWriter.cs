@@ -20,7 +20,8 @@ internal sealed class GauGraphWriter
     private readonly bool _ortOperators;
     private readonly bool _int8;
     private string? _maskBool, _maskFloat, _realCount, _keyMask3, _keyMaskInt32, _softmaxPlusFactor, _keyWeights3;
-    private string _wordEmbeddings = "", _cos = "", _sin = "", _rotatePairs = "", _ones = "";
+    private string _wordEmbeddings = "", _ones = "";
+    private readonly Dictionary<int, (string Cos, string Sin, string Rotate)> _rotary = [];
 
     public GauGraphWriter(GauAlphaConfig config, GauWeights weights, OnnxExportOptions options)
     {
@@ -60,36 +61,43 @@ internal sealed class GauGraphWriter
         string types = B.Op("Gather", "embeddings/segments", [segments, OnnxNames.TokenTypeIds], Attr.Int("axis", 0));
         string x = RmsNorm(B.Op("Add", "embeddings/sum", [tokens, types]), "embeddings/norm");
 
-        WriteRotaryTables();
         for (int i = 0; i < Config.NumHiddenLayers; i++) x = WriteLayer(x, i);
         Hidden = x;
     }
 
-    // cos and sin [n, s] of position·θ, θ repeated for both members of a pair (θ₀ θ₀ θ₁ θ₁ …), computed in double
-    // as the reference does; and the pair rotation (x₀, x₁, …) → (−x₁, x₀, …) as an exact ±1 matrix.
-    private void WriteRotaryTables()
+    // cos and sin [n, dim] of position·θ, θᵢ = 10000^(-2i/dim) repeated for both members of a pair (θ₀ θ₀ θ₁ θ₁ …),
+    // computed in double as the reference does; and the pair rotation (x₀, x₁, …) → (−x₁, x₀, …) as an exact ±1 matrix.
+    // One set of tables per width (the encoder's s, a head's own).
+    private (string Cos, string Sin, string Rotate) RotaryTables(int dim)
     {
-        var inverseFrequency = new double[S];
-        for (int j = 0; j < S; j++) inverseFrequency[j] = Math.Pow(10000.0, -(2.0 * (j / 2)) / S);
-        string frequencies = B.Initializer("rope.inverse_frequency", inverseFrequency, S);
-        string length = B.Op("Gather", "rope/length", [B.Op("Shape", "rope/input_shape", [OnnxNames.InputIds]), B.Scalar(1L)], Attr.Int("axis", 0));
-        string positions = B.Op("Range", "rope/positions", [B.Scalar(0L), length, B.Scalar(1L)]);
-        string column = B.Op("Unsqueeze", "rope/positions_column", [B.Op("Cast", "rope/positions_double", [positions], Attr.Int("to", (long)DataType.Double)), B.Int64s(1)]);
-        string angles = B.Op("Mul", "rope/angles", [column, frequencies]);
-        _cos = B.Op("Cast", "rope/cos", [B.Op("Cos", "rope/cos_double", [angles])], Attr.Int("to", (long)DataType.Float));
-        _sin = B.Op("Cast", "rope/sin", [B.Op("Sin", "rope/sin_double", [angles])], Attr.Int("to", (long)DataType.Float));
-
-        var rotate = new float[S * S];
-        for (int i = 0; i < S / 2; i++)
+        if (_rotary.TryGetValue(dim, out var tables)) return tables;
+        string r = dim == S ? "rope" : $"rope{dim}";
+        var inverseFrequency = new double[dim];
+        for (int j = 0; j < dim; j++) inverseFrequency[j] = Math.Pow(10000.0, -(2.0 * (j / 2)) / dim);
+        string frequencies = B.Initializer(r + ".inverse_frequency", inverseFrequency, dim);
+        string length = B.Op("Gather", r + "/length", [B.Op("Shape", r + "/input_shape", [OnnxNames.InputIds]), B.Scalar(1L)], Attr.Int("axis", 0));
+        string positions = B.Op("Range", r + "/positions", [B.Scalar(0L), length, B.Scalar(1L)]);
+        string column = B.Op("Unsqueeze", r + "/positions_column", [B.Op("Cast", r + "/positions_double", [positions], Attr.Int("to", (long)DataType.Double)), B.Int64s(1)]);
+        string angles = B.Op("Mul", r + "/angles", [column, frequencies]);
+        string cos = B.Op("Cast", r + "/cos", [B.Op("Cos", r + "/cos_double", [angles])], Attr.Int("to", (long)DataType.Float));
+        string sin = B.Op("Cast", r + "/sin", [B.Op("Sin", r + "/sin_double", [angles])], Attr.Int("to", (long)DataType.Float));
+        var rotate = new float[dim * dim];
+        for (int i = 0; i < dim / 2; i++)
         {
-            rotate[(2 * i + 1) * S + 2 * i] = -1f; // out[2i] = −x[2i+1]
-            rotate[2 * i * S + 2 * i + 1] = 1f;    // out[2i+1] = x[2i]
+            rotate[(2 * i + 1) * dim + 2 * i] = -1f; // out[2i] = −x[2i+1]
+            rotate[2 * i * dim + 2 * i + 1] = 1f;    // out[2i+1] = x[2i]
         }
-        _rotatePairs = B.Initializer("rope.rotate_pairs", rotate, S, S);
+        tables = (cos, sin, B.Initializer(r + ".rotate_pairs", rotate, dim, dim));
+        _rotary[dim] = tables;
+        return tables;
     }
 
-    private string Rope(string x, string hint) =>
-        B.Op("Add", hint, [B.Op("Mul", hint + "_cos", [x, _cos]), B.Op("Mul", hint + "_sin", [B.Op("MatMul", hint + "_rotated", [x, _rotatePairs]), _sin])]);
+    /// <summary>RoPE over adjacent pairs of the last axis (width <paramref name="dim"/>) of x [batch, sequence, dim].</summary>
+    public string Rope(string x, int dim, string hint)
+    {
+        var (cos, sin, rotate) = RotaryTables(dim);
+        return B.Op("Add", hint, [B.Op("Mul", hint + "_cos", [x, cos]), B.Op("Mul", hint + "_sin", [B.Op("MatMul", hint + "_rotated", [x, rotate]), sin])]);
+    }
 
     private string WriteLayer(string x, int index)
     {
@@ -102,8 +110,8 @@ internal sealed class GauGraphWriter
 
         // q and k: scaled (and offset) copies of z, rotated. Without a fused attention the 1/√s of the logits is
         // folded into γ_q (and β_q): RoPE is linear, so q·kᵀ/√s = (q/√s)·kᵀ.
-        string q = Rope(ScaleOffset(z, p + "q_scaleoffset", fusedAttention ? 1f : scale, h + "q_scaled"), h + "q");
-        string k = Rope(ScaleOffset(z, p + "k_scaleoffset", 1f, h + "k_scaled"), h + "k");
+        string q = Rope(ScaleOffset(z, p + "q_scaleoffset", fusedAttention ? 1f : scale, h + "q_scaled"), S, h + "q");
+        string k = Rope(ScaleOffset(z, p + "k_scaleoffset", 1f, h + "k_scaled"), S, h + "k");
         if (Config.AttentionNormalization == AttentionNormalization.SoftmaxPlus)
             q = B.Op("Mul", h + "q_softmax_plus", [q, SoftmaxPlusFactor()]);
 

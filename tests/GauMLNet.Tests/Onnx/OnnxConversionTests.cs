@@ -108,4 +108,28 @@ public sealed class OnnxConversionTests(ITestOutputHelper output)
         output.WriteLine($"int8 probabilities vs fp32: max |Δ| {difference:E2}");
         Assert.True(difference < 0.05, $"int8 moved probabilities by {difference:E2}");
     }
+
+    [Theory]
+    [InlineData(EntityHead.Crf)]
+    [InlineData(EntityHead.Softmax)]
+    [InlineData(EntityHead.GlobalPointer)]
+    public void EntityRecognizersScoreTheSameOnOnnxRuntime(EntityHead head)
+    {
+        var ml = new MLContext(seed: 1);
+        var data = ml.Data.LoadFromEnumerable(SyntheticText.Entities(80, 1));
+        var model = ml.MulticlassClassification.Trainers.GauNamedEntityRecognition(new GauNamedEntityRecognitionOptions
+        {
+            Config = Quick.Config, Head = head, Epochs = 3, LearningRate = 3e-3, Device = "cpu", MaxLength = 16,
+        }).Fit(data);
+        var onnx = (GauNamedEntityRecognitionTransformer)model.ToOnnxRuntime();
+        Assert.StartsWith("onnxruntime", onnx.Model.Engine.Description);
+
+        // Raw head outputs agree, and so do the decoded entities (windows of long rows included).
+        var rows = SyntheticText.Entities(20, 2).Select(r => r.Sentence).Append(string.Concat(Enumerable.Repeat("张伟在北京工作。", 5))).ToList();
+        var encoded = rows.Select(r => GauMLNet.Entities.EntityWindows.Encode(GauMLNet.Entities.AlignedTextView.Whole(new GauMLNet.Text.CharacterTokenizer(model.Model.Tokenizer).Encode(r[..Math.Min(r.Length, 14)])), model.Model.Tokenizer)).ToArray();
+        double difference = MaxDifference(model.Model.Run(encoded), onnx.Model.Run(encoded));
+        output.WriteLine($"{head}: raw outputs max |Δ| {difference:E2}");
+        Assert.True(difference <= 1e-4, $"{head}: max |Δ| {difference:E2}");
+        Assert.Equal(model.Recognize(rows).Select(e => string.Join(";", e)), onnx.Recognize(rows).Select(e => string.Join(";", e)));
+    }
 }
