@@ -3,6 +3,7 @@
 
 sentiment/  EPRSTMT format: {"id", "sentence", "label": "Positive"|"Negative"}   (single sentence)
 matching/   AFQMC format:   {"id", "sentence1", "sentence2", "label": "0"|"1"}  (sentence pair)
+entities/   CLUENER format: {"id", "text", "label": {type: {entity: [[start, end]]}}}  (named entities, end inclusive)
 Test files carry no labels. Run from this folder: python3 make_sample_data.py
 """
 import json, random
@@ -84,3 +85,55 @@ for split, n in [("train", 1200), ("dev", 300), ("test", 300)]:
             row["label"] = label
         rows.append(row)
     write(f"matching/{split}.json", rows)
+
+
+# Named entities, CLUENER-style: people, companies, positions, places, organizations, games and books in news-like sentences.
+NAMES = ["张伟", "王芳", "李娜", "刘洋", "陈静", "杨帆", "赵磊", "黄敏", "周杰", "吴婷", "徐明", "孙丽", "马超", "朱琳", "胡斌", "郭强"]
+COMPANIES = ["华为", "腾讯", "阿里巴巴", "小米科技", "京东集团", "百度公司", "网易", "字节跳动", "美团", "联想集团"]
+POSITIONS = ["总经理", "首席执行官", "技术总监", "董事长", "产品经理", "副总裁", "主任", "教练"]
+PLACES = ["北京", "上海", "广州", "深圳", "成都", "杭州", "武汉", "南京", "西安", "重庆", "长沙", "苏州"]
+ORGANIZATIONS = ["北京大学", "清华大学", "中国足协", "红十字会", "国家队", "复旦大学", "科学院"]
+GAMES = ["王者荣耀", "英雄联盟", "魔兽世界", "原神", "梦幻西游"]
+BOOKS = ["《三体》", "《活着》", "《围城》", "《红楼梦》", "《平凡的世界》"]
+TEMPLATES = [
+    "{name:name}是{company:company}的{position:position}。",
+    "{company:company}在{address:address}召开发布会，{name:name}出席。",
+    "{name:name}毕业于{organization:organization}，现任{company:company}{position:position}。",
+    "记者从{address:address}获悉，{organization:organization}将于下月举办活动。",
+    "很多玩家在{address:address}参加了{game:game}的比赛。",
+    "{name:name}推荐大家读一读{book:book}。",
+    "据{company:company}透露，{game:game}的新版本即将上线。",
+    "今天{name:name}和{name:name}一起去了{address:address}。",
+    "{organization:organization}的{position:position}{name:name}表示，{book:book}值得一读。",
+    "2024年{company:company}在{address:address}新开了一家门店。",
+]
+POOLS = {"name": NAMES, "company": COMPANIES, "position": POSITIONS, "address": PLACES, "organization": ORGANIZATIONS, "game": GAMES, "book": BOOKS}
+
+
+def entity_sentence():
+    template = rng.choice(TEMPLATES)
+    text, label, i = "", {}, 0
+    while i < len(template):
+        if template[i] == "{":
+            j = template.index("}", i)
+            _, kind = template[i + 1:j].split(":")
+            mention = rng.choice(POOLS[kind])
+            start = len(text)
+            text += mention
+            label.setdefault(kind, {}).setdefault(mention, []).append([start, len(text) - 1])
+            i = j + 1
+        else:
+            text += template[i]
+            i += 1
+    return text, label
+
+
+for split, n in [("train", 600), ("dev", 150), ("test", 150)]:
+    rows = []
+    for i in range(n):
+        text, label = entity_sentence()
+        row = {"id": i, "text": text}
+        if split != "test":
+            row["label"] = label
+        rows.append(row)
+    write(f"entities/{split}.json", rows)

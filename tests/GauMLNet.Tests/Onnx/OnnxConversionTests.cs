@@ -119,7 +119,12 @@ public sealed class OnnxConversionTests(ITestOutputHelper output)
         var data = ml.Data.LoadFromEnumerable(SyntheticText.Entities(80, 1));
         var model = ml.MulticlassClassification.Trainers.GauNamedEntityRecognition(new GauNamedEntityRecognitionOptions
         {
-            Config = Quick.Config, Head = head, Epochs = 3, LearningRate = 3e-3, Device = "cpu", MaxLength = 16,
+            Config = Quick.Config,
+            Head = head,
+            Epochs = 3,
+            LearningRate = 3e-3,
+            Device = "cpu",
+            MaxLength = 16,
         }).Fit(data);
         var onnx = (GauNamedEntityRecognitionTransformer)model.ToOnnxRuntime();
         Assert.StartsWith("onnxruntime", onnx.Model.Engine.Description);
