@@ -50,7 +50,8 @@ public static class TorchPickleReader
                 var tensors = new Dictionary<string, Tensor>(StringComparer.Ordinal);
                 foreach (var (key, value) in dict)
                 {
-                    if (key is not string name || value is not Tensor t) throw new InvalidDataException($"{path}: entry '{key}' is not a named tensor.");
+                    if (key is not string name || value is not Tensor t || storages.Values.Any(s => ReferenceEquals(s, t)))
+                        throw new InvalidDataException($"{path}: entry '{key}' is not a named tensor.");
                     tensors[name] = t;
                 }
                 return tensors;
@@ -109,6 +110,7 @@ public static class TorchPickleReader
         private readonly Stack<object?> _stack = new();
         private readonly Stack<int> _marks = new();
         private readonly Dictionary<long, object?> _memo = [];
+        private readonly HashSet<Tensor> _storages = new(ReferenceEqualityComparer.Instance);
         private int _pc;
 
         private sealed record Global(string Module, string Name);
@@ -208,7 +210,7 @@ public static class TorchPickleReader
                 case "_rebuild_tensor_v2":
                     {
                         // (storage, storage_offset, size, stride, requires_grad, backward_hooks[, metadata])
-                        if (args.Length < 4 || args[0] is not Tensor storage || args[1] is not long offset || Longs(args[2]) is not { } size
+                        if (args.Length < 4 || args[0] is not Tensor storage || !_storages.Contains(storage) || args[1] is not long offset || Longs(args[2]) is not { } size
                             || Longs(args[3]) is not { } stride || size.Length != stride.Length)
                             throw Bad("_rebuild_tensor_v2 has unexpected arguments");
                         if (offset < 0 || size.Any(d => d < 0) || stride.Any(d => d < 0))
@@ -220,10 +222,13 @@ public static class TorchPickleReader
                             needed = elements == 0 ? offset : checked(offset + 1 + size.Zip(stride).Sum(p => checked((p.First - 1) * p.Second)));
                         }
                         catch (OverflowException) { throw Bad($"a tensor of size [{string.Join(", ", size)}] and stride [{string.Join(", ", stride)}] is too large to address"); }
-                        long available = storage.shape[0];
+                        long available = storage.numel();
                         if (needed > available || elements > available)
                             throw Bad($"a tensor of size [{string.Join(", ", size)}] runs past its storage ({available} elements)");
-                        return storage.as_strided(size, stride, offset).clone();
+                        // The view stays referenced until clone returns: a temporary could be finalized (its native tensor
+                        // freed) while libtorch is still copying from it.
+                        using var view = storage.as_strided(size, stride, offset);
+                        return view.clone();
                     }
                 case "_rebuild_parameter":
                     return args.Length > 0 && args[0] is Tensor t ? t : throw Bad("_rebuild_parameter has unexpected arguments");
@@ -237,7 +242,9 @@ public static class TorchPickleReader
             // ('storage', storage_type, key, location, numel)
             if (pid is not object?[] { Length: >= 5 } t || t[0] is not "storage" || t[1] is not Global { Module: "torch" } type || t[2] is not string key)
                 throw Bad("has a persistent id that is not a torch storage reference");
-            return loadStorage(new StorageRef(key, StorageTypes[type.Name]));
+            var storage = loadStorage(new StorageRef(key, StorageTypes[type.Name]));
+            _storages.Add(storage);
+            return storage;
         }
 
         private static long[]? Longs(object? tuple) =>
