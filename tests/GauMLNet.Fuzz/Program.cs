@@ -12,6 +12,7 @@ namespace GauMLNet.Fuzz;
 /// GauMLNet.Fuzz TARGET                      under afl-fuzz (run.sh): the fork server loop
 /// GauMLNet.Fuzz TARGET --seed-corpus DIR    writes the target's seed corpus from the fixtures
 /// GauMLNet.Fuzz TARGET --replay FILE…       runs inputs once each and prints what happened (exit 1 on a contract violation)
+/// GauMLNet.Fuzz TARGET --soak SECONDS FILE… runs random byte mutations of the inputs in this process, uninstrumented
 /// </code>
 /// </summary>
 internal static class Program
@@ -47,6 +48,7 @@ internal static class Program
             }
             return violations == 0 ? 0 : 1;
         }
+        if (args.Length >= 3 && args[1] == "--soak") return Soak(target, TimeSpan.FromSeconds(double.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture)), args[3..]);
         Fuzzer.OutOfProcess.Run(stream =>
         {
             using var input = new MemoryStream();
@@ -54,6 +56,42 @@ internal static class Program
             target.Run(input.ToArray());
         });
         return 0;
+    }
+
+    /// <summary>
+    /// The fuzzer's workload without AFL or instrumentation (seeded havoc on the given inputs, in one process), to tell a
+    /// reader's crash from one of the fuzzing machinery.
+    /// </summary>
+    private static int Soak(Target target, TimeSpan duration, string[] files)
+    {
+        var inputs = files.Select(File.ReadAllBytes).ToArray();
+        var random = new Random(12);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        long runs = 0, violations = 0;
+        while (clock.Elapsed < duration)
+        {
+            var bytes = (byte[])inputs[random.Next(inputs.Length)].Clone();
+            for (int n = random.Next(1, 9); n > 0 && bytes.Length > 0; n--)
+            {
+                int at = random.Next(bytes.Length);
+                switch (random.Next(4))
+                {
+                    case 0: bytes[at] ^= (byte)random.Next(1, 256); break;
+                    case 1: bytes[at] = (byte)random.Next(256); break;
+                    case 2: bytes = bytes[..at]; break;
+                    default: bytes = [.. bytes[..at], .. bytes[random.Next(bytes.Length)..]]; break;
+                }
+            }
+            runs++;
+            try { target.Run(bytes); }
+            catch (Exception ex)
+            {
+                violations++;
+                Console.WriteLine($"run {runs}: CONTRACT VIOLATION {ex.GetType().Name}: {ex.Message}");
+            }
+        }
+        Console.WriteLine($"{runs} runs in {clock.Elapsed.TotalSeconds:F0} s, {violations} contract violation(s)");
+        return violations == 0 ? 0 : 1;
     }
 }
 
