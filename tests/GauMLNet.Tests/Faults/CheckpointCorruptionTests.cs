@@ -363,7 +363,8 @@ public sealed class CheckpointCorruptionTests(ITestOutputHelper output)
                 GC.Collect();
                 GC.WaitForPendingFinalizers();
             }
-        }) { IsBackground = true };
+        })
+        { IsBackground = true };
         collector.Start();
         try
         {
