@@ -46,8 +46,10 @@ rm -rf "$work/seeds"
 # dotnet itself is not instrumented (the assemblies are): AFL must not insist. No UI in logs; no CPU pinning on a shared machine.
 export AFL_SKIP_BIN_CHECK=1 AFL_NO_AFFINITY=1 AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1
 [[ -t 1 ]] || export AFL_NO_UI=1
+dictionary=()
+[[ -f $root/tests/GauMLNet.Fuzz/dictionaries/$target.dict ]] && dictionary=(-x "$root/tests/GauMLNet.Fuzz/dictionaries/$target.dict")
 cd "$root"
-nice -n 10 afl-fuzz -i "$work/seeds" -o "$work/findings" -t 5000 -m none -V $((minutes * 60)) \
+nice -n 10 afl-fuzz -i "$work/seeds" -o "$work/findings" "${dictionary[@]}" -t 5000 -m none -V $((minutes * 60)) \
     -- dotnet "$build/GauMLNet.Fuzz.dll" "$target" || true
 
 stats=$work/findings/default/fuzzer_stats
