@@ -21,7 +21,7 @@ namespace GauMLNet.Tests.Faults;
 public sealed class ModelFileCorruptionTests(ITestOutputHelper output, ModelFileCorruptionTests.SavedModel saved)
     : IClassFixture<ModelFileCorruptionTests.SavedModel>
 {
-    private static readonly TimeSpan Cap = TimeSpan.FromSeconds(6);
+    private static readonly TimeSpan Cap = TimeSpan.FromSeconds(5);
 
     /// <summary>A one-layer classifier trained for one epoch on a few rows, saved once.</summary>
     public sealed class SavedModel
