@@ -43,6 +43,8 @@ public sealed record FileManifest
             var manifest = JsonSerializer.Deserialize<FileManifest>(bytes, Json);
             if (manifest?.Files is null || manifest.Files.Values.Any(m => m?.Sha256 is not { Length: 64 }))
                 throw new InvalidDataException("it lists no files or a malformed hash");
+            if (manifest.Files.Keys.FirstOrDefault(name => !IsMemberName(name)) is { } outside)
+                throw new InvalidDataException($"it lists '{outside}', which is not a file name inside the model");
             return manifest;
         }
         catch (Exception ex) when (ex is JsonException or InvalidDataException or NotSupportedException or ArgumentException)
@@ -81,6 +83,10 @@ public sealed record FileManifest
         if (!string.Equals(hash, member.Sha256, StringComparison.OrdinalIgnoreCase))
             throw new IntegrityException(source, name, $"fails its SHA-256 check (manifest {member.Sha256[..12]}…, computed {hash[..12]}…)");
     }
+
+    /// <summary>A plain file name: no directory part, no "." or "..", nothing a path would resolve outside the model.</summary>
+    private static bool IsMemberName(string name) =>
+        name.Length > 0 && name is not ("." or "..") && name.IndexOfAny(['/', '\\', '\0', ':']) < 0 && name == Path.GetFileName(name);
 
     public static string Hash(byte[] bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes));
 }

@@ -88,13 +88,21 @@ public sealed class GauModelPackage
         if (!File.Exists(Path.Combine(directory, GauTaskSpec.FileName)))
             throw new FileNotFoundException($"{directory} is not a fitted GauMLNet model: {GauTaskSpec.FileName} is missing.");
         string manifestPath = Path.Combine(directory, FileManifest.FileName);
-        IEnumerable<string> names = File.Exists(manifestPath)
-            ? FileManifest.Parse(File.ReadAllBytes(manifestPath), directory).Files.Keys.Append(FileManifest.FileName)
+        var listed = File.Exists(manifestPath) ? FileManifest.Parse(File.ReadAllBytes(manifestPath), directory).Files : null;
+        IEnumerable<string> names = listed is not null
+            ? listed.Keys.Append(FileManifest.FileName)
             : new[] { GauTaskSpec.FileName, CheckpointFiles.ConfigFile, CheckpointFiles.VocabFile, CheckpointFiles.WeightsFile }
                 .Where(name => File.Exists(Path.Combine(directory, name)));
-        var files = names.ToDictionary(name => name, name => File.Exists(Path.Combine(directory, name))
-            ? File.ReadAllBytes(Path.Combine(directory, name))
-            : throw new IntegrityException(directory, name, "is listed in the manifest but missing"));
+        byte[] Read(string name)
+        {
+            var file = new FileInfo(Path.Combine(directory, name));
+            if (!file.Exists) throw new IntegrityException(directory, name, "is listed in the manifest but missing");
+            // A member of another length is refused before it is read: its size is the manifest's, not whatever the file claims.
+            if (listed is not null && listed.TryGetValue(name, out var member) && file.Length != member.Bytes)
+                throw new IntegrityException(directory, name, $"has {file.Length} bytes where the manifest says {member.Bytes}");
+            return File.ReadAllBytes(file.FullName);
+        }
+        var files = names.ToDictionary(name => name, Read);
         return FromFiles(files, directory);
     }
 }

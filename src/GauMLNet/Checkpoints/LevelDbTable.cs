@@ -35,7 +35,7 @@ public static class LevelDbTable
 
     private static List<(byte[] Key, byte[] Value)> ReadBlock(byte[] file, long offset, long size, string path)
     {
-        if (offset < 0 || size < 4 || offset + size + 5 > file.Length) throw Corrupt(path, $"block at {offset} (+{size}) lies outside the file");
+        if (offset < 0 || size < 4 || offset > file.Length || size > file.Length - offset - 5) throw Corrupt(path, $"block at {offset} (+{size}) lies outside the file");
         var block = file.AsSpan((int)offset, (int)size);
         byte compression = file[offset + size];
         uint storedCrc = Crc32C.Unmask(BinaryPrimitives.ReadUInt32LittleEndian(file.AsSpan((int)(offset + size + 1), 4)));
@@ -43,18 +43,18 @@ public static class LevelDbTable
         if (storedCrc != actualCrc) throw Corrupt(path, $"block at {offset}: crc32c mismatch (stored {storedCrc:x8}, computed {actualCrc:x8})");
         if (compression != 0) throw Corrupt(path, $"block at {offset} uses compression type {compression}; only uncompressed tables are supported");
 
-        int restarts = (int)BinaryPrimitives.ReadUInt32LittleEndian(block[^4..]);
-        int limit = block.Length - 4 - 4 * restarts;
-        if (restarts < 0 || limit < 0) throw Corrupt(path, $"block at {offset} has an invalid restart array");
+        uint restarts = BinaryPrimitives.ReadUInt32LittleEndian(block[^4..]);
+        if (4L * restarts > block.Length - 4) throw Corrupt(path, $"block at {offset} has an invalid restart array");
+        int limit = block.Length - 4 - 4 * (int)restarts;
         var entries = new List<(byte[], byte[])>();
         byte[] previous = [];
         int p = 0;
         while (p < limit)
         {
-            int shared = (int)ReadVarint(block, ref p, path);
-            int unshared = (int)ReadVarint(block, ref p, path);
-            int valueLength = (int)ReadVarint(block, ref p, path);
-            if (shared > previous.Length || p + unshared + valueLength > limit) throw Corrupt(path, $"block at {offset} has an entry that runs past its end");
+            ulong sharedBytes = ReadVarint(block, ref p, path), unsharedBytes = ReadVarint(block, ref p, path), valueBytes = ReadVarint(block, ref p, path);
+            if (sharedBytes > (ulong)previous.Length || p > limit || unsharedBytes > (ulong)(limit - p) || valueBytes > (ulong)(limit - p) - unsharedBytes)
+                throw Corrupt(path, $"block at {offset} has an entry that runs past its end");
+            int shared = (int)sharedBytes, unshared = (int)unsharedBytes, valueLength = (int)valueBytes;
             var key = new byte[shared + unshared];
             previous.AsSpan(0, shared).CopyTo(key);
             block.Slice(p, unshared).CopyTo(key.AsSpan(shared));

@@ -38,10 +38,10 @@ internal ref struct ProtoReader(ReadOnlySpan<byte> data)
 
     public ReadOnlySpan<byte> ReadBytes()
     {
-        int length = checked((int)ReadVarint());
-        if (length < 0 || _position + length > _data.Length) throw new InvalidDataException("truncated length-delimited field");
-        var slice = _data.Slice(_position, length);
-        _position += length;
+        ulong length = ReadVarint();
+        if (length > (ulong)(_data.Length - _position)) throw new InvalidDataException("truncated length-delimited field");
+        var slice = _data.Slice(_position, (int)length);
+        _position += (int)length;
         return slice;
     }
 

@@ -19,7 +19,12 @@ public static class StateDictLoader
 
         using var _ = no_grad();
         foreach (var (name, destination) in target)
-            destination.copy_(tensors[name].to(destination.dtype, destination.device));
+        {
+            // Held (and released) explicitly: a temporary could be finalized, its native tensor freed, during copy_.
+            var converted = tensors[name].to(destination.dtype, destination.device);
+            destination.copy_(converted);
+            if (!ReferenceEquals(converted, tensors[name])) converted.Dispose();
+        }
     }
 
     /// <summary>Loads a safetensors file into a module (every name and shape checked), releasing the file's tensors afterwards.</summary>

@@ -76,17 +76,17 @@ public sealed class TensorFlowCheckpoint
 
     private Tensor Read(Variable v, FileStream stream)
     {
-        if (v.Offset + v.Size > stream.Length)
-            throw new InvalidDataException($"{stream.Name}: tensor '{v.Name}' ends at byte {v.Offset + v.Size} of a {stream.Length}-byte shard: the file is truncated.");
+        var type = ScalarTypeOf(v.DType);
+        long expected = checked(ElementCount(v.Shape) * ElementSize(type)); // ParseEntry checked that the count is addressable
+        if (expected != v.Size) throw new InvalidDataException($"{Prefix}.index: tensor '{v.Name}' is {v.DType}[{string.Join(", ", v.Shape)}] but holds {v.Size} bytes.");
+        if (v.Offset > stream.Length - v.Size)
+            throw new InvalidDataException($"{stream.Name}: tensor '{v.Name}' ends at byte {(decimal)v.Offset + v.Size} of a {stream.Length}-byte shard: the file is truncated.");
         var bytes = new byte[v.Size];
         stream.Position = v.Offset;
         stream.ReadExactly(bytes);
         uint crc = Crc32C.Compute(bytes);
         if (crc != Crc32C.Unmask(v.Crc32C)) // stored masked, as LevelDB masks its block checksums
             throw new InvalidDataException($"{stream.Name}: tensor '{v.Name}' fails its crc32c check (stored {Crc32C.Unmask(v.Crc32C):x8}, computed {crc:x8}): the data is corrupt.");
-        var type = ScalarTypeOf(v.DType);
-        long expected = v.Shape.Aggregate(1L, (a, d) => a * d) * ElementSize(type);
-        if (expected != v.Size) throw new InvalidDataException($"{Prefix}.index: tensor '{v.Name}' is {v.DType}[{string.Join(", ", v.Shape)}] but holds {v.Size} bytes.");
         var tensor = empty(v.Shape, type);
         if (bytes.Length > 0) tensor.bytes = bytes;
         return tensor;
@@ -111,20 +111,40 @@ public sealed class TensorFlowCheckpoint
 
     private static int ElementSize(ScalarType type) => TensorDType.ElementSize(type);
 
+    /// <summary>The number of elements of a shape, or null when it overflows.</summary>
+    private static long? AddressableCount(long[] shape)
+    {
+        try { return shape.Aggregate(1L, (a, d) => checked(a * d)); }
+        catch (OverflowException) { return null; }
+    }
+
+    private static long ElementCount(long[] shape) => shape.Aggregate(1L, (a, d) => a * d);
+
     private static int ParseHeader(byte[] value, string index)
     {
-        var reader = new ProtoReader(value);
-        int shards = 1;
-        while (!reader.AtEnd)
+        try
         {
-            var (field, wire) = reader.ReadTag();
-            if (field == 1 && wire == 0) shards = (int)reader.ReadVarint();
-            else if (field == 2 && wire == 0 && reader.ReadVarint() != 0) throw new InvalidDataException($"{index}: big-endian checkpoints are not supported.");
-            else if (field != 2) reader.Skip(wire);
+            var reader = new ProtoReader(value);
+            ulong shards = 1;
+            while (!reader.AtEnd)
+            {
+                var (field, wire) = reader.ReadTag();
+                if (field == 1 && wire == 0) shards = reader.ReadVarint();
+                else if (field == 2 && wire == 0 && reader.ReadVarint() != 0) throw new InvalidDataException($"{index}: big-endian checkpoints are not supported.");
+                else if (field != 2) reader.Skip(wire);
+            }
+            if (shards is < 1 or > int.MaxValue) throw new InvalidDataException($"{index}: header declares {shards} shards.");
+            return (int)shards;
         }
-        if (shards < 1) throw new InvalidDataException($"{index}: header declares {shards} shards.");
-        return shards;
+        catch (InvalidDataException ex) when (!ex.Message.StartsWith(index, StringComparison.Ordinal))
+        {
+            throw new InvalidDataException($"{index}: the bundle header is malformed ({ex.Message}).", ex);
+        }
     }
+
+    /// <summary>A varint field that must fit an int or long; larger values are corrupt.</summary>
+    private static long Bounded(ulong value, long max, string name, string field) =>
+        value <= (ulong)max ? (long)value : throw new InvalidDataException($"tensor '{name}' has {field} {value}, which is out of range");
 
     private static Variable ParseEntry(string name, byte[] value, string index)
     {
@@ -141,11 +161,11 @@ public sealed class TensorFlowCheckpoint
                 var (field, wire) = reader.ReadTag();
                 switch (field)
                 {
-                    case 1 when wire == 0: dtype = (int)reader.ReadVarint(); break;
+                    case 1 when wire == 0: dtype = (int)Math.Min(reader.ReadVarint(), int.MaxValue); break;
                     case 2 when wire == 2: shape = ParseShape(reader.ReadBytes()); break;
-                    case 3 when wire == 0: shard = (int)reader.ReadVarint(); break;
-                    case 4 when wire == 0: offset = (long)reader.ReadVarint(); break;
-                    case 5 when wire == 0: size = (long)reader.ReadVarint(); break;
+                    case 3 when wire == 0: shard = (int)Bounded(reader.ReadVarint(), int.MaxValue, name, "shard"); break;
+                    case 4 when wire == 0: offset = Bounded(reader.ReadVarint(), long.MaxValue, name, "offset"); break;
+                    case 5 when wire == 0: size = Bounded(reader.ReadVarint(), long.MaxValue, name, "size"); break;
                     case 6 when wire == 5: crc = reader.ReadFixed32(); break;
                     case 7: sliced = true; reader.Skip(wire); break;
                     default: reader.Skip(wire); break;
@@ -154,6 +174,9 @@ public sealed class TensorFlowCheckpoint
             if (sliced) throw new InvalidDataException($"{index}: tensor '{name}' is saved in slices (partitioned variables are not supported).");
             if (!DTypes.TryGetValue(dtype, out string? code))
                 throw new InvalidDataException($"{index}: tensor '{name}' has unsupported dtype {dtype} (supported: F32, F16, BF16, F64, I32, I64, I16, I8, U8, BOOL).");
+            if (shape.Any(d => d < 0)) throw new InvalidDataException($"{index}: tensor '{name}' has a negative or unknown dimension in [{string.Join(", ", shape)}].");
+            if (AddressableCount([.. shape]) is not { } count || count > long.MaxValue / 8)
+                throw new InvalidDataException($"{index}: tensor '{name}' has a shape [{string.Join(", ", shape)}] too large to address.");
             return new Variable(name, code, [.. shape], shard, offset, size, crc);
         }
         catch (InvalidDataException ex) when (!ex.Message.StartsWith(index, StringComparison.Ordinal))

@@ -29,7 +29,17 @@ public static class TensorFlowCheckpointWriter
         }
         for (int s = 0; s < shards; s++) File.WriteAllBytes($"{prefix}.data-{s:D5}-of-{shards:D5}", shardData[s].ToArray());
 
+        WriteIndex(prefix + ".index", values, blockPerEntry);
+    }
+
+    /// <summary>
+    /// Writes an index holding exactly these (key, value) entries, in the order given, with valid block checksums;
+    /// returns where each block (data blocks, the metaindex, the index block) lies, checksum trailer excluded.
+    /// </summary>
+    public static IReadOnlyList<(int Offset, int Size)> WriteIndex(string path, IReadOnlyList<(string Key, byte[] Value)> values, bool blockPerEntry = false)
+    {
         using var index = new MemoryStream();
+        var blocks = new List<(int, int)>();
         var indexEntries = new List<(string, byte[])>();
         var groups = blockPerEntry ? values.Select(v => new[] { v }).ToList() : [values.ToArray()];
         foreach (var group in groups)
@@ -37,20 +47,37 @@ public static class TensorFlowCheckpointWriter
             long offset = index.Position;
             byte[] block = Block(group);
             WriteBlock(index, block);
+            blocks.Add(((int)offset, block.Length));
             indexEntries.Add((group[^1].Key, Handle(offset, block.Length)));
         }
         long metaOffset = index.Position;
         byte[] meta = Block([]);
         WriteBlock(index, meta);
+        blocks.Add(((int)metaOffset, meta.Length));
         long indexOffset = index.Position;
         byte[] indexBlock = Block(indexEntries);
         WriteBlock(index, indexBlock);
+        blocks.Add(((int)indexOffset, indexBlock.Length));
         var footer = new byte[48];
         var handles = Handle(metaOffset, meta.Length).Concat(Handle(indexOffset, indexBlock.Length)).ToArray();
         handles.CopyTo(footer, 0);
         BinaryPrimitives.WriteUInt64LittleEndian(footer.AsSpan(40), 0xdb4775248b80fb57);
         index.Write(footer);
-        File.WriteAllBytes(prefix + ".index", index.ToArray());
+        File.WriteAllBytes(path, index.ToArray());
+        return blocks;
+    }
+
+    /// <summary>Recomputes the masked CRC-32C after each block, so a corruption inside a block reaches the parser.</summary>
+    public static byte[] RepairChecksums(byte[] index, IReadOnlyList<(int Offset, int Size)> blocks)
+    {
+        var repaired = (byte[])index.Clone();
+        foreach (var (offset, size) in blocks)
+        {
+            if (offset + size + 5 > repaired.Length) continue;
+            uint crc = Crc32C.Mask(Crc32C.Compute(repaired.AsSpan(offset, size + 1)));
+            BinaryPrimitives.WriteUInt32LittleEndian(repaired.AsSpan(offset + size + 1), crc);
+        }
+        return repaired;
     }
 
     public static byte[] Floats(IEnumerable<float> values) => values.SelectMany(BitConverter.GetBytes).ToArray();
@@ -92,7 +119,7 @@ public static class TensorFlowCheckpointWriter
         return m.ToArray();
     }
 
-    private static byte[] Header(int shards)
+    public static byte[] Header(int shards)
     {
         using var m = new MemoryStream();
         Tag(m, 1, 0); Varint(m, (ulong)shards);
@@ -100,7 +127,7 @@ public static class TensorFlowCheckpointWriter
         return m.ToArray();
     }
 
-    private static byte[] BundleEntry(int dtype, long[] shape, int shard, long offset, long size, uint maskedCrc)
+    public static byte[] BundleEntry(int dtype, long[] shape, int shard, long offset, long size, uint maskedCrc)
     {
         using var shapeProto = new MemoryStream();
         foreach (long d in shape)
