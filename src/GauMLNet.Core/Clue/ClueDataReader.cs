@@ -33,6 +33,8 @@ public static class ClueDataReader
                 using var doc = JsonDocument.Parse(line);
                 var row = doc.RootElement;
                 if (row.ValueKind != JsonValueKind.Object) throw new FormatException("not a JSON object");
+                if (row.EnumerateObject().GroupBy(f => f.Name).FirstOrDefault(g => g.Count() > 1) is { } duplicate)
+                    throw new FormatException($"field '{duplicate.Key}' appears {duplicate.Count()} times; which one is meant is ambiguous");
                 var missing = task.RequiredFields.Where(f => !row.TryGetProperty(f, out _)).ToList();
                 if (missing.Count > 0)
                     throw new FormatException($"missing field(s) {string.Join(", ", missing.Select(m => $"'{m}'"))} of a {task.Name} row — is this folder another task's data?");

@@ -117,8 +117,10 @@ public sealed class ClueTask
             (Index: target.GetProperty("span2_index").GetInt32(), Text: Text(target, "span2_text"), Open: "[", Close: "]"),
         };
         foreach (var span in spans)
-            if (span.Index < 0 || span.Index + span.Text.Length > text.Length || string.CompareOrdinal(text, span.Index, span.Text, 0, span.Text.Length) != 0)
+            if (span.Index < 0 || span.Index > text.Length - span.Text.Length || string.CompareOrdinal(text, span.Index, span.Text, 0, span.Text.Length) != 0)
                 throw new FormatException($"span '{span.Text}' is not at index {span.Index} of the text");
+        if (spans[0].Index < spans[1].Index + spans[1].Text.Length && spans[1].Index < spans[0].Index + spans[0].Text.Length)
+            throw new FormatException($"spans '{spans[0].Text}' ({spans[0].Index}) and '{spans[1].Text}' ({spans[1].Index}) overlap; they cannot both be marked");
         foreach (var span in spans.OrderByDescending(s => s.Index)) // mark the later span first so indices stay valid
             text = text[..span.Index] + span.Open + span.Text + span.Close + text[(span.Index + span.Text.Length)..];
         return new ClueExample { Id = Text(row, "idx"), Sentence1 = text, Label = Text(row, "label") };

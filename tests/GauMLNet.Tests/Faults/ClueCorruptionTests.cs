@@ -28,25 +28,26 @@ public sealed class ClueCorruptionTests(ITestOutputHelper output)
         ["csldcp"] = ["""{"content": "一篇论文", "label": "材料科学与工程", "idx": 1}""", """{"content": "另一篇", "label": "力学", "idx": 2}"""],
     };
 
-    /// <summary>
-    /// ClueTask.WscExample checks <c>span.Index + span.Text.Length &gt; text.Length</c> in int arithmetic: an index near
-    /// int.MaxValue overflows past the check and string.CompareOrdinal throws ArgumentOutOfRangeException. Clue/ is
-    /// not ours to edit (issue #12, reported to its owner); this predicate lets the battery log it instead of failing.
-    /// Remove it, and the skip below, once ClueTask is fixed.
-    /// </summary>
-    internal static bool KnownWscSpanOverflow(Exception ex) =>
-        ex is ArgumentOutOfRangeException && ex.StackTrace?.Contains("WscExample", StringComparison.Ordinal) == true;
-
     internal const string WscSpanOverflow =
         """{"target": {"span1_index": 2147483647, "span1_text": "明", "span2_index": 0, "span2_text": "小"}, "idx": 1, "label": "true", "text": "小明"}""";
 
-    [Fact(Skip = "Known finding in src/GauMLNet.Core/Clue/ClueTask.cs (owned by the main engineer, issue #12 7b): an int.MaxValue span index throws ArgumentOutOfRangeException")]
+    [Fact]
     public void AWscSpanIndexNearIntMaxValueIsAClueFormatException()
     {
         string path = Path.Combine(TestPaths.NewTempDirectory(), "train.json");
         File.WriteAllText(path, WscSpanOverflow + "\n");
         var ex = Assert.Throws<ClueFormatException>(() => ClueDataReader.Read(path, ClueTask.Get("cluewsc"), requireLabels: true));
         Assert.Equal(1, ex.Line);
+    }
+
+    [Fact]
+    public void OverlappingWscSpansAndDuplicateFieldsAreClueFormatExceptions()
+    {
+        string path = Path.Combine(TestPaths.NewTempDirectory(), "train.json");
+        File.WriteAllText(path, """{"target": {"span1_index": 0, "span1_text": "小明", "span2_index": 0, "span2_text": "小"}, "idx": 1, "label": "true", "text": "小明很高兴"}""" + "\n");
+        Assert.Contains("overlap", Assert.Throws<ClueFormatException>(() => ClueDataReader.Read(path, ClueTask.Get("cluewsc"), requireLabels: true)).Message);
+        File.WriteAllText(path, """{"sentence": "好", "sentence": "坏", "label": "Positive", "id": 1}""" + "\n");
+        Assert.Contains("field 'sentence' appears 2 times", Assert.Throws<ClueFormatException>(() => ClueDataReader.Read(path, ClueTask.Get("eprstmt"), requireLabels: true)).Message);
     }
 
     private static IEnumerable<Mutant> JsonMutants(string task, int seed, int count)
@@ -95,7 +96,7 @@ public sealed class ClueCorruptionTests(ITestOutputHelper output)
     [Fact]
     public void ClueJsonLinesOfEveryTaskLoadOrFailWithTheLine()
     {
-        var battery = new CorruptionBattery("CLUE JSON lines", output) { KnownFinding = KnownWscSpanOverflow };
+        var battery = new CorruptionBattery("CLUE JSON lines", output);
         string path = Path.Combine(TestPaths.NewTempDirectory(), "train.json");
         int seed = 1320, done = 0;
         foreach (var (name, lines) in Lines)
