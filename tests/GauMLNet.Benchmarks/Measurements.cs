@@ -96,6 +96,8 @@ internal static class Cases
     /// </summary>
     public static int RunChild(string kind, int n, int batch, int layers)
     {
+        if (kind.StartsWith("engine-", StringComparison.Ordinal)) return EngineCases.RunChild(kind, n, batch);
+        if (kind.StartsWith("ner-", StringComparison.Ordinal)) return EntityCases.RunChild(kind[..kind.LastIndexOf('-')], sentences: n, train: kind.EndsWith("-train", StringComparison.Ordinal));
         string[] parts = kind.Split('-');
         bool checkpointed = kind == "gau-fused-train-checkpointed";
         if (!checkpointed && (parts.Length != 3 || parts[0] is not ("gau" or "transformer") || parts[1] is not ("fused" or "explicit") || parts[2] is not ("infer" or "train")))

@@ -207,6 +207,38 @@ if (peerRows.Count > 0)
 }
 report["lengths"] = rows;
 
+// (h) The scoring engines on the same weights and inputs, each in its own process (peak RSS = the serving process's).
+EngineCases.WriteCheckpoint(Cases.DefaultLayers);
+var engineRows = new List<Dictionary<string, object>>();
+Console.WriteLine($"(h) scoring engines, base width, {Cases.DefaultLayers} GAU layers, batch {batch}, mean-pooled embeddings (tokens/s, peak RSS MB):");
+foreach (int n in lengths)
+{
+    var engineRow = new Dictionary<string, object> { ["n"] = n, ["batch"] = batch };
+    foreach (string kind in EngineCases.Kinds)
+    {
+        var result = Cases.RunInChild(kind, n, batch);
+        engineRow[kind + "_tokens_per_s"] = result.TokensPerSecond;
+        engineRow[kind + "_peak_mb"] = result.PeakMegabytes;
+    }
+    double torchFp32 = (double)engineRow["engine-torch-fp32_tokens_per_s"];
+    Console.WriteLine($"    n={n,5}: " + string.Join("; ", EngineCases.Kinds.Select(k =>
+        $"{k["engine-".Length..]} {engineRow[k + "_tokens_per_s"]:F0} ({(double)engineRow[k + "_tokens_per_s"] / torchFp32:F2}×, {engineRow[k + "_peak_mb"]:F0} MB)")));
+    engineRows.Add(engineRow);
+}
+report["engines"] = engineRows;
+
+// (i) Named entities per head: training and scoring sentences/s (small preset, 40-character sentences, batch 32).
+var entityRows = new Dictionary<string, object>();
+int entitySentences = smoke ? 32 : 256;
+foreach (string kind in EntityCases.Kinds)
+{
+    var trained = Cases.RunInChild(kind + "-train", entitySentences, 32);
+    var scored = Cases.RunInChild(kind + "-infer", entitySentences, 32);
+    entityRows[kind] = new { train_sentences_per_s = trained.TokensPerSecond, infer_sentences_per_s = scored.TokensPerSecond, train_peak_mb = trained.PeakMegabytes };
+    Console.WriteLine($"(i) {kind}: training {trained.TokensPerSecond:F1} sentences/s, scoring {scored.TokensPerSecond:F1} sentences/s (small preset, 40 characters, batch 32)");
+}
+report["entities"] = entityRows;
+
 var overhead = MLNetOverhead.Measure(smoke);
 report["mlnet"] = overhead;
 Console.WriteLine($"(f) ML.NET Transform {overhead.TransformRowsPerSecond:F0} rows/s vs raw encoder {overhead.RawRowsPerSecond:F0} rows/s: overhead {overhead.Overhead:P1}");

@@ -49,35 +49,12 @@ internal static class EntityRun
                          (s.ModelDirectory is null ? $"training a {s.ConfigName} GAU-α with a {head} head from scratch" : $"fine-tuning {s.ModelDirectory} with a {head} head"));
 
         using var stop = new StopSignals();
-        var options = new GauNamedEntityRecognitionOptions
+        var options = TrainingRun.Configure(new GauNamedEntityRecognitionOptions
         {
             Head = head,
-            ModelDirectory = s.ModelDirectory,
-            Config = config,
-            Epochs = s.Epochs,
-            BatchSize = s.BatchSize,
-            MaxLength = s.MaxLength,
-            LearningRate = s.LearningRate,
-            MaxGradNorm = s.MaxGradNorm,
-            Device = s.Device,
-            CpuThreads = s.Threads,
-            InferencePrecision = precision,
-            GradientCheckpointing = s.GradientCheckpointing ? true : null,
-            Seed = s.Seed,
-            EarlyStoppingPatience = s.Patience,
             ValidationSet = dev,
-            Progress = progress,
-            Log = message => { if (TrainingRun.ShowsInTerminal(message)) progress.Line(message); },
-            CancellationToken = stop.Token,
-            CheckpointDirectory = checkpoints,
-            Resume = s.Resume,
             Metadata = new Dictionary<string, string> { [CluePipeline.TaskMetadataKey] = TaskName },
-            FingerprintExtras = new Dictionary<string, string>
-            {
-                ["train_file"] = TrainingRun.FileHash(trainPath),
-                ["dev_file"] = devPath is null ? "none" : TrainingRun.FileHash(devPath),
-            },
-        };
+        }, s, new TrainingRun.Checked(config, precision, encoding, checkpoints), progress, stop, trainPath, devPath);
         var clock = System.Diagnostics.Stopwatch.StartNew();
         GauNamedEntityRecognitionTransformer model;
         try

@@ -70,32 +70,7 @@ internal static class TrainingRun
                          (s.ModelDirectory is null ? $"training a {s.ConfigName} GAU-α from scratch" : $"fine-tuning {s.ModelDirectory}"));
 
         using var stop = new StopSignals();
-        var options = new GauTextClassificationOptions
-        {
-            ModelDirectory = s.ModelDirectory,
-            Config = config,
-            Epochs = s.Epochs,
-            BatchSize = s.BatchSize,
-            MaxLength = s.MaxLength,
-            LearningRate = s.LearningRate,
-            MaxGradNorm = s.MaxGradNorm,
-            Device = s.Device,
-            CpuThreads = s.Threads,
-            InferencePrecision = precision,
-            GradientCheckpointing = s.GradientCheckpointing ? true : null,
-            Seed = s.Seed,
-            EarlyStoppingPatience = s.Patience,
-            Progress = progress,
-            Log = message => { if (ShowsInTerminal(message)) progress.Line(message); },
-            CancellationToken = stop.Token,
-            CheckpointDirectory = checkpoints,
-            Resume = s.Resume,
-            FingerprintExtras = new Dictionary<string, string>
-            {
-                ["train_file"] = FileHash(trainPath),
-                ["dev_file"] = devPath is null ? "none" : FileHash(devPath),
-            },
-        };
+        var options = Configure(new GauTextClassificationOptions(), s, new Checked(config, precision, encoding, checkpoints), progress, stop, trainPath, devPath);
         var clock = System.Diagnostics.Stopwatch.StartNew();
         Microsoft.ML.Data.TransformerChain<ITransformer> model;
         try
@@ -144,6 +119,36 @@ internal static class TrainingRun
                          $"{Path.Combine(s.OutputDirectory, MetricsFile)}, {Path.Combine(s.OutputDirectory, CurveFile)}");
         return 0;
     }
+
+    /// <summary>The settings every training command shares, applied to a trainer's options.</summary>
+    public static T Configure<T>(T options, Settings s, Checked c, ConsoleProgressBar progress, StopSignals stop, string trainPath, string? devPath)
+        where T : GauTrainerOptionsBase =>
+        (T)((GauTrainerOptionsBase)options with
+        {
+            ModelDirectory = s.ModelDirectory,
+            Config = c.Config,
+            Epochs = s.Epochs,
+            BatchSize = s.BatchSize,
+            MaxLength = s.MaxLength,
+            LearningRate = s.LearningRate,
+            MaxGradNorm = s.MaxGradNorm,
+            Device = s.Device,
+            CpuThreads = s.Threads,
+            InferencePrecision = c.Precision,
+            GradientCheckpointing = s.GradientCheckpointing ? true : null,
+            Seed = s.Seed,
+            EarlyStoppingPatience = s.Patience,
+            Progress = progress,
+            Log = message => { if (ShowsInTerminal(message)) progress.Line(message); },
+            CancellationToken = stop.Token,
+            CheckpointDirectory = c.Checkpoints,
+            Resume = s.Resume,
+            FingerprintExtras = new Dictionary<string, string>
+            {
+                ["train_file"] = FileHash(trainPath),
+                ["dev_file"] = devPath is null ? "none" : FileHash(devPath),
+            },
+        });
 
     /// <summary>Keeps the last good model on disk and says what the CLI offers against divergence.</summary>
     public static CliFailure Diverged(GauTrainingDivergedException ex, MLContext ml, DataViewSchema schema, Settings s, double? learningRate, string checkpoints)

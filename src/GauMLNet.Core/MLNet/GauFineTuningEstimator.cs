@@ -87,38 +87,9 @@ public abstract class GauFineTuningEstimator<TTransformer> : IEstimator<TTransfo
 
         var train = Encode(source.Tokenizer, trainRows, "training", Log);
         var valid = validationRows is null ? null : Encode(source.Tokenizer, validationRows, "validation", Log);
-        var fineTuning = GauFitting.FineTuningOptionsOf(_options);
         Log($"{Component}: {train.Count} training rows, {valid?.Count ?? 0} validation rows, {config.NumHiddenLayers} GAU layers " +
             $"(d {config.HiddenSize}, e {config.IntermediateSize}, s {config.AttentionKeySize}), vocab {config.VocabSize}, device {_options.Device}; {source.Description}");
-        var network = _backend.Build(source, spec, _options.Seed);
-        var job = new FineTuningJob
-        {
-            Train = train,
-            Validation = valid,
-            Options = fineTuning,
-            PadId = source.Tokenizer.PadId,
-            Device = _options.Device,
-            Progress = _options.Progress,
-            Log = Log,
-            Cancellation = token,
-        };
-        FineTuningResult result;
-        try
-        {
-            result = network.FineTune(job);
-        }
-        catch (TrainingDivergedException ex)
-        {
-            throw new GauTrainingDivergedException(ex.Message, CreateTransformer(_env, GauFitting.Fitted(network, spec, source)), ex);
-        }
-        catch
-        {
-            network.Dispose();
-            throw;
-        }
-        var transformer = CreateTransformer(_env, GauFitting.Fitted(network, spec, source));
-        transformer.TrainingResult = result;
-        return transformer;
+        return GauFitting.Train(_backend, source, spec, _options, train, valid, Log, model => CreateTransformer(_env, model));
     }
 
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)

@@ -31,4 +31,43 @@ internal static class GauFitting
         var package = GauModelPackage.Create(spec, source.Config, source.VocabText, network.SaveWeights());
         return new GauTaskModel(package, network.ToEngine(new EngineOptions { Device = spec.Device, Precision = spec.InferencePrecision }));
     }
+
+    /// <summary>
+    /// Builds the network, fine-tunes it and wraps it in a transformer made by <paramref name="transformer"/>. On divergence
+    /// the thrown <see cref="GauTrainingDivergedException"/> carries the last good weights as a transformer too.
+    /// </summary>
+    internal static TTransformer Train<TTransformer>(IGauTrainingBackend backend, GauModelSource source, GauTaskSpec spec, GauTrainerOptionsBase options,
+        IReadOnlyList<LabeledExample> train, IReadOnlyList<LabeledExample>? validation, Action<string> log, Func<GauTaskModel, TTransformer> transformer)
+        where TTransformer : GauTransformerBase
+    {
+        var network = backend.Build(source, spec, options.Seed);
+        var job = new FineTuningJob
+        {
+            Train = train,
+            Validation = validation,
+            Options = FineTuningOptionsOf(options),
+            PadId = source.Tokenizer.PadId,
+            Device = options.Device,
+            Progress = options.Progress,
+            Log = log,
+            Cancellation = options.CancellationToken,
+        };
+        FineTuningResult result;
+        try
+        {
+            result = network.FineTune(job);
+        }
+        catch (TrainingDivergedException ex)
+        {
+            throw new GauTrainingDivergedException(ex.Message, transformer(Fitted(network, spec, source)), ex);
+        }
+        catch
+        {
+            network.Dispose();
+            throw;
+        }
+        var fitted = transformer(Fitted(network, spec, source));
+        fitted.TrainingResult = result;
+        return fitted;
+    }
 }

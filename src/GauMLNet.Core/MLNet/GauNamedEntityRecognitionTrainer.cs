@@ -73,33 +73,7 @@ public sealed class GauNamedEntityRecognitionTrainer : IEstimator<GauNamedEntity
         Log($"{Component}: {train.Count} training sentences ({trainExamples.Count} windows), {validation?.Count ?? 0} validation sentences, " +
             $"{types.Length} entity types, {_options.Head} head; {source.Description}");
 
-        var network = _backend.Build(source, spec, _options.Seed);
-        var job = new FineTuningJob
-        {
-            Train = trainExamples,
-            Validation = validationExamples,
-            Options = GauFitting.FineTuningOptionsOf(_options),
-            PadId = source.Tokenizer.PadId,
-            Device = _options.Device,
-            Progress = _options.Progress,
-            Log = Log,
-            Cancellation = token,
-        };
-        FineTuningResult result;
-        try
-        {
-            result = network.FineTune(job);
-        }
-        catch (TrainingDivergedException ex)
-        {
-            throw new GauTrainingDivergedException(ex.Message, new GauNamedEntityRecognitionTransformer(_env, GauFitting.Fitted(network, spec, source)), ex);
-        }
-        catch
-        {
-            network.Dispose();
-            throw;
-        }
-        return new GauNamedEntityRecognitionTransformer(_env, GauFitting.Fitted(network, spec, source)) { TrainingResult = result };
+        return GauFitting.Train(_backend, source, spec, _options, trainExamples, validationExamples, Log, model => new GauNamedEntityRecognitionTransformer(_env, model));
     }
 
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)

@@ -1,0 +1,80 @@
+using System.Text.Json;
+using GauMLNet.Checkpoints;
+using GauMLNet.Configuration;
+using GauMLNet.Engine;
+using GauMLNet.Engines;
+using GauMLNet.Modeling;
+using GauMLNet.Onnx;
+using GauMLNet.Text;
+
+namespace GauMLNet.Benchmarks;
+
+/// <summary>
+/// (h) The scoring engines side by side on the same weights and inputs: TorchSharp fp32 and bf16, ONNX Runtime fp32 and
+/// int8; base width, 4 GAU layers, mean-pooled embeddings (encoder work only). Each case runs in its own child process,
+/// so its peak resident memory is the serving process's own.
+/// </summary>
+internal static class EngineCases
+{
+    public static readonly string[] Kinds = ["engine-torch-fp32", "engine-torch-bf16", "engine-onnx-fp32", "engine-onnx-int8"];
+
+    /// <summary>The environment variable naming the checkpoint directory children load (written once by the parent).</summary>
+    private const string CheckpointVariable = "GAUMLNET_BENCHMARK_ENGINE_CHECKPOINT";
+
+    private static GauAlphaConfig Config(int layers) => new()
+    {
+        HiddenSize = 768,
+        EmbeddingSize = 768,
+        IntermediateSize = 1536,
+        AttentionKeySize = 128,
+        NumHiddenLayers = layers,
+        VocabSize = 12000,
+        HiddenDropoutProb = 0,
+        AttentionProbsDropoutProb = 0,
+    };
+
+    /// <summary>A random base-width checkpoint for the children (one per run).</summary>
+    public static string WriteCheckpoint(int layers)
+    {
+        string dir = Path.Combine(Path.GetTempPath(), $"gaumlnet-bench-engines-{Environment.ProcessId}");
+        using var model = TaskNetworks.CreateMaskedLM(Config(layers), seed: 3);
+        CheckpointDirectory.Save(dir, model);
+        Environment.SetEnvironmentVariable(CheckpointVariable, dir);
+        return dir;
+    }
+
+    public static int RunChild(string kind, int n, int batch)
+    {
+        string dir = Environment.GetEnvironmentVariable(CheckpointVariable) ?? throw new InvalidOperationException($"{CheckpointVariable} is not set.");
+        var random = new Random(1);
+        var rows = Enumerable.Range(0, batch).Select(_ =>
+        {
+            var ids = Enumerable.Range(0, n).Select(t => t == 0 ? 2 : random.Next(5, 12000)).ToArray();
+            return new EncodedText(ids, new int[n], false);
+        }).ToArray();
+        var padded = PaddedBatch.Collate(rows, padId: 0);
+        IGauInferenceEngine engine = kind switch
+        {
+            "engine-torch-fp32" or "engine-torch-bf16" => TorchEngine(dir, kind.EndsWith("bf16", StringComparison.Ordinal)),
+            "engine-onnx-fp32" => new OnnxRuntimeEngine(GauOnnxExporter.Export(dir, GauOnnxHead.Embedding(SequencePooling.Mean))),
+            "engine-onnx-int8" => new OnnxRuntimeEngine(GauOnnxExporter.Export(dir, GauOnnxHead.Embedding(SequencePooling.Mean), new OnnxExportOptions { Quantization = OnnxQuantization.DynamicInt8 })),
+            _ => throw new ArgumentException($"Unknown engine case '{kind}'."),
+        };
+        using (engine)
+        {
+            double seconds = Timer.BestSeconds(() => engine.Run(padded), n >= 1024 ? 2 : 3);
+            double tokens = (double)batch * n;
+            Console.WriteLine(JsonSerializer.Serialize(new CaseResult(tokens / seconds, ProcessMemory.PeakMegabytes, 0)));
+        }
+        return 0;
+    }
+
+    private static IGauInferenceEngine TorchEngine(string dir, bool bf16)
+    {
+        using var source = CheckpointDirectory.LoadMaskedLM(dir);
+        var network = new GauAlphaForEmbedding(source.Config, SequencePooling.Mean);
+        network.Backbone.load_state_dict(source.Backbone.state_dict());
+        return new TorchSharpInferenceEngine(network, () => new GauAlphaForEmbedding(source.Config, SequencePooling.Mean),
+            new EngineOptions { Device = "cpu", Precision = bf16 ? InferencePrecision.BFloat16 : InferencePrecision.Float32 });
+    }
+}
