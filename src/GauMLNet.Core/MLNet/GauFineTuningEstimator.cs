@@ -102,6 +102,8 @@ public abstract class GauFineTuningEstimator<TTransformer> : IEstimator<TTransfo
             Resume = _options.Resume,
             CpuThreads = _options.CpuThreads,
             FingerprintExtras = _options.FingerprintExtras,
+            Precision = _options.TrainingPrecision,
+            ForcePrecision = _options.ForceTrainingPrecision,
         };
         Log($"{Component}: {train.Count} training rows, {valid?.Count ?? 0} validation rows, {config.NumHiddenLayers} GAU layers " +
             $"(d {config.HiddenSize}, e {config.IntermediateSize}, s {config.AttentionKeySize}), vocab {config.VocabSize}, device {_options.Device}; {source.Description}");
