@@ -27,16 +27,18 @@ internal static class TrainCommand
         var encoding = CommonOptions.Encoding();
         var checkpointing = CommonOptions.GradientCheckpointing();
         var precision = CommonOptions.InferencePrecision();
+        var trainingPrecision = CommonOptions.TrainingPrecision();
+        var forcePrecision = CommonOptions.ForcePrecision();
         var command = new Command("train", "Train a GAU-α classifier on a CLUE task; writes model.zip, metrics.json and training-curve.png.")
         {
             task, data, model, config, epochs, batch, maxLength, lr, maxGradNorm, outputDir, device, threads, seed, resume, skipBad, patience, encoding,
-            precision, checkpointing,
+            precision, checkpointing, trainingPrecision, forcePrecision,
         };
         command.SetAction(r => GauCli.Guard(r, error, () => TrainingRun.Run(new TrainingRun.Settings(
             ClueTask.Get(r.GetValue(task)!), r.GetValue(data)!, r.GetValue(outputDir)!, r.GetValue(model), r.GetValue(config)!,
             r.GetValue(epochs), r.GetValue(batch), r.GetValue(maxLength), r.GetValue(lr), r.GetValue(device)!, r.GetValue(threads),
             r.GetValue(seed), r.GetValue(resume), r.GetValue(skipBad), r.GetValue(patience), r.GetValue(precision)!,
-            r.GetValue(checkpointing), r.GetValue(maxGradNorm), r.GetValue(encoding)), output)));
+            r.GetValue(checkpointing), r.GetValue(maxGradNorm), r.GetValue(encoding), r.GetValue(trainingPrecision)!, r.GetValue(forcePrecision)), output)));
         return command;
     }
 }

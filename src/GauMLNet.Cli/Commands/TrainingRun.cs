@@ -21,7 +21,8 @@ internal static class TrainingRun
 
     public sealed record Settings(ClueTask Task, string DataDirectory, string OutputDirectory, string? ModelDirectory, string ConfigName,
         int Epochs, int BatchSize, int MaxLength, double? LearningRate, string Device, int Threads, int Seed, bool Resume, bool SkipBadLines, int? Patience,
-        string Precision = "fp32", bool GradientCheckpointing = false, double MaxGradNorm = 1.0, string? Encoding = null);
+        string Precision = "fp32", bool GradientCheckpointing = false, double MaxGradNorm = 1.0, string? Encoding = null,
+        string TrainingPrecision = "fp32", bool ForcePrecision = false);
 
     public static int Run(Settings s, TextWriter output)
     {
@@ -35,6 +36,7 @@ internal static class TrainingRun
         if (s.Patience is { } patience) Arguments.AtLeast("--patience", patience, 1);
         Arguments.Device(s.Device);
         var precision = Arguments.Precision("--inference-precision", s.Precision);
+        var trainingPrecision = Arguments.TrainingPrecision(s.TrainingPrecision);
         var encoding = Arguments.Encoding(s.Encoding);
         Arguments.ExistingDirectory("--data", s.DataDirectory);
         GauAlphaConfig? config = null;
@@ -71,6 +73,8 @@ internal static class TrainingRun
             Device = s.Device,
             CpuThreads = s.Threads,
             InferencePrecision = precision,
+            TrainingPrecision = trainingPrecision,
+            ForceTrainingPrecision = s.ForcePrecision,
             GradientCheckpointing = s.GradientCheckpointing ? true : null,
             Seed = s.Seed,
             EarlyStoppingPatience = s.Patience,
@@ -126,6 +130,7 @@ internal static class TrainingRun
             task = s.Task.Name,
             model = s.ModelDirectory ?? $"from scratch ({s.ConfigName})",
             epochs = result.EpochsRun,
+            precision = result.Precision.ShortName(),
             best_epoch = result.BestEpoch,
             training_rows_per_second = Math.Round(result.TrainingRowsPerSecond, 1),
             training_seconds = Math.Round(clock.Elapsed.TotalSeconds, 1),
@@ -145,7 +150,8 @@ internal static class TrainingRun
     // Fit's log lines a terminal user needs; per-step lines are the progress bar's.
     private static bool ShowsInTerminal(string message) =>
         message.Contains("truncated", StringComparison.Ordinal) || message.StartsWith("resumed from", StringComparison.Ordinal)
-        || message.StartsWith("early stopping", StringComparison.Ordinal) || message.StartsWith("kept the weights", StringComparison.Ordinal);
+        || message.StartsWith("early stopping", StringComparison.Ordinal) || message.StartsWith("kept the weights", StringComparison.Ordinal)
+        || message.StartsWith("bf16 training", StringComparison.Ordinal);
 
     private static string FileHash(string path)
     {
