@@ -14,7 +14,8 @@ using TorchSharp;
 
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 if (args.Length >= 3 && args[0] == "--case")
-    return Cases.RunChild(args[1], int.Parse(args[2]), args.Length > 3 ? int.Parse(args[3]) : 8, args.Length > 4 ? int.Parse(args[4]) : Cases.DefaultLayers);
+    return (MixedPrecisionTraining.Handles(args[1]) ? (Func<string, int, int, int, int>)MixedPrecisionTraining.RunChild : Cases.RunChild)(
+        args[1], int.Parse(args[2]), args.Length > 3 ? int.Parse(args[3]) : 8, args.Length > 4 ? int.Parse(args[4]) : Cases.DefaultLayers);
 if (Environment.GetEnvironmentVariable(Cases.ChildMarker) is not null)
 {
     Console.Error.WriteLine($"benchmark child started without --case ({string.Join(' ', args)}); refusing to run the suite recursively");
@@ -252,6 +253,8 @@ report["bf16_inference"] = bf16;
 Console.WriteLine(bf16.Supported
     ? $"bf16 inference (this CPU {nativeBf16}): {bf16.Speedup:F2}× the fp32 speed, max |Δ| of hidden states {bf16.MaxAbsDifference:E2} (relative RMS {bf16.RelativeRms:P2})"
     : "bf16 inference: not supported on this CPU/libtorch");
+
+report["bf16_training"] = MixedPrecisionTraining.Measure(smoke); // (j), also in the smoke pass
 
 report["checks_failed"] = failures;
 report["load_average_end"] = LoadAverage();

@@ -38,6 +38,12 @@ internal static class Arguments
         catch (ArgumentException) { throw new UsageException($"{name}: '{value}' is not a precision; use fp32 or bf16."); }
     }
 
+    public static TrainingPrecision TrainingPrecision(string value)
+    {
+        try { return TrainingPrecisionNames.Parse(value); }
+        catch (ArgumentException) { throw new UsageException($"--precision: '{value}' is not a training precision; use fp32 or bf16."); }
+    }
+
     public static System.Text.Encoding Encoding(string? value)
     {
         try { return TextFiles.Resolve(value); }

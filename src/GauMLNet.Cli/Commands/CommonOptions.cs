@@ -34,6 +34,19 @@ internal static class CommonOptions
         DefaultValueFactory = _ => "fp32",
     };
 
+    public static Option<string> TrainingPrecision() => new("--precision")
+    {
+        Description = "fp32 or bf16: the format training computes in (bf16: mixed precision with fp32 master weights, optimizer and saved weights; " +
+                      "faster on CPUs with AVX512-BF16 or AMX; elsewhere training falls back to fp32 with a message unless --force-precision). " +
+                      "A --resume must use the same precision",
+        DefaultValueFactory = _ => "fp32",
+    };
+
+    public static Option<bool> ForcePrecision() => new("--force-precision")
+    {
+        Description = "train in --precision bf16 even where the CPU only emulates bf16 (slower than fp32 there)",
+    };
+
     public static Option<string> RequiredPath(string name, string description) => new(name)
     {
         Description = description,

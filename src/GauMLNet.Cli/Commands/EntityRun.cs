@@ -36,7 +36,8 @@ internal static class EntityRun
 
     public static int Train(TrainingRun.Settings s, EntityHead head, TextWriter output)
     {
-        var (config, precision, encoding, checkpoints) = TrainingRun.CheckArguments(s, minimumMaxLength: 3);
+        var @checked = TrainingRun.CheckArguments(s, minimumMaxLength: 3);
+        var (config, precision, encoding, checkpoints, _) = @checked;
         var ml = new MLContext(seed: s.Seed);
         var progress = ConsoleProgressBar.For(output);
         string trainPath = ClueDataFolder.Require(s.DataDirectory, ClueDataFolder.Split.Train);
@@ -54,7 +55,7 @@ internal static class EntityRun
             Head = head,
             ValidationSet = dev,
             Metadata = new Dictionary<string, string> { [CluePipeline.TaskMetadataKey] = TaskName },
-        }, s, new TrainingRun.Checked(config, precision, encoding, checkpoints), progress, stop, trainPath, devPath);
+        }, s, @checked, progress, stop, trainPath, devPath);
         var clock = System.Diagnostics.Stopwatch.StartNew();
         GauNamedEntityRecognitionTransformer model;
         try

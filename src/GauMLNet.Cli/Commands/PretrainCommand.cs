@@ -39,10 +39,12 @@ internal static class PretrainCommand
         var threads = new Option<int>("--threads");
         var checkpointing = CommonOptions.GradientCheckpointing();
         var encoding = CommonOptions.Encoding();
+        var trainingPrecision = CommonOptions.TrainingPrecision();
+        var forcePrecision = CommonOptions.ForcePrecision();
         var command = new Command("pretrain", "Masked-LM pretraining (whole-word masking, LAMB, piecewise-linear LR, no warmup), resumable.")
         {
             corpus, field, config, model, vocab, outputDir, steps, batch, accumulate, maxLength, lr, schedule, every, resume, timeLimit, seed, device, threads,
-            checkpointing, encoding,
+            checkpointing, encoding, trainingPrecision, forcePrecision,
         };
         command.SetAction(r => GauCli.Guard(r, error, () =>
         {
@@ -59,6 +61,7 @@ internal static class PretrainCommand
             if (r.GetValue(timeLimit) is { } limit) Arguments.Positive("--minutes", limit);
             Arguments.Device(r.GetValue(device)!);
             var textEncoding = Arguments.Encoding(r.GetValue(encoding));
+            var precision = Arguments.TrainingPrecision(r.GetValue(trainingPrecision)!);
             var pointSchedule = ParseSchedule(r.GetValue(schedule));
             if (r.GetValue(model) is { } modelDirectory) Arguments.ExistingDirectory("--model", modelDirectory);
             else if (r.GetValue(vocab) is { } vocabPath) Arguments.ExistingFile("--vocab", vocabPath);
@@ -100,6 +103,8 @@ internal static class PretrainCommand
                 CheckpointDirectory = stateDir,
                 Resume = r.GetValue(resume),
                 TimeLimit = r.GetValue(timeLimit) is { } minutes ? TimeSpan.FromMinutes(minutes) : null,
+                Precision = precision,
+                ForcePrecision = r.GetValue(forcePrecision),
             };
             PretrainingResult result;
             try
@@ -131,12 +136,13 @@ internal static class PretrainCommand
             var metrics = new
             {
                 steps = result.StepsRun,
+                precision = result.Precision.ShortName(),
                 tokens_per_second = Math.Round(result.TokensPerSecond),
                 final_loss = result.Losses.Count > 0 ? result.Losses.TakeLast(20).Average() : double.NaN,
                 final_masked_accuracy = result.MaskedAccuracies.Count > 0 ? result.MaskedAccuracies.TakeLast(20).Average() : double.NaN,
             };
             AtomicFile.WriteAllText(Path.Combine(outDir, "pretrain-metrics.json"), JsonSerializer.Serialize(metrics, new JsonSerializerOptions { WriteIndented = true }));
-            output.WriteLine($"{result.StepsRun} steps, {result.TokensPerSecond:F0} tokens/s, loss {metrics.final_loss:F3}, masked accuracy {metrics.final_masked_accuracy:P1}; wrote {outDir}");
+            output.WriteLine($"{result.StepsRun} steps ({result.Precision.ShortName()}), {result.TokensPerSecond:F0} tokens/s, loss {metrics.final_loss:F3}, masked accuracy {metrics.final_masked_accuracy:P1}; wrote {outDir}");
             return 0;
         }));
         return command;

@@ -26,11 +26,13 @@ internal static class TrainCommand
         var encoding = CommonOptions.Encoding();
         var checkpointing = CommonOptions.GradientCheckpointing();
         var precision = CommonOptions.InferencePrecision();
+        var trainingPrecision = CommonOptions.TrainingPrecision();
+        var forcePrecision = CommonOptions.ForcePrecision();
         var head = new Option<string>("--head") { Description = "cluener only: crf, softmax or global-pointer", DefaultValueFactory = _ => "crf" };
         var command = new Command("train", "Train a GAU-α classifier on a CLUE task; writes model.zip, metrics.json and training-curve.png.")
         {
             task, data, model, config, epochs, batch, maxLength, lr, maxGradNorm, outputDir, device, threads, seed, resume, skipBad, patience, encoding,
-            precision, checkpointing, head,
+            precision, checkpointing, trainingPrecision, forcePrecision, head,
         };
         command.SetAction(r => GauCli.Guard(r, error, () =>
         {
@@ -38,7 +40,7 @@ internal static class TrainCommand
                 r.GetValue(task)!, r.GetValue(data)!, r.GetValue(outputDir)!, r.GetValue(model), r.GetValue(config)!,
                 r.GetValue(epochs), r.GetValue(batch), r.GetValue(maxLength), r.GetValue(lr), r.GetValue(device)!, r.GetValue(threads),
                 r.GetValue(seed), r.GetValue(resume), r.GetValue(skipBad), r.GetValue(patience), r.GetValue(precision)!,
-                r.GetValue(checkpointing), r.GetValue(maxGradNorm), r.GetValue(encoding));
+                r.GetValue(checkpointing), r.GetValue(maxGradNorm), r.GetValue(encoding), r.GetValue(trainingPrecision)!, r.GetValue(forcePrecision));
             return EntityRun.IsEntityTask(settings.TaskName)
                 ? EntityRun.Train(settings, EntityRun.ParseHead(r.GetValue(head)!), output)
                 : TrainingRun.Run(settings, output);

@@ -21,10 +21,12 @@ internal static class TrainingRun
 
     public sealed record Settings(string TaskName, string DataDirectory, string OutputDirectory, string? ModelDirectory, string ConfigName,
         int Epochs, int BatchSize, int MaxLength, double? LearningRate, string Device, int Threads, int Seed, bool Resume, bool SkipBadLines, int? Patience,
-        string Precision = "fp32", bool GradientCheckpointing = false, double MaxGradNorm = 1.0, string? Encoding = null);
+        string Precision = "fp32", bool GradientCheckpointing = false, double MaxGradNorm = 1.0, string? Encoding = null,
+        string TrainingPrecision = "fp32", bool ForcePrecision = false);
 
     /// <summary>What the checks of a training command's arguments settle, before any data is read.</summary>
-    public sealed record Checked(GauAlphaConfig? Config, InferencePrecision Precision, System.Text.Encoding Encoding, string Checkpoints);
+    public sealed record Checked(GauAlphaConfig? Config, InferencePrecision Precision, System.Text.Encoding Encoding, string Checkpoints,
+        TrainingPrecision TrainingPrecision);
 
     /// <summary>Checks every argument of a training run (each failure names the argument) and clears a killed run's leftovers.</summary>
     public static Checked CheckArguments(Settings s, int minimumMaxLength)
@@ -38,6 +40,7 @@ internal static class TrainingRun
         if (s.Patience is { } patience) Arguments.AtLeast("--patience", patience, 1);
         Arguments.Device(s.Device);
         var precision = Arguments.Precision("--inference-precision", s.Precision);
+        var trainingPrecision = Arguments.TrainingPrecision(s.TrainingPrecision);
         var encoding = Arguments.Encoding(s.Encoding);
         Arguments.ExistingDirectory("--data", s.DataDirectory);
         GauAlphaConfig? config = null;
@@ -51,14 +54,15 @@ internal static class TrainingRun
         if (s.Resume && !TrainingCheckpoint.Exists(checkpoints))
             throw new UsageException($"--resume: there is no checkpoint in {checkpoints} to resume from; run without --resume to start training.");
         AtomicFile.RemoveLeftovers(s.OutputDirectory); // temporary files of a run that was killed while writing
-        return new Checked(config, precision, encoding, checkpoints);
+        return new Checked(config, precision, encoding, checkpoints, trainingPrecision);
     }
 
     public static int Run(Settings settings, TextWriter output)
     {
         var task = ClueTask.Get(settings.TaskName);
         var s = settings;
-        var (config, precision, encoding, checkpoints) = CheckArguments(s, task.IsPair ? 4 : 3);
+        var @checked = CheckArguments(s, task.IsPair ? 4 : 3);
+        var (config, precision, encoding, checkpoints, _) = @checked;
 
         var ml = new MLContext(seed: s.Seed);
         var progress = ConsoleProgressBar.For(output);
@@ -70,7 +74,7 @@ internal static class TrainingRun
                          (s.ModelDirectory is null ? $"training a {s.ConfigName} GAU-α from scratch" : $"fine-tuning {s.ModelDirectory}"));
 
         using var stop = new StopSignals();
-        var options = Configure(new GauTextClassificationOptions(), s, new Checked(config, precision, encoding, checkpoints), progress, stop, trainPath, devPath);
+        var options = Configure(new GauTextClassificationOptions(), s, @checked, progress, stop, trainPath, devPath);
         var clock = System.Diagnostics.Stopwatch.StartNew();
         Microsoft.ML.Data.TransformerChain<ITransformer> model;
         try
@@ -104,6 +108,7 @@ internal static class TrainingRun
             task = task.Name,
             model = s.ModelDirectory ?? $"from scratch ({s.ConfigName})",
             epochs = result.EpochsRun,
+            precision = result.Precision.ShortName(),
             best_epoch = result.BestEpoch,
             training_rows_per_second = Math.Round(result.TrainingRowsPerSecond, 1),
             training_seconds = Math.Round(clock.Elapsed.TotalSeconds, 1),
@@ -135,6 +140,8 @@ internal static class TrainingRun
             Device = s.Device,
             CpuThreads = s.Threads,
             InferencePrecision = c.Precision,
+            TrainingPrecision = c.TrainingPrecision,
+            ForceTrainingPrecision = s.ForcePrecision,
             GradientCheckpointing = s.GradientCheckpointing ? true : null,
             Seed = s.Seed,
             EarlyStoppingPatience = s.Patience,
@@ -167,7 +174,8 @@ internal static class TrainingRun
     // Fit's log lines a terminal user needs; per-step lines are the progress bar's.
     internal static bool ShowsInTerminal(string message) =>
         message.Contains("truncated", StringComparison.Ordinal) || message.StartsWith("resumed from", StringComparison.Ordinal)
-        || message.StartsWith("early stopping", StringComparison.Ordinal) || message.StartsWith("kept the weights", StringComparison.Ordinal);
+        || message.StartsWith("early stopping", StringComparison.Ordinal) || message.StartsWith("kept the weights", StringComparison.Ordinal)
+        || message.StartsWith("bf16 training", StringComparison.Ordinal);
 
     internal static string FileHash(string path)
     {

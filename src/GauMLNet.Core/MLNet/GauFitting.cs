@@ -23,6 +23,8 @@ internal static class GauFitting
         Resume = options.Resume,
         CpuThreads = options.CpuThreads,
         FingerprintExtras = options.FingerprintExtras,
+        Precision = options.TrainingPrecision,
+        ForcePrecision = options.ForceTrainingPrecision,
     };
 
     /// <summary>A trained network as a fitted model: its files, and the network itself as the engine (no copy).</summary>

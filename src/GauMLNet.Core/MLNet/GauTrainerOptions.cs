@@ -30,8 +30,17 @@ public abstract record GauTrainerOptionsBase
     /// forward pass, same gradients). Null keeps the model's config (off for the presets).
     /// </summary>
     public bool? GradientCheckpointing { get; init; }
-    /// <summary>The format the fitted model scores in (training is fp32); saved with the model.</summary>
+    /// <summary>The format the fitted model scores in (independent of <see cref="TrainingPrecision"/>); saved with the model.</summary>
     public InferencePrecision InferencePrecision { get; init; } = InferencePrecision.Float32;
+    /// <summary>
+    /// The format training computes in: fp32, or bf16 mixed precision (forward and backward in bf16; fp32 master weights,
+    /// optimizer, loss, gradient norm and normalization statistics; the fitted weights are fp32). Where the device only
+    /// emulates bf16 (a CPU without AVX512-BF16 or AMX) training logs one line and runs in fp32, unless
+    /// <see cref="ForceTrainingPrecision"/>. A resume must use the same precision.
+    /// </summary>
+    public TrainingPrecision TrainingPrecision { get; init; } = TrainingPrecision.Float32;
+    /// <summary>Train in <see cref="TrainingPrecision"/> even where the device only emulates it.</summary>
+    public bool ForceTrainingPrecision { get; init; }
 
     /// <summary>Tokens per row including [CLS]/[SEP]; longer rows are truncated (longest side first) and counted in the log.</summary>
     public int MaxLength { get; init; } = 128;

@@ -1,3 +1,5 @@
+using GauMLNet.Configuration;
+
 namespace GauMLNet.Training;
 
 /// <summary>What a fine-tuning run needs to know, independent of ML.NET.</summary>
@@ -23,6 +25,10 @@ public sealed record FineTuningOptions
     public IReadOnlyDictionary<string, string>? FingerprintExtras { get; init; }
     /// <summary>Intra-op CPU threads for the engine (0: its default).</summary>
     public int CpuThreads { get; init; }
+    /// <summary>fp32, or bf16 mixed precision (fp32 master weights and optimizer state); part of the checkpoint's fingerprint.</summary>
+    public TrainingPrecision Precision { get; init; }
+    /// <summary>Train in bf16 even where the device only emulates it (there it is slower than fp32).</summary>
+    public bool ForcePrecision { get; init; }
 
     public FineTuningOptions Validate()
     {

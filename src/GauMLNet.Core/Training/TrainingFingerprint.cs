@@ -58,12 +58,19 @@ public sealed class TrainingFingerprint
 
     public static string Hash(byte[] bytes) => "sha256 " + Convert.ToHexStringLower(SHA256.HashData(bytes))[..16];
 
+    /// <summary>Entries added after checkpoints were first written, with the value every older checkpoint implies.</summary>
+    private static readonly Dictionary<string, string> ImpliedByOlderCheckpoints = new(StringComparer.Ordinal)
+    {
+        ["precision"] = "fp32", // training was fp32 before bf16 mixed precision existed
+    };
+
     /// <summary>Throws naming every entry that differs between a checkpoint's fingerprint and this run's.</summary>
     public void RequireSame(IReadOnlyDictionary<string, string> saved, string checkpoint)
     {
+        string? Saved(string key) => saved.GetValueOrDefault(key) ?? ImpliedByOlderCheckpoints.GetValueOrDefault(key);
         var differences = saved.Keys.Union(_entries.Keys).Order(StringComparer.Ordinal)
-            .Where(k => saved.GetValueOrDefault(k) != _entries.GetValueOrDefault(k))
-            .Select(k => $"{k}: checkpoint {saved.GetValueOrDefault(k) ?? "(absent)"}, this run {_entries.GetValueOrDefault(k) ?? "(absent)"}")
+            .Where(k => Saved(k) != _entries.GetValueOrDefault(k))
+            .Select(k => $"{k}: checkpoint {Saved(k) ?? "(absent)"}, this run {_entries.GetValueOrDefault(k) ?? "(absent)"}")
             .ToList();
         if (differences.Count > 0) throw new CheckpointFingerprintException(checkpoint, differences);
     }

@@ -39,7 +39,7 @@ public sealed class TorchSharpTrainingBackend : IGauTrainingBackend
             if (job.Options.CpuThreads > 0) torch.set_num_threads(job.Options.CpuThreads);
             var tuner = new FineTuner(job.Options, spec.Task, job.Log, job.Progress,
                 spec.Task == GauTask.TokenClassification ? n => new EntityDecoder(spec.EntityHead!.Value, spec.EntityTypes!, ((GauAlphaForTokenClassification)n).CrfParameters()) : null);
-            return tuner.Train(network, job.Train, job.Validation, job.PadId, ComputeDevice.Resolve(job.Device), job.Cancellation);
+            return tuner.Train(network, job.Train, job.Validation, job.PadId, ComputeDevice.Resolve(job.Device), job.Cancellation, CreateCopy);
         }
 
         public byte[] SaveWeights() => SafeTensors.ToBytes(network.state_dict(), ScalarType.Float32, new Dictionary<string, string> { ["format"] = "pt" });
@@ -47,8 +47,11 @@ public sealed class TorchSharpTrainingBackend : IGauTrainingBackend
         public IGauInferenceEngine ToEngine(EngineOptions options)
         {
             _handedOver = true;
-            return new TorchSharpInferenceEngine(network, () => TaskNetworks.Create(spec, network.Config), options);
+            return new TorchSharpInferenceEngine(network, CreateCopy, options);
         }
+
+        // A network of the same shape: the bf16 working copy in training, the converted copy in bf16 scoring.
+        private TaskNetwork CreateCopy() => TaskNetworks.Create(spec, network.Config);
 
         public void Dispose()
         {

@@ -59,20 +59,43 @@ public sealed class GatedAttentionUnit : nn.Module<Tensor, Tensor, RotaryPositio
         return _outputProjection.call(u * attended);
     }
 
-    // The reference form: materialize a, normalize, weight v.
+    // The reference form: materialize a, normalize, weight v. With bf16 (or fp16) inputs the logits leave the matmul in
+    // that type and are normalized in fp32; the weights go back to v's type for A·v (both casts are no-ops in fp32).
     private Tensor AttendExplicitly(Tensor q, Tensor k, Tensor v, Tensor keyMask)
     {
-        var a = q.matmul(k.transpose(-1, -2));
+        var a = InFloat32(q.matmul(k.transpose(-1, -2)));
         if (_attentionScale) a = a / Math.Sqrt(_s);
         var weights = _attentionDropout.call(AttentionNormalizer.Normalize(a, keyMask, _normalization));
-        return weights.matmul(v);
+        return weights.to(v.dtype).matmul(v);
     }
+
+    // bf16 on the CPU. SDPA would be exact but slow here: its CPU flash kernel needs q, k and v of one width (ours are s and
+    // e), so libtorch takes its math fallback, which casts bf16 q, k, v to fp32 and runs both n×n matmuls at fp32 speed.
+    // Instead, as autocast does: q·kᵀ as a bf16 matmul (fp32 accumulation inside, logits rounded to bf16), then the scale
+    // — 1/√s and softmax_plus's log l / log 512, both fp32 — the mask and the softmax in fp32, and the weights rounded to
+    // bf16 for the bf16 A·v. The scaling multiply also does the cast: a bf16 tensor times an fp32 tensor is fp32.
+    private Tensor AttendInReducedPrecision(Tensor q, Tensor k, Tensor v, Tensor keyMask)
+    {
+        double scale = _attentionScale ? 1.0 / Math.Sqrt(_s) : 1.0;
+        var factor = _normalization == AttentionNormalization.SoftmaxPlus
+            ? AttentionNormalizer.SoftmaxPlusScale(keyMask) * scale                            // [b, 1, 1] fp32
+            : full([1L, 1, 1], scale, ScalarType.Float32, q.device);
+        var logits = (q.matmul(k.transpose(-1, -2)) * factor).masked_fill(keyMask.unsqueeze(1).logical_not(), double.NegativeInfinity);
+        var weights = _attentionDropout.call(logits.softmax(-1));
+        return weights.to(v.dtype).matmul(v);
+    }
+
+    private static bool IsReducedPrecision(Tensor t) => t.dtype is ScalarType.BFloat16 or ScalarType.Float16;
+
+    private static Tensor InFloat32(Tensor t) => IsReducedPrecision(t) ? t.to(ScalarType.Float32) : t;
 
     // softmax and softmax_plus through scaled_dot_product_attention. SDPA always divides by √s and
     // has no scale argument in TorchSharp 0.107, so our factor goes into q: softmax_plus's
-    // log l / log 512, times √s when attention_scale is off.
+    // log l / log 512, times √s when attention_scale is off. (On CUDA, SDPA's bf16 kernels keep the
+    // softmax in fp32; bf16 on the CPU takes AttendInReducedPrecision.)
     private Tensor AttendFused(Tensor q, Tensor k, Tensor v, Tensor keyMask)
     {
+        if (IsReducedPrecision(q) && q.device.type == TorchSharp.DeviceType.CPU) return AttendInReducedPrecision(q, k, v, keyMask);
         double unscale = _attentionScale ? 1.0 : Math.Sqrt(_s);
         if (_normalization == AttentionNormalization.SoftmaxPlus)
             q = q * (AttentionNormalizer.SoftmaxPlusScale(keyMask).to(q.dtype) * unscale);

@@ -28,9 +28,44 @@ public sealed class GauLayerStack : nn.Module<Tensor, Tensor, Tensor>
     public override Tensor forward(Tensor x, Tensor keyMask)
     {
         var rope = RotaryPositionEmbedding.Create(x.shape[1], _config.AttentionKeySize, x.device, x.dtype);
+        long rows = is_grad_enabled() ? x.shape[0] : RowsPerInferenceChunk(x);
+        if (rows >= x.shape[0]) return RunLayers(x, keyMask, rope);
+        using var scope = NewDisposeScope();
+        ChunkedInferences++;
+        var chunks = new List<Tensor>();
+        for (long start = 0; start < x.shape[0]; start += rows)
+        {
+            var slice = TensorIndex.Slice(start, start + rows);
+            chunks.Add(RunLayers(x[slice], keyMask[slice], rope));
+        }
+        return cat(chunks, 0).MoveToOuterDisposeScope();
+    }
+
+    private Tensor RunLayers(Tensor x, Tensor keyMask, RotaryPositionEmbedding rope)
+    {
         foreach (var layer in _layers)
             x = RecomputesLayer(x) ? LayerCheckpoint.Forward(layer, x, keyMask, rope) : layer.call(x, keyMask, rope);
         return x;
+    }
+
+    /// <summary>Inference passes run in row chunks on this thread; for tests.</summary>
+    [ThreadStatic] internal static int ChunkedInferences;
+
+    /// <summary>Largest temporary (bytes) an inference chunk may allocate: by default glibc's largest mmap threshold, 32 MB.</summary>
+    internal long InferenceChunkBytes { get; set; } = 32L << 20;
+
+    // Inference (no autograd) runs the rows in chunks whose largest temporary — the projection x·W_i, [rows, n, 2e + s],
+    // or the attention map, [rows, n, n] in fp32 — stays within 32 MB. glibc serves larger blocks with a fresh mmap every
+    // time (its mmap threshold never rises above 32 MB), so each of them is page-faulted and zeroed anew by the kernel on
+    // every call: at n = 2048, batch 8, about 1.1 GB per layer, the main cost that held inference there to 77% of the
+    // matmul ceiling. Blocks within 32 MB are reused from the heap. Rows never see each other, so the outputs are the
+    // same (up to the matmuls' summation order). Training keeps every layer's activations for backward, so it cannot.
+    private long RowsPerInferenceChunk(Tensor x)
+    {
+        if (x.device.type != TorchSharp.DeviceType.CPU) return x.shape[0];
+        long n = x.shape[1];
+        long widest = Math.Max(2 * _config.IntermediateSize + _config.AttentionKeySize, n) * n * Math.Max(4, x.ElementSize);
+        return Math.Max(1, InferenceChunkBytes / widest);
     }
 
     // Checkpoint only while training with autograd on, and only layers whose input needs a gradient:

@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using GauMLNet.Checkpoints;
+using GauMLNet.Configuration;
 using GauMLNet.Engine;
 using GauMLNet.Modeling;
+using GauMLNet.Runtime;
 using GauMLNet.Storage;
 using GauMLNet.Tasks;
 using GauMLNet.Text;
@@ -15,23 +17,31 @@ namespace GauMLNet.Training;
 /// Fine-tunes a task network (classification or regression head): AdamW (no decay on scales and biases), linear decay
 /// with optional warmup, gradient clipping, layer freezing, seeded shuffling and dropout, a full validation
 /// pass after each epoch with early stopping and the best epoch's weights restored, cancellation within one
-/// step, and a clear stop with the last good weights if the loss diverges.
+/// step, and a clear stop with the last good weights if the loss diverges; fp32 or bf16 mixed precision
+/// (<see cref="MixedPrecision{TModule}"/>; bf16 only where the <see cref="Bf16Capability"/> probe finds it native, unless forced).
 /// </summary>
 /// <param name="entityDecoder">token classification: the decoder of the network as it stands (its CRF moves as it trains), for the validation F1</param>
+/// <param name="bf16">whether the device computes bf16 natively (the machine's probe when null)</param>
 public sealed class FineTuner(FineTuningOptions options, GauTask task, Action<string>? log = null, IProgress<TrainingProgress>? progress = null,
-    Func<TaskNetwork, Entities.EntityDecoder>? entityDecoder = null)
+    Func<TaskNetwork, Entities.EntityDecoder>? entityDecoder = null, Bf16Capability? bf16 = null)
 {
     private readonly FineTuningOptions _options = options.Validate();
+    private TrainingPrecision _precision;
+    private MixedPrecision<TaskNetwork>? _mixedPrecision;
 
     public string MetricName => TaskMetrics.NameOf(task);
 
+    /// <param name="createCopy">a fresh network of <paramref name="model"/>'s shape: bf16 training's working copy (needed for bf16 only)</param>
     public FineTuningResult Train(TaskNetwork model, IReadOnlyList<LabeledExample> train, IReadOnlyList<LabeledExample>? validation,
-        int padId, Device device, CancellationToken cancellationToken = default)
+        int padId, Device device, CancellationToken cancellationToken = default, Func<TaskNetwork>? createCopy = null)
     {
         if (train.Count == 0) throw new ArgumentException("The training set is empty.", nameof(train));
         model.to(device);
         TaskNetworks.FreezeBottom(model, _options.FrozenLayers);
         using var optimizer = CreateOptimizer(model);
+        _precision = (bf16 ?? Bf16Capability.Default).Resolve(_options.Precision, device, _options.ForcePrecision, log);
+        using var mixedPrecision = _mixedPrecision = MixedPrecision.For(_precision, model,
+            createCopy ?? (() => throw new ArgumentException("bf16 training needs createCopy, a network of the model's shape.", nameof(createCopy))));
 
         int batchesPerEpoch = (train.Count + _options.BatchSize - 1) / _options.BatchSize;
         long totalSteps = (long)batchesPerEpoch * _options.Epochs;
@@ -145,7 +155,7 @@ public sealed class FineTuner(FineTuningOptions options, GauTask task, Action<st
             DisposeAll(best);
             model.eval();
         }
-        return new FineTuningResult(epochsRun, bestEpoch, bestMetric, losses, metrics, rowsSeen / Math.Max(1e-9, clock.Elapsed.TotalSeconds));
+        return new FineTuningResult(epochsRun, bestEpoch, bestMetric, losses, metrics, rowsSeen / Math.Max(1e-9, clock.Elapsed.TotalSeconds), _precision);
     }
 
     private const string Kind = "fine-tuning";
@@ -159,6 +169,7 @@ public sealed class FineTuner(FineTuningOptions options, GauTask task, Action<st
             .Add("epochs", _options.Epochs).Add("batch_size", _options.BatchSize).Add("learning_rate", _options.LearningRate)
             .Add("warmup_fraction", _options.WarmupFraction).Add("weight_decay", _options.WeightDecay).Add("max_grad_norm", _options.MaxGradNorm)
             .Add("frozen_layers", _options.FrozenLayers).Add("seed", _options.Seed).Add("early_stopping_patience", _options.EarlyStoppingPatience)
+            .Add("precision", _precision.ShortName())
             .AddData("training_data", train).AddData("validation_data", validation)
             .AddAll(_options.FingerprintExtras);
 
@@ -183,18 +194,21 @@ public sealed class FineTuner(FineTuningOptions options, GauTask task, Action<st
     {
         using var scope = NewDisposeScope();
         using var batch = TensorBatch.Collate(rows.Select(r => r.Text).ToArray(), padId, device);
-        var output = model.call(batch.InputIds, batch.TokenTypeIds, batch.AttentionMask);
+        // bf16: forward and backward on the working copy, the loss in fp32 (the casts are no-ops in fp32).
+        var network = _mixedPrecision?.Sync() ?? model;
+        var output = network.call(batch.InputIds, batch.TokenTypeIds, batch.AttentionMask).to(ScalarType.Float32);
         Tensor loss = task switch
         {
             GauTask.Classification => nn.functional.cross_entropy(output, tensor(rows.Select(r => (long)r.Label).ToArray(), ScalarType.Int64, device)),
             GauTask.Regression => nn.functional.mse_loss(output.squeeze(-1), tensor(rows.Select(r => r.Label).ToArray(), ScalarType.Float32, device)),
-            GauTask.TokenClassification => TokenLoss((GauAlphaForTokenClassification)model, output, rows, (int)batch.InputIds.shape[1], device),
+            GauTask.TokenClassification => TokenLoss((GauAlphaForTokenClassification)network, output, rows, (int)batch.InputIds.shape[1], device),
             _ => throw new InvalidOperationException($"{task} is not trained."),
         };
         double value = loss.item<float>();
         if (!double.IsFinite(value)) Diverged(model, epochStart, $"the training loss became {value}", epoch, step);
         optimizer.zero_grad();
         loss.backward();
+        _mixedPrecision?.AccumulateGradients(); // into the fp32 masters, which the norm, the clip and the step below use
         var trainable = model.parameters().Where(p => p.requires_grad).ToArray();
         double norm = _options.MaxGradNorm > 0
             ? nn.utils.clip_grad_norm_(trainable, _options.MaxGradNorm)

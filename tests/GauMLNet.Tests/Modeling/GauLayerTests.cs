@@ -49,4 +49,25 @@ public class GauLayerTests
         }
         Assert.True(x.grad!.abs().sum().item<float>() > 0);
     }
+
+    [Fact]
+    public void InferenceInRowChunksGivesTheWholeBatchesOutputs()
+    {
+        using var scope = NewDisposeScope();
+        using var stack = new GauLayerStack(Config with { NumHiddenLayers = 2 });
+        ParameterInitialization.Apply(stack, Config with { Initializer = "lecun_normal" });
+        stack.eval();
+        var x = randn(5, 24, 32);
+        var mask = ones(5, 24, dtype: ScalarType.Bool);
+        mask[3, TensorIndex.Slice(10)] = false;
+        using var _ = no_grad();
+        var whole = stack.call(x, mask);
+        // Widest temporary per row: max(2e + s, n) · n · 4 bytes = 112 · 24 · 4 = 10,752; a 2-row budget gives chunks of 2, 2 and 1 rows.
+        int before = GauLayerStack.ChunkedInferences;
+        stack.InferenceChunkBytes = 2 * 112 * 24 * 4;
+        var chunked = stack.call(x, mask);
+        Assert.Equal(before + 1, GauLayerStack.ChunkedInferences);
+        Assert.Equal(whole.shape, chunked.shape);
+        Assert.True(chunked.allclose(whole, rtol: 1e-5, atol: 1e-6), $"max |Δ| {(chunked - whole).abs().max().item<float>()}");
+    }
 }

@@ -1,5 +1,6 @@
 using GauMLNet.Configuration;
 using GauMLNet.Modeling;
+using GauMLNet.Training;
 using TorchSharp;
 using Xunit.Abstractions;
 using static TorchSharp.torch;
@@ -56,7 +57,13 @@ public class InitializationAnalysisTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void FortyEightLayerPostNormStackTrainsFromStepZeroWithoutWarmup()
+    public void FortyEightLayerPostNormStackTrainsFromStepZeroWithoutWarmup() => AssertTrainsFromStepZero(TrainingPrecision.Float32);
+
+    /// <summary>The same 48 layers in bf16 mixed precision: still no warmup needed (fp32 masters and Adam, bf16 passes).</summary>
+    [Fact]
+    public void FortyEightLayerPostNormStackTrainsFromStepZeroWithoutWarmupInBf16() => AssertTrainsFromStepZero(TrainingPrecision.BFloat16);
+
+    private void AssertTrainsFromStepZero(TrainingPrecision precision)
     {
         using var generator = new Generator(7);
         torch.manual_seed(7);
@@ -75,26 +82,29 @@ public class InitializationAnalysisTests(ITestOutputHelper output)
         ParameterInitialization.Apply(model, model.Config, generator);
         model.train();
         using var optimizer = optim.Adam(model.parameters(), lr: 3e-3); // constant from step 0: no warmup
+        using var mixed = MixedPrecision.For(precision, model, () => new GauAlphaForMaskedLM(config));
 
         // Toy task that needs attention and position: predict the previous token.
         var losses = new List<double>();
         for (int step = 0; step < 160; step++)
         {
             using var scope = NewDisposeScope();
+            var network = mixed?.Sync() ?? model;
             var ids = randint(1, 32, [16, 16], generator: generator);
-            var hidden = model.call(ids, zeros_like(ids), ones_like(ids));
-            var logits = model.MlmLogits(hidden)[TensorIndex.Colon, TensorIndex.Slice(1, null)];
+            var hidden = network.call(ids, zeros_like(ids), ones_like(ids));
+            var logits = network.MlmLogits(hidden)[TensorIndex.Colon, TensorIndex.Slice(1, null)].to(ScalarType.Float32);
             var target = ids[TensorIndex.Colon, TensorIndex.Slice(0, -1)];
             var loss = nn.functional.cross_entropy(logits.reshape(-1, 32), target.reshape(-1));
             optimizer.zero_grad();
             loss.backward();
+            mixed?.AccumulateGradients();
             optimizer.step();
             losses.Add(loss.item<float>());
         }
 
         Assert.DoesNotContain(losses, l => double.IsNaN(l) || double.IsInfinity(l));
         var quarters = losses.Chunk(40).Select(c => c.Average()).ToArray();
-        output.WriteLine("mean loss per quarter: " + string.Join(" → ", quarters.Select(q => q.ToString("F3"))));
+        output.WriteLine($"{precision}: mean loss per quarter: " + string.Join(" → ", quarters.Select(q => q.ToString("F3"))));
         for (int i = 1; i < quarters.Length; i++) Assert.True(quarters[i] < quarters[i - 1], "loss did not fall steadily");
         Assert.True(quarters[^1] < 0.5 * quarters[0], $"loss fell only from {quarters[0]:F3} to {quarters[^1]:F3}");
     }

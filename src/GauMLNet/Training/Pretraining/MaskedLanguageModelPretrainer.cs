@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using GauMLNet.Checkpoints;
+using GauMLNet.Configuration;
 using GauMLNet.Engine;
 using GauMLNet.Modeling;
+using GauMLNet.Runtime;
 using GauMLNet.Storage;
 using GauMLNet.Text;
 using TorchSharp;
@@ -12,10 +14,11 @@ namespace GauMLNet.Training.Pretraining;
 /// <summary>
 /// Masked-LM pretraining of a GAU-α encoder with LAMB and a piecewise-linear schedule. Randomness is
 /// derived from (seed, epoch, sequence) — data order per epoch and fresh masks per epoch — and the
-/// dropout RNG is saved, so a run resumed from a checkpoint repeats the uninterrupted run step for step.
+/// dropout RNG is saved, so a run resumed from a checkpoint repeats the uninterrupted run step for step. fp32 or bf16
+/// mixed precision (<see cref="MixedPrecision{TModule}"/>; bf16 only where the <see cref="Bf16Capability"/> probe finds it native, unless forced).
 /// </summary>
 public sealed class MaskedLanguageModelPretrainer(PretrainingOptions options, IWordSegmenter? segmenter = null,
-    Action<string>? log = null, IProgress<PretrainingProgress>? progress = null)
+    Action<string>? log = null, IProgress<PretrainingProgress>? progress = null, Bf16Capability? bf16 = null)
 {
     private readonly PretrainingOptions _options = options.Validate();
 
@@ -31,7 +34,9 @@ public sealed class MaskedLanguageModelPretrainer(PretrainingOptions options, IW
         var masker = new MaskedLanguageModelMasker(tokenizer, segmenter, _options.MaskRate);
         var schedule = LearningRateSchedule.PiecewiseLinear(_options.Schedule ?? LearningRateSchedule.GauAlphaPretrainingPoints);
         using var lamb = new Lamb(model.named_parameters(), _options.LearningRate, weightDecay: _options.WeightDecay);
-        var fingerprint = _options.CheckpointDirectory is null ? null : Fingerprint(model, sequences);
+        var precision = (bf16 ?? Bf16Capability.Default).Resolve(_options.Precision, device, _options.ForcePrecision, log);
+        using var mixedPrecision = MixedPrecision.For(precision, model, () => new GauAlphaForMaskedLM(model.Config, model.Head.IsTied));
+        var fingerprint = _options.CheckpointDirectory is null ? null : Fingerprint(model, sequences).Add("precision", precision.ShortName());
         var state = new TrainingState { Kind = Kind, Fingerprint = fingerprint?.Entries ?? new Dictionary<string, string>() };
         torch.manual_seed(_options.Seed);
         if (_options.CheckpointDirectory is { } directory && (_options.Resume ? TrainingCheckpoint.Load(directory) : null) is { } checkpoint)
@@ -64,6 +69,7 @@ public sealed class MaskedLanguageModelPretrainer(PretrainingOptions options, IW
             using var scope = NewDisposeScope();
             lamb.LearningRate = _options.LearningRate * schedule.Multiplier(state.Step);
             lamb.ZeroGrad();
+            var network = mixedPrecision?.Sync() ?? model; // bf16: the working copy, its weights the masters' as of now
             double loss = 0, correct = 0, predicted = 0;
             for (int micro = 0; micro < _options.GradientAccumulation; micro++)
             {
@@ -79,8 +85,9 @@ public sealed class MaskedLanguageModelPretrainer(PretrainingOptions options, IW
                 var rows = order.Skip(start).Take(_options.BatchSize)
                     .Select(i => masker.Mask(sequences[i], new Random(DerivedSeed(epoch, i)))) // masks drawn afresh each epoch
                     .ToArray();
-                var (microLoss, microCorrect, microPredicted, microTokens) = Forward(model, rows, tokenizer.PadId, device);
+                var (microLoss, microCorrect, microPredicted, microTokens) = Forward(network, rows, tokenizer.PadId, device);
                 (microLoss / _options.GradientAccumulation).backward();
+                mixedPrecision?.AccumulateGradients(); // summed over micro-batches in the fp32 masters' gradients
                 loss += microLoss.item<float>() / _options.GradientAccumulation;
                 correct += microCorrect;
                 predicted += microPredicted;
@@ -101,7 +108,7 @@ public sealed class MaskedLanguageModelPretrainer(PretrainingOptions options, IW
         }
         if (_options.CheckpointDirectory is { } finalDir && new CheckpointStore(finalDir).Latest != Version(state.Step)) SaveCheckpoint(finalDir, model, lamb, state);
         model.eval();
-        return new PretrainingResult(state.Step, state.Losses, state.Metrics, tokens / Math.Max(1e-9, clock.Elapsed.TotalSeconds));
+        return new PretrainingResult(state.Step, state.Losses, state.Metrics, tokens / Math.Max(1e-9, clock.Elapsed.TotalSeconds), precision);
     }
 
     private int DerivedSeed(int epoch, int sequence) => unchecked((_options.Seed * 1_000_003 + epoch) * 1_000_033 + sequence);
@@ -118,7 +125,7 @@ public sealed class MaskedLanguageModelPretrainer(PretrainingOptions options, IW
         var hidden = model.call(batch.InputIds, batch.TokenTypeIds, batch.AttentionMask);
         // Only masked positions go through the vocabulary projection: the cheap way to compute MLM logits.
         var selected = target.ne(MaskedLanguageModelMasker.IgnoreIndex).nonzero().squeeze(-1);
-        var logits = model.MlmLogits(hidden.reshape(-1, hidden.shape[^1]).index_select(0, selected));
+        var logits = model.MlmLogits(hidden.reshape(-1, hidden.shape[^1]).index_select(0, selected)).to(ScalarType.Float32); // the loss in fp32
         var goldens = target.index_select(0, selected);
         var loss = nn.functional.cross_entropy(logits, goldens);
         double correct = logits.argmax(-1).eq(goldens).sum().item<long>();

@@ -1,3 +1,5 @@
+using GauMLNet.Configuration;
+
 namespace GauMLNet.Training.Pretraining;
 
 /// <summary>How to run masked-LM pretraining.</summary>
@@ -20,6 +22,10 @@ public sealed record PretrainingOptions
     public bool Resume { get; init; }
     /// <summary>Stop (and checkpoint) when this much time has passed.</summary>
     public TimeSpan? TimeLimit { get; init; }
+    /// <summary>fp32, or bf16 mixed precision (fp32 master weights and LAMB state); part of the checkpoint's fingerprint.</summary>
+    public TrainingPrecision Precision { get; init; }
+    /// <summary>Train in bf16 even where the device only emulates it (there it is slower than fp32).</summary>
+    public bool ForcePrecision { get; init; }
 
     public PretrainingOptions Validate()
     {
@@ -38,5 +44,6 @@ public sealed record PretrainingProgress(long Step, long Steps, double Loss, dou
     public TimeSpan EstimatedRemaining => Step == 0 ? TimeSpan.Zero : Elapsed * ((double)(Steps - Step) / Step);
 }
 
-/// <summary>The curves of a pretraining run (the whole run, across resumes).</summary>
-public sealed record PretrainingResult(long StepsRun, IReadOnlyList<double> Losses, IReadOnlyList<double> MaskedAccuracies, double TokensPerSecond);
+/// <summary>The curves of a pretraining run (the whole run, across resumes), and the format it trained in.</summary>
+public sealed record PretrainingResult(long StepsRun, IReadOnlyList<double> Losses, IReadOnlyList<double> MaskedAccuracies, double TokensPerSecond,
+    TrainingPrecision Precision = TrainingPrecision.Float32);
