@@ -28,6 +28,13 @@ public sealed class GauScoringOptions
     /// </summary>
     public string? Engine { get; set; }
 
+    /// <summary>
+    /// Null serves the model's own task. <see cref="Tasks.GauTask.Embedding"/> serves the encoder of a classification or
+    /// regression model as an embedding model (its pooled hidden state; the task head is dropped), so one fine-tuned model
+    /// can answer both /classify and /embed.
+    /// </summary>
+    public Tasks.GauTask? Task { get; set; }
+
     /// <summary>auto, cpu, cuda or cuda:N; null keeps the model's own setting.</summary>
     public string? Device { get; set; }
 
@@ -70,6 +77,7 @@ public sealed class GauScoringOptions
         Require(MaxConcurrentBatches >= 1, $"GAU scorer '{name}': MaxConcurrentBatches must be at least 1.");
         Require(MaxTextLength >= 1, $"GAU scorer '{name}': MaxTextLength must be at least 1.");
         Require(Threads >= 0, $"GAU scorer '{name}': Threads must not be negative.");
+        Require(Task is null or Tasks.GauTask.Embedding, $"GAU scorer '{name}': Task can only turn a model into an embedding model (Embedding), not {Task}.");
     }
 
     internal GauScoringOptions Clone() => (GauScoringOptions)MemberwiseClone();
