@@ -8,10 +8,25 @@ using System.Text.Encodings.Web;
 using System.Text.Unicode;
 using GauMLNet.Samples.WebApi;
 using GauMLNet.Serving;
+using GauMLNet.Tasks;
 
 var builder = WebApplication.CreateBuilder(args);
-builder.Services.AddGauScoring(ScoringApi.Classify, o => builder.Configuration.GetSection("Gau:Classify").Bind(o));
-builder.Services.AddGauScoring(ScoringApi.Embed, o => builder.Configuration.GetSection("Gau:Embed").Bind(o));
+// Defaults here, so the app behaves the same from any working directory; appsettings.json, environment variables
+// (Gau__Classify__ModelPath=…) and command-line arguments (--Gau:Classify:ModelPath=…) override them.
+string quickstartModel = Path.Combine("quickstart-output", "model.zip");
+builder.Services.AddGauScoring(ScoringApi.Classify, o =>
+{
+    o.ModelPath = quickstartModel;
+    o.Engine = "onnxruntime";
+    builder.Configuration.GetSection("Gau:Classify").Bind(o);
+});
+builder.Services.AddGauScoring(ScoringApi.Embed, o =>
+{
+    o.ModelPath = quickstartModel;
+    o.Engine = "onnxruntime";
+    o.Task = GauTask.Embedding; // the classifier's encoder: one fine-tuned model answers /embed and /similarity too
+    builder.Configuration.GetSection("Gau:Embed").Bind(o);
+});
 builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Encoder = JavaScriptEncoder.Create(UnicodeRanges.All)); // 中文 stays readable
 builder.Services.AddProblemDetails();
 
