@@ -99,6 +99,19 @@ public sealed class WebApiTests(TrainedModels models) : IDisposable
     }
 
     [Fact]
+    public void TheSampleShipsNoLibtorch()
+    {
+        string configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name; // …/bin/{Configuration}/net10.0/
+        string root = AppContext.BaseDirectory;
+        while (!File.Exists(Path.Combine(root, "GauMLNet.sln"))) root = Path.GetDirectoryName(root.TrimEnd('/'))!;
+        string output = Path.Combine(root, "samples", "WebApi", "bin", configuration, "net10.0");
+        var files = Directory.GetFiles(output, "*", SearchOption.AllDirectories).Select(Path.GetFileName).ToList();
+        Assert.Contains("GauMLNet.Serving.dll", files);
+        Assert.Contains("GauMLNet.Onnx.dll", files);
+        Assert.DoesNotContain(files, f => f!.Contains("torch", StringComparison.OrdinalIgnoreCase));
+    }
+
+    [Fact]
     public async Task ConcurrentRequestsAreBatched()
     {
         var client = await ReadyClient();
