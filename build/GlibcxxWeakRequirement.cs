@@ -137,22 +137,27 @@ namespace GauMLNet.Build
     }
 
 #if !GAUMLNET_ELF_TESTS
-    /// <summary>MSBuild task: patch every libLibTorchSharp.so below Directory when the system libstdc++ lacks Version.</summary>
+    /// <summary>
+    /// MSBuild task: patch every libLibTorchSharp.so below Directory when the system libstdc++ lacks Version, or
+    /// always when Force is set (output that will run on other machines, e.g. a tool package).
+    /// </summary>
     public sealed class MarkGlibcxxRequirementWeak : Microsoft.Build.Utilities.Task
     {
         [Microsoft.Build.Framework.Required] public string Directory { get; set; } = "";
         [Microsoft.Build.Framework.Required] public string Version { get; set; } = "";
+        public bool Force { get; set; }
 
         public override bool Execute()
         {
             if (!System.IO.Directory.Exists(Directory)) return true;
-            if (ElfVersionRequirement.SystemLibStdCxxProvides(Version, ElfVersionRequirement.DefaultLibraryDirectories()))
+            if (!Force && ElfVersionRequirement.SystemLibStdCxxProvides(Version, ElfVersionRequirement.DefaultLibraryDirectories()))
                 return true;
             foreach (string lib in System.IO.Directory.EnumerateFiles(Directory, "libLibTorchSharp.so", SearchOption.AllDirectories))
             {
                 if (ElfVersionRequirement.MarkWeak(lib, Version) == WeakPatchOutcome.Patched)
                     Log.LogMessage(Microsoft.Build.Framework.MessageImportance.High,
-                        "GauMLNet: system libstdc++ lacks " + Version + "; marked that requirement weak in " + Path.GetFullPath(lib));
+                        (Force ? "GauMLNet: " : "GauMLNet: system libstdc++ lacks " + Version + "; ") +
+                        "marked the " + Version + " requirement weak in " + Path.GetFullPath(lib));
             }
             return !Log.HasLoggedErrors;
         }

@@ -5,6 +5,7 @@ using System.Globalization;
 using GauMLNet.Clue;
 using GauMLNet.Configuration;
 using GauMLNet.MLNet;
+using GauMLNet.Training;
 using Microsoft.ML;
 
 var ml = new MLContext(seed: 0);
@@ -13,7 +14,14 @@ IEnumerable<SimilarityRow> Load(string file) => ClueDataReader.Read(Path.Combine
 var train = ml.Data.LoadFromEnumerable(Load("train.json"));
 var dev = ml.Data.LoadFromEnumerable(Load("dev.json"));
 
-var trainer = ml.Regression.Trainers.GauSentenceSimilarity(new GauSentenceSimilarityOptions { Config = GauAlphaConfig.Tiny, Epochs = 12, MaxLength = 64 });
+var trainer = ml.Regression.Trainers.GauSentenceSimilarity(new GauSentenceSimilarityOptions
+{
+    Config = GauAlphaConfig.Tiny,
+    Epochs = 12,
+    MaxLength = 64,
+    Progress = new TrainingProgressPrinter(Console.Out), // a line every 5 s and at each epoch's end
+});
+Console.WriteLine("training a tiny GAU-α from scratch to score sentence pairs (12 epochs) …");
 var model = trainer.Fit(train);
 var metrics = ml.Regression.Evaluate(model.Transform(dev));
 Console.WriteLine($"dev R²: {metrics.RSquared:F3}, RMSE: {metrics.RootMeanSquaredError:F3}");

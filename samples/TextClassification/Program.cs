@@ -3,6 +3,7 @@
 using GauMLNet.Clue;
 using GauMLNet.Configuration;
 using GauMLNet.MLNet;
+using GauMLNet.Training;
 using Microsoft.ML;
 
 var ml = new MLContext(seed: 0);
@@ -19,9 +20,11 @@ var pipeline = ml.Transforms.Conversion.MapValueToKey("Label")
         Config = GauAlphaConfig.Small,
         Epochs = 3,
         MaxLength = 64,
+        Progress = new TrainingProgressPrinter(Console.Out), // a line every 5 s and at each epoch's end
     }))
     .Append(ml.Transforms.Conversion.MapKeyToValue("PredictedLabel"));
 
+Console.WriteLine("training a small GAU-α from scratch on the sentiment data (3 epochs) …");
 var model = pipeline.Fit(train);
 var metrics = ml.MulticlassClassification.Evaluate(model.Transform(dev));
 Console.WriteLine($"dev accuracy: {metrics.MicroAccuracy:P2}");

@@ -1,0 +1,39 @@
+// A GAU-α scoring service: POST /classify, /similarity, /embed; GET /health (the process is up) and /ready (every model
+// is loaded and warmed up). Concurrent requests to a model are batched into shared forward passes (GauMLNet.Serving);
+// a full queue answers 503 with Retry-After. Scores with ONNX Runtime, so this app ships no libtorch.
+// Run from the repository root after `gau quickstart` (models are set in appsettings.json, section Gau):
+//   dotnet run --project samples/WebApi -c Release -- --urls http://127.0.0.1:5080
+//   curl -s localhost:5080/classify -H 'content-type: application/json' -d '{"text":"物流很快，质量很好"}'
+using System.Text.Encodings.Web;
+using System.Text.Unicode;
+using GauMLNet.Samples.WebApi;
+using GauMLNet.Serving;
+using GauMLNet.Tasks;
+
+var builder = WebApplication.CreateBuilder(args);
+// Defaults here, so the app behaves the same from any working directory; appsettings.json, environment variables
+// (Gau__Classify__ModelPath=…) and command-line arguments (--Gau:Classify:ModelPath=…) override them.
+string quickstartModel = Path.Combine("quickstart-output", "model.zip");
+builder.Services.AddGauScoring(ScoringApi.Classify, o =>
+{
+    o.ModelPath = quickstartModel;
+    o.Engine = "onnxruntime";
+    builder.Configuration.GetSection("Gau:Classify").Bind(o);
+});
+builder.Services.AddGauScoring(ScoringApi.Embed, o =>
+{
+    o.ModelPath = quickstartModel;
+    o.Engine = "onnxruntime";
+    o.Task = GauTask.Embedding; // the classifier's encoder: one fine-tuned model answers /embed and /similarity too
+    builder.Configuration.GetSection("Gau:Embed").Bind(o);
+});
+builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Encoder = JavaScriptEncoder.Create(UnicodeRanges.All)); // 中文 stays readable
+builder.Services.AddProblemDetails();
+
+var app = builder.Build();
+app.UseExceptionHandler();
+app.MapScoringApi(builder.Configuration.GetValue("Gau:MaxTextsPerRequest", 64));
+app.Run();
+
+/// <summary>The entry point, visible to the integration tests' WebApplicationFactory.</summary>
+public partial class Program;
