@@ -43,7 +43,7 @@ public static class GauModelLoading
             throw new InvalidOperationException(
                 $"The {options.Engine} engine is not installed (reference GauMLNet for torchsharp, GauMLNet.Onnx for onnxruntime); installed: {string.Join(", ", GauEngines.Registered)}.");
         string device = options.Device ?? (string.Equals(factory.Name, package.Spec.Engine, StringComparison.OrdinalIgnoreCase) ? package.Spec.Device : "auto");
-        var engine = factory.Create(package, new EngineOptions { Device = device, Threads = options.Threads, Precision = package.Spec.InferencePrecision });
+        var engine = factory.Create(package, new EngineOptions { Device = device, Threads = options.Threads, Precision = package.Spec.InferencePrecision, ForcePrecision = package.Spec.ForcePrecision });
         return new GauTaskModel(package, engine);
     }
 

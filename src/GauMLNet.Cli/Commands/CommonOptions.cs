@@ -29,8 +29,9 @@ internal static class CommonOptions
 
     public static Option<string> InferencePrecision() => new("--inference-precision")
     {
-        Description = "fp32 or bf16: the format model.zip scores in (training is fp32; bf16 is faster only on CPUs with native bf16, " +
-                      "AVX512-BF16 or AMX, and is about twice as slow where it is emulated)",
+        Description = "fp32 or bf16: the format model.zip scores in (independent of --precision). bf16 is faster only on CPUs with native bf16 " +
+                      "(AVX512-BF16 or AMX); where it would be emulated (about twice as slow as fp32) the model scores in fp32 and says so, " +
+                      "unless --force-precision",
         DefaultValueFactory = _ => "fp32",
     };
 
@@ -44,7 +45,7 @@ internal static class CommonOptions
 
     public static Option<bool> ForcePrecision() => new("--force-precision")
     {
-        Description = "train in --precision bf16 even where the CPU only emulates bf16 (slower than fp32 there)",
+        Description = "train in --precision bf16 and score in --inference-precision bf16 even where the CPU only emulates bf16 (slower than fp32 there)",
     };
 
     public static Option<string> RequiredPath(string name, string description) => new(name)

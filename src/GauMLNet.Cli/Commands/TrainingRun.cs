@@ -142,6 +142,7 @@ internal static class TrainingRun
             InferencePrecision = c.Precision,
             TrainingPrecision = c.TrainingPrecision,
             ForceTrainingPrecision = s.ForcePrecision,
+            ForceInferencePrecision = s.ForcePrecision,
             GradientCheckpointing = s.GradientCheckpointing ? true : null,
             Seed = s.Seed,
             EarlyStoppingPatience = s.Patience,

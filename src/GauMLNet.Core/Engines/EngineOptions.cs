@@ -12,4 +12,10 @@ public sealed record EngineOptions
     public int Threads { get; init; }
 
     public InferencePrecision Precision { get; init; } = InferencePrecision.Float32;
+
+    /// <summary>
+    /// Score in <see cref="Precision"/> even where the device only emulates it. Without it an engine scores bf16 in
+    /// fp32 on a CPU without native bf16 (emulated bf16 runs at about half the fp32 speed) and says so in its Notice.
+    /// </summary>
+    public bool ForcePrecision { get; init; }
 }

@@ -81,6 +81,7 @@ public abstract class GauFineTuningEstimator<TTransformer> : IEstimator<TTransfo
             Pooling = _options.Pooling,
             Device = _options.Device,
             InferencePrecision = _options.InferencePrecision,
+            ForcePrecision = _options.ForceInferencePrecision,
             Labels = labels,
             Metadata = _options.Metadata,
         };

@@ -61,6 +61,7 @@ public sealed class GauNamedEntityRecognitionTrainer : IEstimator<GauNamedEntity
             BatchSize = _options.BatchSize,
             Device = _options.Device,
             InferencePrecision = _options.InferencePrecision,
+            ForcePrecision = _options.ForceInferencePrecision,
             EntityHead = _options.Head,
             EntityTypes = types,
             Labels = tagNames is null ? null : EntityLabels.Values(tagNames),

@@ -43,12 +43,13 @@ public sealed class GauTextEmbeddingEstimator : IEstimator<GauTextEmbeddingTrans
             Pooling = _options.Pooling,
             Device = _options.Device,
             InferencePrecision = _options.InferencePrecision,
+            ForcePrecision = _options.ForceInferencePrecision,
         };
         var network = _backend.Build(source, spec, _options.Seed);
         try
         {
             var package = GauModelPackage.Create(spec, source.Config, source.VocabText, network.SaveWeights());
-            var engine = network.ToEngine(new EngineOptions { Device = spec.Device, Precision = spec.InferencePrecision });
+            var engine = network.ToEngine(new EngineOptions { Device = spec.Device, Precision = spec.InferencePrecision, ForcePrecision = spec.ForcePrecision });
             return new GauTextEmbeddingTransformer(_env, new GauTaskModel(package, engine));
         }
         catch

@@ -33,6 +33,11 @@ public abstract record GauTrainerOptionsBase
     /// <summary>The format the fitted model scores in (independent of <see cref="TrainingPrecision"/>); saved with the model.</summary>
     public InferencePrecision InferencePrecision { get; init; } = InferencePrecision.Float32;
     /// <summary>
+    /// Score in <see cref="InferencePrecision"/> even where the device only emulates it. Without it, bf16 on a CPU without
+    /// AVX512-BF16 or AMX (where it runs at about half the fp32 speed) scores in fp32 and logs one line saying so. Saved with the model.
+    /// </summary>
+    public bool ForceInferencePrecision { get; init; }
+    /// <summary>
     /// The format training computes in: fp32, or bf16 mixed precision (forward and backward in bf16; fp32 master weights,
     /// optimizer, loss, gradient norm and normalization statistics; the fitted weights are fp32). Where the device only
     /// emulates bf16 (a CPU without AVX512-BF16 or AMX) training logs one line and runs in fp32, unless
@@ -120,6 +125,11 @@ public sealed record GauTextEmbeddingOptions
     public string Device { get; init; } = "auto";
     /// <summary>The format the embeddings are computed in; saved with the model.</summary>
     public InferencePrecision InferencePrecision { get; init; } = InferencePrecision.Float32;
+    /// <summary>
+    /// Score in <see cref="InferencePrecision"/> even where the device only emulates it. Without it, bf16 on a CPU without
+    /// AVX512-BF16 or AMX (where it runs at about half the fp32 speed) scores in fp32 and logs one line saying so. Saved with the model.
+    /// </summary>
+    public bool ForceInferencePrecision { get; init; }
     public int MaxLength { get; init; } = 128;
     public int BatchSize { get; init; } = 32;
     public SequencePooling Pooling { get; init; } = SequencePooling.Mean;

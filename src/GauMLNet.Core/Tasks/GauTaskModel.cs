@@ -38,7 +38,7 @@ public sealed class GauTaskModel : IDisposable
         var factory = GauEngines.For(package, engine);
         // The saved device belongs to the saved engine; another engine starts from its own default.
         string deviceName = device ?? (string.Equals(factory.Name, package.Spec.Engine, StringComparison.OrdinalIgnoreCase) ? package.Spec.Device : "auto");
-        var options = new EngineOptions { Device = deviceName, Precision = package.Spec.InferencePrecision };
+        var options = new EngineOptions { Device = deviceName, Precision = package.Spec.InferencePrecision, ForcePrecision = package.Spec.ForcePrecision };
         return new GauTaskModel(package, factory.Create(package, options));
     }
 

@@ -28,6 +28,8 @@ public sealed record GauTaskSpec
     [JsonPropertyName("device")] public string Device { get; init; } = "auto";
     /// <summary>The format the model scores in; the saved weights are fp32 either way.</summary>
     [JsonPropertyName("inference_precision")] public InferencePrecision InferencePrecision { get; init; } = InferencePrecision.Float32;
+    /// <summary>Score in <see cref="InferencePrecision"/> even where the device only emulates it (else an engine may fall back to fp32 and say so).</summary>
+    [JsonPropertyName("force_precision")] public bool ForcePrecision { get; init; }
     /// <summary>The label's key values, so predictions map back to the original labels.</summary>
     [JsonPropertyName("label_values")] public LabelValues? Labels { get; init; }
     /// <summary>Token classification: the head that scores entities.</summary>

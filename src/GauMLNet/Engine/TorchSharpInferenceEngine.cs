@@ -20,12 +20,17 @@ public sealed class TorchSharpInferenceEngine : IGauInferenceEngine
 
     /// <param name="network">taken over: the engine disposes it</param>
     /// <param name="copy">a fresh network of the same shape, for the lower-precision copy</param>
-    public TorchSharpInferenceEngine(TaskNetwork network, Func<TaskNetwork> copy, EngineOptions options)
+    /// <param name="bf16">whether the device computes bf16 natively (the machine's probe when null)</param>
+    public TorchSharpInferenceEngine(TaskNetwork network, Func<TaskNetwork> copy, EngineOptions options, Bf16Capability? bf16 = null)
     {
         Device = ComputeDevice.Resolve(options.Device);
-        Precision = options.Precision == InferencePrecision.BFloat16 ? InferencePrecision.BFloat16 : InferencePrecision.Float32;
-        if (options.Precision == InferencePrecision.Int8)
-            Notice = "int8 is the onnxruntime engine's precision; the torchsharp engine scores this model in fp32.";
+        (Precision, Notice) = options.Precision switch
+        {
+            InferencePrecision.Int8 => (InferencePrecision.Float32, "int8 is the onnxruntime engine's precision; the torchsharp engine scores this model in fp32."),
+            InferencePrecision.BFloat16 when !options.ForcePrecision && !(bf16 ?? Bf16Capability.Default).IsNative(Device) =>
+                (InferencePrecision.Float32, Bf16Capability.InferenceFallbackMessage),
+            _ => (options.Precision, (string?)null),
+        };
         if (options.Threads > 0) torch.set_num_threads(options.Threads);
         _network = network;
         _network.to(Device).eval();

@@ -4,10 +4,10 @@ using static TorchSharp.torch;
 namespace GauMLNet.Runtime;
 
 /// <summary>
-/// Whether a device computes bf16 natively, and so which precision a training run that asks for bf16 gets. On the CPU
+/// Whether a device computes bf16 natively, and so which precision a training run or a scoring engine that asks for bf16 gets. On the CPU
 /// the answer comes from a probe (a delegate, so tests can take either path); the default probe reads the CPU flags of
 /// /proc/cpuinfo on Linux (avx512_bf16 or amx_bf16) and answers no elsewhere. A CPU without them would only emulate bf16
-/// at roughly half the fp32 speed, so bf16 training falls back to fp32 there with one line in the log, unless forced.
+/// at roughly half the fp32 speed, so bf16 training and scoring fall back to fp32 there with one line, unless forced.
 /// CUDA devices are taken as native (bf16 tensor cores from compute capability 8.0).
 /// </summary>
 public sealed class Bf16Capability(Func<bool> nativeBf16OnCpu)
@@ -21,6 +21,11 @@ public sealed class Bf16Capability(Func<bool> nativeBf16OnCpu)
     public const string FallbackMessage =
         "bf16 training: this CPU has no native bf16 (AVX512-BF16 or AMX) and would emulate it at about half the fp32 speed; " +
         "training in fp32 instead (--force-precision / ForceTrainingPrecision trains in bf16 anyway).";
+
+    /// <summary>The engine's notice when bf16 scoring falls back to fp32.</summary>
+    public const string InferenceFallbackMessage =
+        "bf16 scoring: this CPU has no native bf16 (AVX512-BF16 or AMX) and would emulate it at about half the fp32 speed; " +
+        "scoring in fp32 instead (--force-precision / ForceInferencePrecision scores in bf16 anyway).";
 
     /// <summary>Whether <paramref name="device"/> computes bf16 natively.</summary>
     public bool IsNative(Device device) => device.type != TorchSharp.DeviceType.CPU || nativeBf16OnCpu();

@@ -1,5 +1,10 @@
 using GauMLNet.Configuration;
+using GauMLNet.Engine;
+using GauMLNet.Engines;
+using GauMLNet.Modeling;
 using GauMLNet.Runtime;
+using GauMLNet.Text;
+using GauMLNet.Tasks;
 using static TorchSharp.torch;
 
 namespace GauMLNet.Tests.Runtime;
@@ -66,5 +71,56 @@ public class Bf16CapabilityTests
         bool expected = File.Exists("/proc/cpuinfo") && File.ReadLines("/proc/cpuinfo")
             .Any(l => l.StartsWith("flags", StringComparison.Ordinal) && (l.Contains(" avx512_bf16", StringComparison.Ordinal) || l.Contains(" amx_bf16", StringComparison.Ordinal)));
         Assert.Equal(expected, Bf16Capability.Default.IsNative(CPU));
+    }
+
+    // Scoring: the engine a bf16 model gets on a CPU that computes bf16 natively, or only emulates it.
+    private static (TorchSharpInferenceEngine Engine, int Probes) Engine(bool native, InferencePrecision requested, bool force)
+    {
+        int probes = 0;
+        var config = GauAlphaConfig.Tiny with { NumHiddenLayers = 1, VocabSize = 32 };
+        TaskNetwork Build() => TaskNetworks.Create(GauTask.Classification, config, 2, SequencePooling.First);
+        var network = Build();
+        TaskNetworks.Initialize(network, config, seed: 1);
+        var engine = new TorchSharpInferenceEngine(network, Build, new EngineOptions { Device = "cpu", Precision = requested, ForcePrecision = force },
+            new Bf16Capability(() => { probes++; return native; }));
+        return (engine, probes);
+    }
+
+    private static PaddedBatch OneRow() => PaddedBatch.Collate([new EncodedText([2, 5, 6, 7, 3], [0, 0, 0, 0, 0], Truncated: false)], padId: 0);
+
+    [Fact]
+    public void Bf16ScoringOnAnEmulatingCpuFallsBackToFp32AndSaysSo()
+    {
+        var (engine, probes) = Engine(native: false, InferencePrecision.BFloat16, force: false);
+        using (engine)
+        {
+            Assert.Equal(InferencePrecision.Float32, engine.Precision);
+            Assert.Equal(Bf16Capability.InferenceFallbackMessage, engine.Notice);
+            Assert.Contains("fp32", engine.Description);
+            Assert.Equal(1, probes);
+            var (fp32, _) = Engine(native: false, InferencePrecision.Float32, force: false);
+            using (fp32) Assert.Equal(fp32.Run(OneRow()).Values, engine.Run(OneRow()).Values); // the same fp32 numbers
+        }
+    }
+
+    [Theory]
+    [InlineData(true, false)]
+    [InlineData(false, true)]
+    public void Bf16ScoringRunsInBf16WhenNativeOrForced(bool native, bool force)
+    {
+        var (engine, _) = Engine(native, InferencePrecision.BFloat16, force);
+        using (engine)
+        {
+            Assert.Equal(InferencePrecision.BFloat16, engine.Precision);
+            Assert.Null(engine.Notice);
+            Assert.Contains("bf16", engine.Description);
+            var (fp32, _) = Engine(native, InferencePrecision.Float32, force: false);
+            using (fp32)
+            {
+                float[] low = engine.Run(OneRow()).Values, full = fp32.Run(OneRow()).Values;
+                Assert.NotEqual(full, low); // computed in bf16: close, not equal
+                for (int i = 0; i < full.Length; i++) Assert.InRange(low[i], full[i] - 0.05f, full[i] + 0.05f);
+            }
+        }
     }
 }
