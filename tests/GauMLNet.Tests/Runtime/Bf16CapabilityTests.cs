@@ -3,8 +3,8 @@ using GauMLNet.Engine;
 using GauMLNet.Engines;
 using GauMLNet.Modeling;
 using GauMLNet.Runtime;
-using GauMLNet.Text;
 using GauMLNet.Tasks;
+using GauMLNet.Text;
 using static TorchSharp.torch;
 
 namespace GauMLNet.Tests.Runtime;
