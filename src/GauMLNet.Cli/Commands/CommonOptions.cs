@@ -43,9 +43,11 @@ internal static class CommonOptions
         DefaultValueFactory = _ => "fp32",
     };
 
-    public static Option<bool> ForcePrecision() => new("--force-precision")
+    public static Option<bool> ForcePrecision(bool scores = true) => new("--force-precision")
     {
-        Description = "train in --precision bf16 and score in --inference-precision bf16 even where the CPU only emulates bf16 (slower than fp32 there)",
+        Description = scores
+            ? "train in --precision bf16 and score in --inference-precision bf16 even where the CPU only emulates bf16 (slower than fp32 there)"
+            : "train in --precision bf16 even where the CPU only emulates bf16 (slower than fp32 there)",
     };
 
     public static Option<string> RequiredPath(string name, string description) => new(name)

@@ -40,7 +40,7 @@ internal static class PretrainCommand
         var checkpointing = CommonOptions.GradientCheckpointing();
         var encoding = CommonOptions.Encoding();
         var trainingPrecision = CommonOptions.TrainingPrecision();
-        var forcePrecision = CommonOptions.ForcePrecision();
+        var forcePrecision = CommonOptions.ForcePrecision(scores: false);
         var command = new Command("pretrain", "Masked-LM pretraining (whole-word masking, LAMB, piecewise-linear LR, no warmup), resumable.")
         {
             corpus, field, config, model, vocab, outputDir, steps, batch, accumulate, maxLength, lr, schedule, every, resume, timeLimit, seed, device, threads,

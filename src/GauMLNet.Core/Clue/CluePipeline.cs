@@ -92,8 +92,7 @@ public static class CluePipeline
 
         var scored = model.Transform(labelled);
         var truth = dataLabels; // the scored view's Label is the model's key: read the text from the input, same row order
-        var predicted = scored.GetColumn<string>("PredictedLabel").ToList();
-        var scores = scored.GetColumn<float[]>(gau.Model.Spec.OutputColumns[0]).ToList();
+        var (predicted, scores) = ReadPredictions(scored, gau.Model.Spec.OutputColumns[0]);
         var index = modelLabels.Select((l, i) => (l, i)).ToDictionary(p => p.l, p => p.i, StringComparer.Ordinal);
         int correct = 0;
         double logLoss = 0;
@@ -113,6 +112,28 @@ public static class CluePipeline
             log?.Invoke($"warning: {unseenRows} of {truth.Count} row(s) carry label(s) the model never saw in training ({string.Join(", ", unseen)}); they count as errors.");
         return new ClueMetrics(task.Name, truth.Count, truth.Count == 0 ? 0 : (double)correct / truth.Count,
             perClass.Count == 0 ? 0 : perClass.Values.Average(c => (double)c.Correct / c.Rows), truth.Count == 0 ? 0 : logLoss / truth.Count, unseenRows, unseen);
+    }
+
+    // One pass over the scored view: every GetColumn would score all rows again (and count them again).
+    private static (List<string> Predicted, List<float[]> Scores) ReadPredictions(IDataView scored, string scoreColumnName)
+    {
+        var predictedColumn = scored.Schema["PredictedLabel"];
+        var scoreColumn = scored.Schema[scoreColumnName];
+        var predicted = new List<string>();
+        var scores = new List<float[]>();
+        using var cursor = scored.GetRowCursor([predictedColumn, scoreColumn]);
+        var getPredicted = cursor.GetGetter<ReadOnlyMemory<char>>(predictedColumn);
+        var getScore = cursor.GetGetter<VBuffer<float>>(scoreColumn);
+        ReadOnlyMemory<char> label = default;
+        VBuffer<float> score = default;
+        while (cursor.MoveNext())
+        {
+            getPredicted(ref label);
+            getScore(ref score);
+            predicted.Add(label.ToString());
+            scores.Add(score.DenseValues().ToArray());
+        }
+        return (predicted, scores);
     }
 
     /// <summary>Refuses a model trained for another CLUE task or for the other sentence shape (single vs pair).</summary>

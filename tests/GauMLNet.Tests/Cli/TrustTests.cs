@@ -200,9 +200,17 @@ public sealed class TrustTests(ITestOutputHelper output)
     [Fact]
     public void TruncatedRowsAreReported()
     {
-        var result = Gau(Tiny(SmallSentiment(), TestPaths.NewTempDirectory(), "--max-length", "8"));
+        string data = SmallSentiment(), outDir = TestPaths.NewTempDirectory();
+        var result = Gau(Tiny(data, outDir, "--max-length", "8"));
         Assert.Equal(0, result.Code);
         Assert.Matches(@"\d+ of \d+ training row\(s\) exceeded MaxLength 8 tokens and were truncated", result.Out);
+
+        // evaluate scores each dev row once: the report counts the file's rows, not a multiple of them
+        int devRows = File.ReadLines(Path.Combine(data, "dev.json")).Count(l => l.Trim().Length > 0);
+        var evaluated = Gau("evaluate", "--task", "eprstmt", "--data", data, "--model", outDir);
+        Assert.Equal(0, evaluated.Code);
+        Assert.Contains($"over {devRows} rows", evaluated.Out);
+        Assert.Matches($@"\d+ of {devRows} rows were longer than the model's max length \(8 tokens\)", evaluated.Out);
     }
 
     [Fact]
