@@ -23,13 +23,13 @@ public static class AttentionNormalizer
         switch (method)
         {
             case AttentionNormalization.Softmax:
-                return a.masked_fill(keys.logical_not(), double.NegativeInfinity).softmax(-1);
+                return a.masked_fill(keys.logical_not(), FillValues.NegativeInfinity).softmax(-1);
             case AttentionNormalization.SoftmaxPlus:
-                return (a * SoftmaxPlusScale(keyMask).to(a.dtype)).masked_fill(keys.logical_not(), double.NegativeInfinity).softmax(-1);
+                return (a * SoftmaxPlusScale(keyMask).to(a.dtype)).masked_fill(keys.logical_not(), FillValues.NegativeInfinity).softmax(-1);
             case AttentionNormalization.SquaredRelu:
                 {
                     var l = keyMask.sum(dim: -1, keepdim: true, type: a.dtype).clamp_min(1.0).unsqueeze(-1);
-                    return nn.functional.relu(a).square().masked_fill(keys.logical_not(), 0.0) / l;
+                    return nn.functional.relu(a).square().masked_fill(keys.logical_not(), FillValues.Zero) / l;
                 }
             default:
                 throw new ArgumentOutOfRangeException(nameof(method), method, "Unknown attention normalization.");

@@ -80,7 +80,7 @@ public sealed class GatedAttentionUnit : nn.Module<Tensor, Tensor, RotaryPositio
         var factor = _normalization == AttentionNormalization.SoftmaxPlus
             ? AttentionNormalizer.SoftmaxPlusScale(keyMask) * scale                            // [b, 1, 1] fp32
             : full([1L, 1, 1], scale, ScalarType.Float32, q.device);
-        var logits = (q.matmul(k.transpose(-1, -2)) * factor).masked_fill(keyMask.unsqueeze(1).logical_not(), double.NegativeInfinity);
+        var logits = (q.matmul(k.transpose(-1, -2)) * factor).masked_fill(keyMask.unsqueeze(1).logical_not(), FillValues.NegativeInfinity);
         var weights = _attentionDropout.call(logits.softmax(-1));
         return weights.to(v.dtype).matmul(v);
     }
