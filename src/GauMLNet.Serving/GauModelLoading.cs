@@ -1,5 +1,4 @@
 using GauMLNet.Clue;
-using GauMLNet.Engines;
 using GauMLNet.MLNet;
 using GauMLNet.Tasks;
 using Microsoft.ML;
@@ -38,13 +37,7 @@ public static class GauModelLoading
         }
 
         if (!NeedsNoChange(package.Spec, options)) package = EncoderOnly(package);
-        var factory = GauEngines.For(package, options.Engine);
-        if (options.Engine is not null && !string.Equals(factory.Name, options.Engine, StringComparison.OrdinalIgnoreCase))
-            throw new InvalidOperationException(
-                $"The {options.Engine} engine is not installed (reference GauMLNet for torchsharp, GauMLNet.Onnx for onnxruntime); installed: {string.Join(", ", GauEngines.Registered)}.");
-        string device = options.Device ?? (string.Equals(factory.Name, package.Spec.Engine, StringComparison.OrdinalIgnoreCase) ? package.Spec.Device : "auto");
-        var engine = factory.Create(package, new EngineOptions { Device = device, Threads = options.Threads, Precision = package.Spec.InferencePrecision, ForcePrecision = package.Spec.ForcePrecision });
-        return new GauTaskModel(package, engine);
+        return GauTaskModel.Load(package, options.Device, options.Engine, options.Threads);
     }
 
     private static bool NeedsNoChange(GauTaskSpec spec, GauScoringOptions options) => options.Task is null || options.Task == spec.Task;

@@ -88,6 +88,16 @@ public sealed class EngineTests
     }
 
     [Fact]
+    public void AnEngineAskedForByNameMustBeInstalled()
+    {
+        var package = GauOnnxExporter.AddTo(Package(GauTask.Classification, 3));
+        var missing = Assert.Throws<InvalidOperationException>(() => GauTaskModel.Load(package, engine: "no-such-engine"));
+        Assert.Contains("The no-such-engine engine is not installed", missing.Message);
+        using var model = GauTaskModel.Load(package, engine: "onnxruntime", threads: 1); // by name, any case
+        Assert.StartsWith("onnxruntime", model.Engine.Description);
+    }
+
+    [Fact]
     public void ATaskModelFindsTheInstalledEngineAndAppliesSoftmax()
     {
         var package = GauOnnxExporter.AddTo(Package(GauTask.Classification, 3), new OnnxExportOptions { Quantization = OnnxQuantization.DynamicInt8 });

@@ -26,6 +26,11 @@ public static class GauEngines
         string name = preferred ?? package.Spec.Engine;
         if (!Factories.ContainsKey(name)) DiscoverInstalled();
         if (Factories.TryGetValue(name, out var factory) && factory.CanScore(package)) return factory;
+        if (preferred is not null) // asked for by name: another engine would not be what the caller asked for
+            throw new InvalidOperationException(factory is null
+                ? $"The {preferred} engine is not installed (reference GauMLNet for torchsharp, GauMLNet.Onnx for onnxruntime); installed: " +
+                  $"{(Factories.IsEmpty ? "none" : string.Join(", ", Registered))}."
+                : $"{package.Source}: the {preferred} engine cannot score this model.");
         return Factories.Values.OrderBy(f => f.Name, StringComparer.Ordinal).FirstOrDefault(f => f.CanScore(package))
             ?? throw new InvalidOperationException(
                 $"{package.Source}: this model scores with the {name} engine, which is not registered in this process " +

@@ -31,7 +31,7 @@ internal static class GauFitting
     internal static GauTaskModel Fitted(IGauTrainableNetwork network, GauTaskSpec spec, GauModelSource source)
     {
         var package = GauModelPackage.Create(spec, source.Config, source.VocabText, network.SaveWeights());
-        return new GauTaskModel(package, network.ToEngine(new EngineOptions { Device = spec.Device, Precision = spec.InferencePrecision, ForcePrecision = spec.ForcePrecision }));
+        return new GauTaskModel(package, network.ToEngine(spec.ScoringOptions()));
     }
 
     /// <summary>

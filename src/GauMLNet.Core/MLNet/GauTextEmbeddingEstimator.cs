@@ -48,9 +48,7 @@ public sealed class GauTextEmbeddingEstimator : IEstimator<GauTextEmbeddingTrans
         var network = _backend.Build(source, spec, _options.Seed);
         try
         {
-            var package = GauModelPackage.Create(spec, source.Config, source.VocabText, network.SaveWeights());
-            var engine = network.ToEngine(new EngineOptions { Device = spec.Device, Precision = spec.InferencePrecision, ForcePrecision = spec.ForcePrecision });
-            return new GauTextEmbeddingTransformer(_env, new GauTaskModel(package, engine));
+            return new GauTextEmbeddingTransformer(_env, GauFitting.Fitted(network, spec, source));
         }
         catch
         {

@@ -33,13 +33,14 @@ public sealed class GauTaskModel : IDisposable
     public long RowsTruncated => Interlocked.Read(ref _rowsTruncated);
 
     /// <summary>Loads a package with the engine it names (or another registered engine that can score it).</summary>
-    public static GauTaskModel Load(GauModelPackage package, string? device = null, string? engine = null)
+    /// <param name="engine">an engine by name (it must be installed), or null for the saved one or another that can score it</param>
+    /// <param name="threads">intra-op threads (0: the engine's default)</param>
+    public static GauTaskModel Load(GauModelPackage package, string? device = null, string? engine = null, int threads = 0)
     {
         var factory = GauEngines.For(package, engine);
         // The saved device belongs to the saved engine; another engine starts from its own default.
         string deviceName = device ?? (string.Equals(factory.Name, package.Spec.Engine, StringComparison.OrdinalIgnoreCase) ? package.Spec.Device : "auto");
-        var options = new EngineOptions { Device = deviceName, Precision = package.Spec.InferencePrecision, ForcePrecision = package.Spec.ForcePrecision };
-        return new GauTaskModel(package, factory.Create(package, options));
+        return new GauTaskModel(package, factory.Create(package, package.Spec.ScoringOptions(deviceName, threads)));
     }
 
     public static GauTaskModel LoadDirectory(string directory, string? device = null) => Load(GauModelPackage.LoadDirectory(directory), device);
