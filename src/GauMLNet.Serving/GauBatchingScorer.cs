@@ -18,7 +18,7 @@ public sealed class GauBatchingScorer : IGauScorer, IAsyncDisposable, IDisposabl
 {
     private readonly GauScoringOptions _options;
     private readonly ILogger _logger;
-    private readonly Func<GauTaskModel>? _load;
+    private readonly Func<GauTaskModel> _load;
     private readonly bool _ownsModel;
     private readonly Channel<Pending> _queue;
     private readonly object _gate = new();
@@ -27,23 +27,22 @@ public sealed class GauBatchingScorer : IGauScorer, IAsyncDisposable, IDisposabl
     private Task? _warmUp;
     private Task[] _loops = [];
     private GauScorerInfo? _info;
-    private volatile bool _ready, _disposed;
+    private volatile bool _disposed;
     private long _requests, _rows, _batches, _rejected, _cancelled, _failed;
-    private int _queued;
 
     /// <summary>A scorer that loads <see cref="GauScoringOptions.ModelPath"/> on first use (or on <see cref="WarmUpAsync"/>).</summary>
     public GauBatchingScorer(GauScoringOptions options, string name = GauScoring.DefaultName, ILogger? logger = null)
-        : this(name, options, logger, load: null, model: null, ownsModel: true)
+        : this(name, options, logger, model: null, ownsModel: true)
     {
     }
 
     /// <summary>A scorer over a model already loaded (e.g. a fitted transformer's <c>Model</c>); it is disposed with the scorer only when <paramref name="ownsModel"/>.</summary>
     public GauBatchingScorer(GauTaskModel model, GauScoringOptions? options = null, string name = GauScoring.DefaultName, bool ownsModel = false, ILogger? logger = null)
-        : this(name, WithDefaultPath(options, model), logger, load: null, model: model ?? throw new ArgumentNullException(nameof(model)), ownsModel)
+        : this(name, WithDefaultPath(options, model), logger, model: model ?? throw new ArgumentNullException(nameof(model)), ownsModel)
     {
     }
 
-    private GauBatchingScorer(string name, GauScoringOptions options, ILogger? logger, Func<GauTaskModel>? load, GauTaskModel? model, bool ownsModel)
+    private GauBatchingScorer(string name, GauScoringOptions options, ILogger? logger, GauTaskModel? model, bool ownsModel)
     {
         ArgumentNullException.ThrowIfNull(options);
         Name = name;
@@ -51,7 +50,7 @@ public sealed class GauBatchingScorer : IGauScorer, IAsyncDisposable, IDisposabl
         _options.Validate(name);
         _logger = logger ?? NullLogger.Instance;
         _ownsModel = ownsModel;
-        _load = load ?? (() => GauModelLoading.Load(_options));
+        _load = () => GauModelLoading.Load(_options);
         _queue = Channel.CreateBounded<Pending>(new BoundedChannelOptions(_options.QueueCapacity)
         {
             SingleReader = _options.MaxConcurrentBatches == 1,
@@ -73,12 +72,12 @@ public sealed class GauBatchingScorer : IGauScorer, IAsyncDisposable, IDisposabl
     /// <summary>The loaded model, or null before it has loaded.</summary>
     public GauTaskModel? Model => _loading is { IsCompletedSuccessfully: true } loading ? loading.Result : null;
 
-    public bool IsReady => _ready;
+    public bool IsReady => _warmUp is { IsCompletedSuccessfully: true };
 
     public Exception? LoadError => _loading is { IsFaulted: true } loading ? loading.Exception!.GetBaseException() : null;
 
     public GauScorerStatistics Statistics => new(Interlocked.Read(ref _requests), Interlocked.Read(ref _rows), Interlocked.Read(ref _batches),
-        Interlocked.Read(ref _rejected), Interlocked.Read(ref _cancelled), Interlocked.Read(ref _failed), Volatile.Read(ref _queued));
+        Interlocked.Read(ref _rejected), Interlocked.Read(ref _cancelled), Interlocked.Read(ref _failed), _queue.Reader.Count);
 
     public Task WarmUpAsync(CancellationToken cancellationToken = default)
     {
@@ -94,8 +93,7 @@ public sealed class GauBatchingScorer : IGauScorer, IAsyncDisposable, IDisposabl
         var model = await ModelAsync(CancellationToken.None).ConfigureAwait(false);
         var clock = Stopwatch.StartNew();
         var rows = model.Encode([model.Spec.TextColumns.Length == 2 ? ["warm up", "warm up"] : ["warm up"]], out _);
-        await Task.Run(() => BatchScorer.Run(rows, 1, model.Tokenizer.PadId, model.Engine.Run, out _)).ConfigureAwait(false);
-        _ready = true;
+        await Task.Run(() => model.Score(rows)).ConfigureAwait(false);
         _logger.LogInformation("GAU scorer '{Name}' ready: {Engine}; warm-up batch {Milliseconds:F0} ms", Name, model.Engine.Description, clock.Elapsed.TotalMilliseconds);
     }
 
@@ -132,14 +130,12 @@ public sealed class GauBatchingScorer : IGauScorer, IAsyncDisposable, IDisposabl
         var pending = new Pending(encoded, cancellationToken);
         if (cancellationToken.CanBeCanceled)
             pending.Registration = cancellationToken.Register(static state => ((Pending)state!).Cancel(), pending);
-        Interlocked.Increment(ref _queued);
         bool queued;
         if (_options.QueueFullMode == QueueFullMode.Reject)
         {
             queued = _queue.Writer.TryWrite(pending);
             if (!queued && !_disposed)
             {
-                Interlocked.Decrement(ref _queued);
                 Interlocked.Increment(ref _rejected);
                 pending.Registration.Dispose();
                 throw new GauScorerOverloadedException(Name, _options.QueueCapacity);
@@ -154,7 +150,6 @@ public sealed class GauBatchingScorer : IGauScorer, IAsyncDisposable, IDisposabl
             }
             catch (OperationCanceledException)
             {
-                Interlocked.Decrement(ref _queued);
                 Interlocked.Increment(ref _cancelled);
                 pending.Registration.Dispose();
                 throw;
@@ -166,7 +161,6 @@ public sealed class GauBatchingScorer : IGauScorer, IAsyncDisposable, IDisposabl
         }
         if (!queued)
         {
-            Interlocked.Decrement(ref _queued);
             pending.Registration.Dispose();
             throw new ObjectDisposedException(GetType().Name, $"GAU scorer '{Name}' is shutting down.");
         }
@@ -191,7 +185,7 @@ public sealed class GauBatchingScorer : IGauScorer, IAsyncDisposable, IDisposabl
                 var clock = Stopwatch.StartNew();
                 try
                 {
-                    var model = Started(_load!());
+                    var model = Started(_load());
                     _logger.LogInformation("GAU scorer '{Name}' loaded {Path} in {Seconds:F1} s: {Task} model, {Engine}", Name, _options.ModelPath,
                         clock.Elapsed.TotalSeconds, model.Spec.Task.ToString().ToLowerInvariant(), model.Engine.Description);
                     return model;
@@ -249,7 +243,6 @@ public sealed class GauBatchingScorer : IGauScorer, IAsyncDisposable, IDisposabl
                 {
                     if (reader.TryRead(out var next))
                     {
-                        Interlocked.Decrement(ref _queued);
                         if (next.Result.Task.IsCompleted) continue; // cancelled while queued: never scored
                         if (rows > 0 && rows + next.Rows.Length > _options.MaxBatchSize)
                         {
@@ -300,11 +293,9 @@ public sealed class GauBatchingScorer : IGauScorer, IAsyncDisposable, IDisposabl
         float[][] outputs;
         try
         {
-            outputs = BatchScorer.Run(rows, _options.MaxBatchSize, model.Tokenizer.PadId, model.Engine.Run, out int passes);
+            outputs = model.Score(rows, _options.MaxBatchSize, out int passes);
             Interlocked.Add(ref _batches, passes);
             Interlocked.Add(ref _rows, rows.Length);
-            if (model.Spec.Task == GauTask.Classification)
-                foreach (var row in outputs) GauTaskModel.Softmax(row);
         }
         catch (Exception ex)
         {

@@ -51,7 +51,7 @@ public static class GauModelLoading
         ArgumentNullException.ThrowIfNull(package);
         if (package.Spec.Task == GauTask.Embedding) return package;
         var weights = package.Weights ?? throw new InvalidDataException($"{package.Source} holds no weights to take the encoder from.");
-        var encoder = Storage.SafeTensorsFile.Read(weights, package.Source).Where(kv => kv.Key.StartsWith(EncoderPrefix, StringComparison.Ordinal));
+        var encoder = Storage.SafeTensorsFile.Read(weights, package.Source).Where(kv => kv.Key.StartsWith(Storage.CheckpointFiles.BackbonePrefix, StringComparison.Ordinal));
         var spec = package.Spec with
         {
             Task = GauTask.Embedding,
@@ -62,7 +62,4 @@ public static class GauModelLoading
         };
         return GauModelPackage.Create(spec, package.Config, package.VocabText, Storage.SafeTensorsFile.ToBytes(encoder), source: package.Source + " (encoder)");
     }
-
-    /// <summary>The encoder's parameter names start with this (the PyTorch port's names); task heads' do not.</summary>
-    public const string EncoderPrefix = "gau_alpha.";
 }

@@ -59,19 +59,26 @@ public sealed class GauTaskModel : IDisposable
     /// One output vector per row, in order: class probabilities (classification), [score] (regression),
     /// or the pooled embedding.
     /// </summary>
-    public float[][] Score(IReadOnlyList<EncodedText> rows)
+    public float[][] Score(IReadOnlyList<EncodedText> rows) => Score(rows, Spec.BatchSize, out _);
+
+    /// <summary>As <see cref="Score(IReadOnlyList{EncodedText})"/>, in batches of at most <paramref name="batchSize"/> rows.</summary>
+    /// <param name="passes">the forward passes it took</param>
+    public float[][] Score(IReadOnlyList<EncodedText> rows, int batchSize, out int passes)
     {
-        var outputs = Run(rows);
+        var outputs = Run(rows, batchSize, out passes);
         if (Spec.Task == GauTask.Classification)
             foreach (var row in outputs) Softmax(row);
         return outputs;
     }
 
     /// <summary>The engine's raw output per row, in order (length-sorted batches; no post-processing).</summary>
-    public float[][] Run(IReadOnlyList<EncodedText> rows)
+    public float[][] Run(IReadOnlyList<EncodedText> rows) => Run(rows, Spec.BatchSize, out _);
+
+    private float[][] Run(IReadOnlyList<EncodedText> rows, int batchSize, out int passes)
     {
+        passes = 0;
         if (rows.Count == 0) return [];
-        var outputs = BatchScorer.Run(rows, Spec.BatchSize, Tokenizer.PadId, Engine.Run, out int passes);
+        var outputs = BatchScorer.Run(rows, batchSize, Tokenizer.PadId, Engine.Run, out passes);
         Interlocked.Add(ref _forwardPasses, passes);
         return outputs;
     }
