@@ -51,7 +51,7 @@ public static class GauModelLoading
         ArgumentNullException.ThrowIfNull(package);
         if (package.Spec.Task == GauTask.Embedding) return package;
         var weights = package.Weights ?? throw new InvalidDataException($"{package.Source} holds no weights to take the encoder from.");
-        var encoder = Storage.SafeTensorsFile.Read(weights, package.Source).Where(kv => kv.Key.StartsWith(Storage.CheckpointFiles.BackbonePrefix, StringComparison.Ordinal));
+        var encoder = Storage.SafeTensorsFile.Read(weights, package.Source, name => name.StartsWith(Storage.CheckpointFiles.BackbonePrefix, StringComparison.Ordinal));
         var spec = package.Spec with
         {
             Task = GauTask.Embedding,

@@ -21,9 +21,6 @@ internal static class EncodeCommand
         [property: JsonPropertyName("last_hidden_state")] float[][][] LastHiddenState,
         [property: JsonPropertyName("mlm_logits_first_token")] float[][] MlmLogitsFirstToken);
 
-    /// <summary>Exit code when --compare finds a difference above --tolerance.</summary>
-    public const int MismatchExitCode = ExitCodes.ComparisonMismatch;
-
     public static Command Create(TextWriter output, TextWriter error)
     {
         var model = CommonOptions.RequiredPath("--model", "checkpoint directory (config.json + model.safetensors)");
@@ -58,7 +55,7 @@ internal static class EncodeCommand
         bool within = hidden <= tolerance && logits <= tolerance;
         output.WriteLine($"max |Δ| vs {comparePath}: last_hidden_state {hidden:E2}, mlm_logits_first_token {logits:E2} " +
             (within ? $"(within {tolerance:G})" : $"(ABOVE tolerance {tolerance:G})"));
-        return within ? 0 : MismatchExitCode;
+        return within ? 0 : ExitCodes.ComparisonMismatch;
     }
 
     private static T ReadJson<T>(string path, string what)

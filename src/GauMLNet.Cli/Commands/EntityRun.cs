@@ -37,7 +37,7 @@ internal static class EntityRun
     public static int Train(TrainingRun.Settings s, EntityHead head, TextWriter output)
     {
         var @checked = TrainingRun.CheckArguments(s, minimumMaxLength: 3);
-        var (config, precision, encoding, checkpoints, _) = @checked;
+        var (encoding, checkpoints) = (@checked.Encoding, @checked.Checkpoints);
         var ml = new MLContext(seed: s.Seed);
         var progress = ConsoleProgressBar.For(output);
         string trainPath = ClueDataFolder.Require(s.DataDirectory, ClueDataFolder.Split.Train);

@@ -37,7 +37,7 @@ internal static class PredictCommand
             var clueTask = ClueTask.Get(r.GetValue(task)!);
             var ml = new MLContext();
             var trained = TrainingRun.LoadModel(ml, r.GetValue(model)!);
-            var classifier = TrainingRun.Classifier(trained, clueTask);
+            var classifier = CluePipeline.Classifier(trained, clueTask);
             if (folder is null)
             {
                 foreach (var (sentence, label) in PredictSentences(ml, trained, clueTask, sentences))

@@ -57,12 +57,11 @@ internal static class TrainingRun
         return new Checked(config, precision, encoding, checkpoints, trainingPrecision);
     }
 
-    public static int Run(Settings settings, TextWriter output)
+    public static int Run(Settings s, TextWriter output)
     {
-        var task = ClueTask.Get(settings.TaskName);
-        var s = settings;
+        var task = ClueTask.Get(s.TaskName);
         var @checked = CheckArguments(s, task.IsPair ? 4 : 3);
-        var (config, precision, encoding, checkpoints, _) = @checked;
+        var (encoding, checkpoints) = (@checked.Encoding, @checked.Checkpoints);
 
         var ml = new MLContext(seed: s.Seed);
         var progress = ConsoleProgressBar.For(output);
@@ -102,7 +101,7 @@ internal static class TrainingRun
         string modelPath = Path.Combine(s.OutputDirectory, ModelFile);
         SaveModelAtomically(ml, model, train.Schema, modelPath);
         var result = classifier.TrainingResult!;
-        ClueMetrics? devMetrics = dev is null ? null : CluePipeline.Evaluate(ml, task, model, dev, progress.Line);
+        ClueMetrics? devMetrics = dev is null ? null : CluePipeline.Evaluate(task, model, dev, progress.Line);
         var report = new
         {
             task = task.Name,
@@ -203,14 +202,5 @@ internal static class TrainingRun
     {
         if (model.RowsTruncated > 0)
             output.WriteLine($"{model.RowsTruncated} of {model.RowsEncoded} {what} were longer than the model's max length ({model.Spec.MaxLength} tokens) and were truncated.");
-    }
-
-    /// <summary>The trained classifier inside a loaded model, checked against the task it is asked to do.</summary>
-    public static GauTextClassificationTransformer Classifier(ITransformer model, ClueTask task)
-    {
-        var classifier = CluePipeline.GauTransformers(model).OfType<GauTextClassificationTransformer>().FirstOrDefault()
-            ?? throw new InvalidDataException("--model: the model holds no GAU text classifier.");
-        CluePipeline.CheckModelFits(task, classifier);
-        return classifier;
     }
 }

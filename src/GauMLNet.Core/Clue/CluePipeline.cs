@@ -78,11 +78,9 @@ public static class CluePipeline
     /// its sentence-pair shape, or a label set disjoint from the data's) is an error; rows with labels the model
     /// never saw count as errors and are reported through <paramref name="log"/>.
     /// </summary>
-    public static ClueMetrics Evaluate(MLContext ml, ClueTask task, ITransformer model, IDataView labelled, Action<string>? log = null)
+    public static ClueMetrics Evaluate(ClueTask task, ITransformer model, IDataView labelled, Action<string>? log = null)
     {
-        var gau = GauTransformers(model).OfType<GauTextClassificationTransformer>().FirstOrDefault()
-            ?? throw new InvalidDataException("the model holds no GAU text classifier.");
-        CheckModelFits(task, gau);
+        var gau = Classifier(model, task);
         string[] modelLabels = gau.Model.Spec.Labels?.Values ?? [];
         var dataLabels = labelled.GetColumn<string>(nameof(ClueExample.Label)).ToList();
         if (modelLabels.Length > 0 && !dataLabels.Any(modelLabels.Contains))
@@ -134,6 +132,15 @@ public static class CluePipeline
             scores.Add(score.DenseValues().ToArray());
         }
         return (predicted, scores);
+    }
+
+    /// <summary>The GAU text classifier inside a model, checked against the task it is asked to do.</summary>
+    public static GauTextClassificationTransformer Classifier(ITransformer model, ClueTask task)
+    {
+        var classifier = GauTransformers(model).OfType<GauTextClassificationTransformer>().FirstOrDefault()
+            ?? throw new InvalidDataException("the model holds no GAU text classifier.");
+        CheckModelFits(task, classifier);
+        return classifier;
     }
 
     /// <summary>Refuses a model trained for another CLUE task or for the other sentence shape (single vs pair).</summary>

@@ -33,7 +33,8 @@ public sealed class EntityRecognizer
     {
         var head = spec.EntityHead!.Value;
         if (head != EntityHead.Crf) return new EntityDecoder(head, spec.EntityTypes!);
-        var tensors = SafeTensorsFile.Read(weights ?? throw new InvalidDataException($"{source}: a CRF model needs its weights to decode."), source);
+        var tensors = SafeTensorsFile.Read(weights ?? throw new InvalidDataException($"{source}: a CRF model needs its weights to decode."), source,
+            name => name is CrfTransitions or CrfStart or CrfEnd); // three small tensors, not a copy of the whole model
         float[] Read(string name) => tensors.TryGetValue(name, out var t) ? t.ToFloat32(name) : throw new InvalidDataException($"{source}: the CRF tensor {name} is missing.");
         return new EntityDecoder(head, spec.EntityTypes!, (Read(CrfTransitions), Read(CrfStart), Read(CrfEnd)));
     }

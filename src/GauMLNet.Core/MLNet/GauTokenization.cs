@@ -22,8 +22,7 @@ public static class GauTokenization
         string inputColumnName = "Sentence", string? secondInputColumnName = null, int maxLength = 128)
     {
         string vocab = Directory.Exists(vocabularyOrModelDirectory) ? CheckpointFiles.VocabPath(vocabularyOrModelDirectory) : vocabularyOrModelDirectory;
-        if (!File.Exists(vocab)) throw new FileNotFoundException($"GauTokenize: vocabulary {vocab} does not exist.", vocab);
-        var tokenizer = GauTokenizer.FromVocabText(TextFiles.ReadAllText(vocab), vocab);
+        var tokenizer = GauTokenizer.FromVocabFile(vocab);
         if (maxLength < (secondInputColumnName is null ? 3 : 4)) throw new ArgumentOutOfRangeException(nameof(maxLength), maxLength, "MaxLength must leave room for the special tokens.");
 
         var output = SchemaDefinition.Create(typeof(TokenizedRow));

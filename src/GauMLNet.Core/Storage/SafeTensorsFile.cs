@@ -32,15 +32,18 @@ public static class SafeTensorsFile
         return Read(stream, path, out metadata);
     }
 
-    public static Dictionary<string, RawTensor> Read(byte[] bytes, string source) => Read(new MemoryStream(bytes, writable: false), source, out _);
+    /// <param name="select">the names to read (all when null); the data of the others is never copied</param>
+    public static Dictionary<string, RawTensor> Read(byte[] bytes, string source, Func<string, bool>? select = null) =>
+        Read(new MemoryStream(bytes, writable: false), source, out _, select);
 
-    /// <summary>Reads every tensor from a seekable stream; <paramref name="source"/> names it in errors.</summary>
-    public static Dictionary<string, RawTensor> Read(Stream stream, string source, out Dictionary<string, string> metadata)
+    /// <summary>Reads the tensors (every one, or those <paramref name="select"/> names) from a seekable stream; <paramref name="source"/> names it in errors.</summary>
+    public static Dictionary<string, RawTensor> Read(Stream stream, string source, out Dictionary<string, string> metadata, Func<string, bool>? select = null)
     {
         var entries = ReadHeader(stream, source, out long dataStart, out metadata);
         var tensors = new Dictionary<string, RawTensor>(StringComparer.Ordinal);
         foreach (var entry in entries)
         {
+            if (select is not null && !select(entry.Name)) continue;
             var buffer = new byte[entry.End - entry.Begin];
             stream.Position = dataStart + entry.Begin;
             stream.ReadExactly(buffer);

@@ -38,7 +38,7 @@ public sealed class GauTokenizer
     public static GauTokenizer FromVocabFile(string vocabPath)
     {
         if (!File.Exists(vocabPath)) throw new FileNotFoundException($"Vocabulary file {vocabPath} does not exist.", vocabPath);
-        return FromVocabText(File.ReadAllText(vocabPath), vocabPath);
+        return FromVocabText(Storage.TextFiles.ReadAllText(vocabPath), vocabPath); // strict UTF-8, like every other file GauMLNet reads
     }
 
     /// <summary>From the text of a vocab.txt (one token per line, the line number is the id).</summary>

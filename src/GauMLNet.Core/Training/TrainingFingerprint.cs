@@ -32,7 +32,7 @@ public sealed class TrainingFingerprint
     public TrainingFingerprint AddConfig(GauAlphaConfig config) =>
         Add("config", Hash(System.Text.Encoding.UTF8.GetBytes((config with { GradientCheckpointing = false }).ToJson())));
 
-    /// <summary>The tokenized rows and labels, in order.</summary>
+    /// <summary>The tokenized rows and labels (token tags and entity spans included), in order.</summary>
     public TrainingFingerprint AddData(string name, IReadOnlyList<LabeledExample>? rows)
     {
         if (rows is null) return Add(name, "none");
@@ -44,6 +44,12 @@ public sealed class TrainingFingerprint
             foreach (int type in row.Text.TypeIds) { BitConverter.TryWriteBytes(number, type); hash.AppendData(number); }
             BitConverter.TryWriteBytes(number, row.Label);
             hash.AppendData(number);
+            if (row.Tokens is { } tokens) // token classification: Label is unused, the targets are these
+            {
+                foreach (int tag in tokens.Tags) { BitConverter.TryWriteBytes(number, tag); hash.AppendData(number); }
+                foreach (var (first, last, type) in tokens.Spans)
+                    foreach (int value in (int[])[first, last, type]) { BitConverter.TryWriteBytes(number, value); hash.AppendData(number); }
+            }
             BitConverter.TryWriteBytes(number, -1); // row separator
             hash.AppendData(number);
         }
