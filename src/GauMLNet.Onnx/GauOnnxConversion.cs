@@ -1,4 +1,3 @@
-using GauMLNet.Engines;
 using GauMLNet.MLNet;
 using GauMLNet.Tasks;
 using Microsoft.ML;
@@ -42,8 +41,7 @@ public static class GauOnnxConversion
             InferencePrecision = options.Quantization == OnnxQuantization.DynamicInt8 ? Configuration.InferencePrecision.Int8 : Configuration.InferencePrecision.Float32,
         });
         GauOnnxRegistration.RegisterEngine();
-        var engine = new OnnxRuntimeEngine(package.Members[OnnxNames.ModelMember], new EngineOptions { Threads = threads });
-        return transformer.WithModel(new GauTaskModel(package, engine));
+        return transformer.WithModel(GauTaskModel.Load(package, engine: OnnxNames.EngineName, threads: threads));
     }
 
     /// <summary>Writes the transformer's network (encoder + task head) as an ONNX file.</summary>

@@ -26,7 +26,6 @@ public static class OnnxNames
     public const string Logits = "logits";
     /// <summary>GlobalPointer span scores [batch, types, sequence, sequence].</summary>
     public const string SpanLogits = "span_logits";
-    public const string TypesAxis = "types";
     /// <summary>Classification: softmax(logits), [batch, classes].</summary>
     public const string Probabilities = "probabilities";
     /// <summary>Regression: [batch, 1].</summary>

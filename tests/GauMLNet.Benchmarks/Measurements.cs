@@ -74,7 +74,10 @@ internal static class Cases
     /// <summary>Set in child processes; a child never starts children of its own.</summary>
     public const string ChildMarker = "GAUMLNET_BENCHMARK_CHILD";
 
-    public static CaseResult RunInChild(string kind, int n, int batch, int layers = DefaultLayers)
+    public static CaseResult RunInChild(string kind, int n, int batch, int layers = DefaultLayers) => RunInChild<CaseResult>(kind, n, batch, layers);
+
+    /// <summary>Runs <c>--case KIND N BATCH LAYERS</c> in a fresh child process and reads its last output line as a <typeparamref name="T"/>.</summary>
+    public static T RunInChild<T>(string kind, int n, int batch, int layers)
     {
         if (Environment.GetEnvironmentVariable(ChildMarker) is not null) throw new InvalidOperationException("A benchmark child tried to start another child.");
         // Run under the same host: the apphost directly, or `dotnet GauMLNet.Benchmarks.dll` when started through dotnet.
@@ -87,7 +90,7 @@ internal static class Cases
         string output = child.StandardOutput.ReadToEnd();
         child.WaitForExit();
         if (child.ExitCode != 0) throw new InvalidOperationException($"benchmark case {kind} n={n} failed (exit {child.ExitCode}): {output}");
-        return JsonSerializer.Deserialize<CaseResult>(output.Trim().Split('\n')[^1])!;
+        return JsonSerializer.Deserialize<T>(output.Trim().Split('\n')[^1])!;
     }
 
     /// <summary>

@@ -46,19 +46,8 @@ internal static class MixedPrecisionTraining
         return cases;
     }
 
-    private static MixedPrecisionCase RunInChild(string precision, int n, int batch)
-    {
-        string host = Environment.ProcessPath!;
-        var start = new ProcessStartInfo(host) { RedirectStandardOutput = true, UseShellExecute = false };
-        if (Path.GetFileName(host).StartsWith("dotnet", StringComparison.OrdinalIgnoreCase)) start.ArgumentList.Add(typeof(Cases).Assembly.Location);
-        foreach (string a in new[] { "--case", KindPrefix + precision, n.ToString(), batch.ToString(), Cases.DefaultLayers.ToString() }) start.ArgumentList.Add(a);
-        start.Environment[Cases.ChildMarker] = "1";
-        using var child = Process.Start(start)!;
-        string output = child.StandardOutput.ReadToEnd();
-        child.WaitForExit();
-        if (child.ExitCode != 0) throw new InvalidOperationException($"benchmark case {KindPrefix}{precision} n={n} failed (exit {child.ExitCode}): {output}");
-        return JsonSerializer.Deserialize<MixedPrecisionCase>(output.Trim().Split('\n')[^1])!;
-    }
+    private static MixedPrecisionCase RunInChild(string precision, int n, int batch) =>
+        Cases.RunInChild<MixedPrecisionCase>(KindPrefix + precision, n, batch, Cases.DefaultLayers);
 
     /// <summary>A child: gau-train-fp32 or gau-train-bf16 at length n; prints one JSON line.</summary>
     public static int RunChild(string kind, int n, int batch, int layers)

@@ -30,8 +30,9 @@ var failures = new List<string>(); // checks the smoke pass enforces (and the fu
 Console.WriteLine($"GauMLNet benchmarks ({(smoke ? "smoke" : "full")}): {Environment.ProcessorCount} logical CPUs, libtorch threads {torch.get_num_threads()}, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}");
 // Other work on the machine skews every figure; the load average before and after says how much there was.
 static string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "unknown";
-report["load_average_start"] = LoadAverage();
-Console.WriteLine($"load average (1, 5, 15 min) at the start: {LoadAverage()}");
+string loadStart = LoadAverage(); // one reading, printed and reported
+report["load_average_start"] = loadStart;
+Console.WriteLine($"load average (1, 5, 15 min) at the start: {loadStart}");
 
 var cpu = CpuCapabilities.Current;
 Console.WriteLine(cpu.Describe());
@@ -257,8 +258,9 @@ Console.WriteLine(bf16.Supported
 report["bf16_training"] = MixedPrecisionTraining.Measure(smoke); // (j), also in the smoke pass
 
 report["checks_failed"] = failures;
-report["load_average_end"] = LoadAverage();
-Console.WriteLine($"load average (1, 5, 15 min) at the end: {LoadAverage()}");
+string loadEnd = LoadAverage(); // one reading, printed and reported
+report["load_average_end"] = loadEnd;
+Console.WriteLine($"load average (1, 5, 15 min) at the end: {loadEnd}");
 if (!smoke)
 {
     var options = new JsonSerializerOptions { WriteIndented = true, NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals };

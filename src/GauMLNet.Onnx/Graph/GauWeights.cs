@@ -9,14 +9,9 @@ namespace GauMLNet.Onnx.Graph;
 /// </summary>
 internal sealed class GauWeights(IReadOnlyDictionary<string, RawTensor> tensors, string source)
 {
-    private readonly HashSet<string> _used = new(StringComparer.Ordinal);
-
     public string Source { get; } = source;
 
     public bool Has(string name) => tensors.ContainsKey(name);
-
-    /// <summary>Names present in the file that the graph did not read (optimizer state, other heads).</summary>
-    public IEnumerable<string> Unused => tensors.Keys.Where(k => !_used.Contains(k)).Order(StringComparer.Ordinal);
 
     /// <summary>The tensor's values, row-major, after checking that its shape is <paramref name="shape"/>.</summary>
     public float[] Read(string name, params long[] shape)
@@ -25,15 +20,7 @@ internal sealed class GauWeights(IReadOnlyDictionary<string, RawTensor> tensors,
             throw new InvalidDataException($"{Source}: tensor '{name}' is missing; the config calls for one of shape [{string.Join(", ", shape)}].");
         if (!tensor.Shape.SequenceEqual(shape))
             throw new InvalidDataException($"{Source}: tensor '{name}' has shape [{string.Join(", ", tensor.Shape)}]; the config calls for [{string.Join(", ", shape)}].");
-        _used.Add(name);
         return tensor.ToFloat32(name);
-    }
-
-    /// <summary>A PyTorch Linear weight [out, in] transposed for MatMul: [in, out], as fp32 little-endian bytes.</summary>
-    public byte[] ReadTransposed(string name, long outputs, long inputs)
-    {
-        var weight = Read(name, outputs, inputs);
-        return ToBytes(Transpose(weight, (int)outputs, (int)inputs));
     }
 
     /// <summary>[rows, cols] → [cols, rows].</summary>

@@ -20,9 +20,6 @@ internal sealed class OnnxGraphBuilder
 
     public GraphProto Graph => _graph;
 
-    /// <summary>Bytes held by initializers so far.</summary>
-    public long InitializerBytes { get; private set; }
-
     /// <summary>A value name not used yet: <paramref name="hint"/> itself, else hint_2, hint_3, …</summary>
     public string Fresh(string hint)
     {
@@ -72,7 +69,6 @@ internal sealed class OnnxGraphBuilder
         var tensor = new TensorProto { Name = Fresh(name), DataType = (int)type, RawData = UnsafeByteOperations.UnsafeWrap(littleEndian) };
         tensor.Dims.AddRange(dims);
         _graph.Initializer.Add(tensor);
-        InitializerBytes += littleEndian.Length;
         return tensor.Name;
     }
 

@@ -27,7 +27,7 @@ public sealed class TorchSharpInferenceEngine : IGauInferenceEngine
         (Precision, Notice) = options.Precision switch
         {
             InferencePrecision.Int8 => (InferencePrecision.Float32, "int8 is the onnxruntime engine's precision; the torchsharp engine scores this model in fp32."),
-            InferencePrecision.BFloat16 when !options.ForcePrecision && !(bf16 ?? Bf16Capability.Default).IsNative(Device) =>
+            InferencePrecision.BFloat16 when (bf16 ?? Bf16Capability.Default).FallsBack(Device, options.ForcePrecision) =>
                 (InferencePrecision.Float32, Bf16Capability.InferenceFallbackMessage),
             _ => (options.Precision, (string?)null),
         };

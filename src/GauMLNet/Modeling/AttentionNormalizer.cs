@@ -9,11 +9,13 @@ public static class AttentionNormalizer
     /// <summary>Training length the softmax_plus scale is anchored to: at l = 512 it is plain softmax.</summary>
     public const double SoftmaxPlusAnchorLength = 512.0;
 
+    private static readonly TorchSharp.Scalar LogAnchorLength = HeldScalars.Hold(Math.Log(SoftmaxPlusAnchorLength));
+
     /// <summary>log l / log 512 per row, shape [b, 1, 1] from a key mask [b, n] (true = real token).</summary>
     public static Tensor SoftmaxPlusScale(Tensor keyMask)
     {
-        var l = keyMask.sum(dim: -1, keepdim: true, type: ScalarType.Float32).clamp_min(1.0);
-        return (l.log() / Math.Log(SoftmaxPlusAnchorLength)).unsqueeze(-1);
+        var l = keyMask.sum(dim: -1, keepdim: true, type: ScalarType.Float32).clamp_min(HeldScalars.One);
+        return l.log().div(LogAnchorLength).unsqueeze(-1);
     }
 
     /// <summary>Normalizes logits a [b, n, n] over keys; keyMask [b, n] marks real keys.</summary>
@@ -23,13 +25,14 @@ public static class AttentionNormalizer
         switch (method)
         {
             case AttentionNormalization.Softmax:
-                return a.masked_fill(keys.logical_not(), FillValues.NegativeInfinity).softmax(-1);
+                return a.masked_fill(keys.logical_not(), HeldScalars.NegativeInfinity).softmax(-1);
             case AttentionNormalization.SoftmaxPlus:
-                return (a * SoftmaxPlusScale(keyMask).to(a.dtype)).masked_fill(keys.logical_not(), FillValues.NegativeInfinity).softmax(-1);
+                return (a * SoftmaxPlusScale(keyMask).to(a.dtype)).masked_fill(keys.logical_not(), HeldScalars.NegativeInfinity).softmax(-1);
             case AttentionNormalization.SquaredRelu:
                 {
-                    var l = keyMask.sum(dim: -1, keepdim: true, type: a.dtype).clamp_min(1.0).unsqueeze(-1);
-                    return nn.functional.relu(a).square().masked_fill(keys.logical_not(), FillValues.Zero) / l;
+                    var l = keyMask.sum(dim: -1, keepdim: true, type: a.dtype).clamp_min(HeldScalars.One).unsqueeze(-1);
+                    var r = nn.functional.relu(a);
+                    return (r * r).masked_fill(keys.logical_not(), HeldScalars.Zero) / l;
                 }
             default:
                 throw new ArgumentOutOfRangeException(nameof(method), method, "Unknown attention normalization.");

@@ -25,6 +25,8 @@ public sealed class GatedAttentionUnit : nn.Module<Tensor, Tensor, RotaryPositio
     private readonly bool _attentionScale;
     private readonly double _attentionDropoutProbability;
     private readonly AttentionNormalization _normalization;
+    // √s, the logits' scale (1/√s or 1) and SDPA's query factor (1 or √s): numbers held for the module's life (HeldScalars says why).
+    private readonly TorchSharp.Scalar _sqrtKeySize, _logitScale, _queryUnscale;
 
     public GatedAttentionUnit(GauAlphaConfig config) : base(nameof(GatedAttentionUnit))
     {
@@ -34,6 +36,9 @@ public sealed class GatedAttentionUnit : nn.Module<Tensor, Tensor, RotaryPositio
         _normalization = config.AttentionNormalization;
         _activation = Activations.Resolve(config.HiddenAct);
         _attentionDropoutProbability = config.AttentionProbsDropoutProb;
+        _sqrtKeySize = HeldScalars.Hold(Math.Sqrt(_s));
+        _logitScale = HeldScalars.Hold(_attentionScale ? 1.0 / Math.Sqrt(_s) : 1.0);
+        _queryUnscale = HeldScalars.Hold(_attentionScale ? 1.0 : Math.Sqrt(_s));
         _inputProjection = nn.Linear(config.HiddenSize, 2 * _e + _s, hasBias: config.UseBias);
         _outputProjection = nn.Linear(_e, config.HiddenSize, hasBias: config.UseBias);
         _queryScale = new ScaleOffset(_s, config.UseBias);
@@ -64,7 +69,7 @@ public sealed class GatedAttentionUnit : nn.Module<Tensor, Tensor, RotaryPositio
     private Tensor AttendExplicitly(Tensor q, Tensor k, Tensor v, Tensor keyMask)
     {
         var a = InFloat32(q.matmul(k.transpose(-1, -2)));
-        if (_attentionScale) a = a / Math.Sqrt(_s);
+        if (_attentionScale) a = a.div(_sqrtKeySize);
         var weights = _attentionDropout.call(AttentionNormalizer.Normalize(a, keyMask, _normalization));
         return weights.to(v.dtype).matmul(v);
     }
@@ -76,11 +81,10 @@ public sealed class GatedAttentionUnit : nn.Module<Tensor, Tensor, RotaryPositio
     // bf16 for the bf16 A·v. The scaling multiply also does the cast: a bf16 tensor times an fp32 tensor is fp32.
     private Tensor AttendInReducedPrecision(Tensor q, Tensor k, Tensor v, Tensor keyMask)
     {
-        double scale = _attentionScale ? 1.0 / Math.Sqrt(_s) : 1.0;
         var factor = _normalization == AttentionNormalization.SoftmaxPlus
-            ? AttentionNormalizer.SoftmaxPlusScale(keyMask) * scale                            // [b, 1, 1] fp32
-            : full([1L, 1, 1], scale, ScalarType.Float32, q.device);
-        var logits = (q.matmul(k.transpose(-1, -2)) * factor).masked_fill(keyMask.unsqueeze(1).logical_not(), FillValues.NegativeInfinity);
+            ? AttentionNormalizer.SoftmaxPlusScale(keyMask).mul(_logitScale)                   // [b, 1, 1] fp32
+            : full([1L, 1, 1], _logitScale, ScalarType.Float32, q.device);
+        var logits = (q.matmul(k.transpose(-1, -2)) * factor).masked_fill(keyMask.unsqueeze(1).logical_not(), HeldScalars.NegativeInfinity);
         var weights = _attentionDropout.call(logits.softmax(-1));
         return weights.to(v.dtype).matmul(v);
     }
@@ -96,11 +100,10 @@ public sealed class GatedAttentionUnit : nn.Module<Tensor, Tensor, RotaryPositio
     private Tensor AttendFused(Tensor q, Tensor k, Tensor v, Tensor keyMask)
     {
         if (IsReducedPrecision(q) && q.device.type == TorchSharp.DeviceType.CPU) return AttendInReducedPrecision(q, k, v, keyMask);
-        double unscale = _attentionScale ? 1.0 : Math.Sqrt(_s);
         if (_normalization == AttentionNormalization.SoftmaxPlus)
-            q = q * (AttentionNormalizer.SoftmaxPlusScale(keyMask).to(q.dtype) * unscale);
-        else if (unscale != 1.0)
-            q = q * unscale;
+            q = q * AttentionNormalizer.SoftmaxPlusScale(keyMask).to(q.dtype).mul(_queryUnscale);
+        else if (!_attentionScale)
+            q = q.mul(_queryUnscale);
         // SDPA applies dropout even in eval mode: pass p only while training.
         double p = training ? _attentionDropoutProbability : 0.0;
         return nn.functional.scaled_dot_product_attention(q, k, v, keyMask.unsqueeze(1), p);

@@ -50,7 +50,7 @@ public sealed class GauAlphaForTokenClassification : TaskNetwork
                 return ((TokenTaggingHead)_head).Crf!.call(output, tags, tokenMask);
             case EntityHead.Softmax:
                 {
-                    var target = tags.masked_fill(tokenMask.logical_not(), FillValues.IgnoredTag); // [CLS], [SEP] and padding are ignored
+                    var target = tags.masked_fill(tokenMask.logical_not(), HeldScalars.IgnoredTag); // [CLS], [SEP] and padding are ignored
                     return nn.functional.cross_entropy(output.to(ScalarType.Float32).flatten(0, 1), target.flatten(), ignore_index: -100);
                 }
             case EntityHead.GlobalPointer:
@@ -66,11 +66,12 @@ public sealed class GauAlphaForTokenClassification : TaskNetwork
     {
         long b = logits.shape[0], types = logits.shape[1], n = logits.shape[2];
         var valid = (tokenMask.unsqueeze(2) & tokenMask.unsqueeze(1)).triu().unsqueeze(1); // [b, 1, n, n]: i ≤ j, both tokens
-        var scores = logits.to(ScalarType.Float32).masked_fill(valid.logical_not(), FillValues.MinusHuge).view(b * types, n * n);
+        var scores = logits.to(ScalarType.Float32).masked_fill(valid.logical_not(), HeldScalars.MinusHuge).view(b * types, n * n);
         var truth = gold.view(b * types, n * n);
-        scores = (1 - 2 * truth) * scores;
-        var negatives = scores - truth * FillValues.Huge;
-        var positives = scores - (1 - truth) * FillValues.Huge;
+        var wrong = truth.neg().add_(HeldScalars.One);                 // 1 − truth
+        scores = (wrong - truth) * scores;                             // (1 − 2·truth)·s: −s on gold spans
+        var negatives = scores - truth.mul(HeldScalars.Huge);
+        var positives = scores - wrong.mul(HeldScalars.Huge);
         var zero = zeros(b * types, 1, dtype: ScalarType.Float32, device: scores.device);
         var loss = cat([negatives, zero], 1).logsumexp(1) + cat([positives, zero], 1).logsumexp(1);
         return loss.mean();

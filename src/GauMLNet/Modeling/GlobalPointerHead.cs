@@ -18,6 +18,7 @@ public sealed class GlobalPointerHead : nn.Module<Tensor, Tensor>
     [ComponentName(Name = "dense")] private readonly Linear _dense;
     [ComponentName(Name = "bias_dense")] private readonly Linear _biasDense;
     private readonly int _types;
+    private static readonly TorchSharp.Scalar SqrtHeadSize = HeldScalars.Hold(Math.Sqrt(HeadSize));
 
     public GlobalPointerHead(GauAlphaConfig config, int types) : base(nameof(GlobalPointerHead))
     {
@@ -34,8 +35,8 @@ public sealed class GlobalPointerHead : nn.Module<Tensor, Tensor>
         var projected = _dense.call(hidden); // [b, n, 2h]
         var qk = projected.chunk(2, dim: -1);
         var rope = RotaryPositionEmbedding.Create(n, HeadSize, hidden.device, hidden.dtype);
-        var logits = rope.Apply(qk[0]).matmul(rope.Apply(qk[1]).transpose(1, 2)) / Math.Sqrt(HeadSize); // [b, n, n]
-        var bias = (_biasDense.call(projected) / 2).transpose(1, 2).view(b, _types, 2, n); // [b, t, (start, end), n]
+        var logits = rope.Apply(qk[0]).matmul(rope.Apply(qk[1]).transpose(1, 2)).div(SqrtHeadSize); // [b, n, n]
+        var bias = _biasDense.call(projected).div(HeldScalars.Two).transpose(1, 2).view(b, _types, 2, n); // [b, t, (start, end), n]
         var start = bias[.., .., 0].unsqueeze(-1); // varies with i
         var end = bias[.., .., 1].unsqueeze(-2);   // varies with j
         return (logits.unsqueeze(1) + start + end).MoveToOuterDisposeScope();

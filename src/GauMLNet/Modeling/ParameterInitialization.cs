@@ -11,7 +11,7 @@ public static class ParameterInitialization
         using var _ = no_grad();
         foreach (var (name, p) in module.named_parameters())
         {
-            if (name.EndsWith("scaleoffset.weight", StringComparison.Ordinal)) p.fill_(1.0);
+            if (name.EndsWith("scaleoffset.weight", StringComparison.Ordinal)) p.fill_(HeldScalars.One);
             else if (name.Contains(".crf.", StringComparison.Ordinal)) p.zero_(); // a CRF starts with no preference between tags
             else if (name.EndsWith(".bias", StringComparison.Ordinal)) p.zero_();
             else if (p.dim() == 2)

@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace GauMLNet.Modeling;
@@ -9,9 +10,9 @@ namespace GauMLNet.Modeling;
 /// </summary>
 public sealed class RmsNorm : nn.Module<Tensor, Tensor>
 {
-    private readonly double _eps;
+    private readonly Scalar _eps;
 
-    public RmsNorm(double eps) : base(nameof(RmsNorm)) => _eps = eps;
+    public RmsNorm(double eps) : base(nameof(RmsNorm)) => _eps = HeldScalars.Hold(eps);
 
     public override Tensor forward(Tensor x)
     {
@@ -20,5 +21,5 @@ public sealed class RmsNorm : nn.Module<Tensor, Tensor>
         return Normalize(x.to(ScalarType.Float32)).to(x.dtype).MoveToOuterDisposeScope();
     }
 
-    private Tensor Normalize(Tensor x) => x * (x.square().mean([-1L], keepdim: true) + _eps).rsqrt();
+    private Tensor Normalize(Tensor x) => x * (x * x).mean([-1L], keepdim: true).add(_eps).rsqrt();
 }

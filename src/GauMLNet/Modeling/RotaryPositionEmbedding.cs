@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace GauMLNet.Modeling;
@@ -19,8 +20,11 @@ public sealed class RotaryPositionEmbedding
     public static RotaryPositionEmbedding Create(long length, long dim, Device device, ScalarType dtype, long firstPosition = 0)
     {
         if (dim % 2 != 0) throw new ArgumentException($"RoPE needs an even dimension, got {dim}.", nameof(dim));
-        var inverseFrequency = pow(Base, -arange(0, dim, 2, ScalarType.Float64, device) / dim);
-        var positions = arange(firstPosition, firstPosition + length, 1, ScalarType.Float64, device);
+        // Scalars held to the end of the call (see HeldScalars): arange would otherwise see its start freed while making its stop.
+        using Scalar zero = 0, width = dim, two = 2, one = 1, first = firstPosition, end = firstPosition + length;
+        using var rotationBase = tensor(Base); // a CPU float64 0-dim tensor, as pow(10000.0, t) would make
+        var inverseFrequency = pow(rotationBase, -arange(zero, width, two, ScalarType.Float64, device).div(width));
+        var positions = arange(first, end, one, ScalarType.Float64, device);
         var angles = outer(positions, inverseFrequency).repeat_interleave(2, dim: -1); // [n, dim]: θ₀ θ₀ θ₁ θ₁ …
         return new RotaryPositionEmbedding(angles.cos().to(dtype), angles.sin().to(dtype));
     }

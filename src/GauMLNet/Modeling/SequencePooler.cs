@@ -17,6 +17,6 @@ public static class SequencePooler
     private static Tensor MeanOverRealTokens(Tensor hidden, Tensor attentionMask)
     {
         var weights = attentionMask.to(hidden.dtype).unsqueeze(-1); // [b, n, 1]
-        return (hidden * weights).sum(1) / weights.sum(1).clamp_min(1.0);
+        return (hidden * weights).sum(1) / weights.sum(1).clamp_min(HeldScalars.One);
     }
 }

@@ -1,4 +1,5 @@
 using GauMLNet.Configuration;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace GauMLNet.Modeling;
@@ -41,8 +42,9 @@ public static class WeightInitialization
         using var _ = no_grad();
         using var scope = NewDisposeScope();
         double lower = NormalCdf(-2), upper = NormalCdf(2);
+        using Scalar scale = Math.Sqrt(2) * std, min = -2 * std, max = 2 * std; // held to the end (see HeldScalars)
         var u = empty(weight.shape, ScalarType.Float64).uniform_(2 * lower - 1, 2 * upper - 1, generator);
-        weight.copy_((special.erfinv(u) * (Math.Sqrt(2) * std)).clamp(-2 * std, 2 * std));
+        weight.copy_(special.erfinv(u).mul(scale).clamp(min, max));
     }
 
     private static double NormalCdf(double x) => 0.5 * (1 + Erf(x / Math.Sqrt(2)));

@@ -212,7 +212,7 @@ public sealed class FineTuner(FineTuningOptions options, GauTask task, Action<st
         var trainable = model.parameters().Where(p => p.requires_grad).ToArray();
         double norm = _options.MaxGradNorm > 0
             ? nn.utils.clip_grad_norm_(trainable, _options.MaxGradNorm)
-            : Math.Sqrt(trainable.Where(p => p.grad is not null).Sum(p => p.grad!.square().sum().item<float>()));
+            : Math.Sqrt(trainable.Where(p => p.grad is not null).Sum(p => p.grad!.pow(HeldScalars.Two).sum().item<float>()));
         if (!double.IsFinite(norm)) Diverged(model, epochStart, $"the gradient norm became {norm}", epoch, step);
         optimizer.step();
         return value;

@@ -1,3 +1,5 @@
+using GauMLNet.Modeling;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace GauMLNet.Training;
@@ -11,6 +13,8 @@ public sealed class Lamb : IDisposable
 {
     private readonly IReadOnlyList<(string Name, TorchSharp.Modules.Parameter Parameter, bool Decay)> _parameters;
     private readonly Dictionary<string, (Tensor M, Tensor V)> _moments = [];
+    // The step's constants as scalars held for the optimizer's life (HeldScalars says why a temporary would not do).
+    private readonly Scalar _beta1, _oneMinusBeta1, _beta2, _oneMinusBeta2, _epsilon, _weightDecay;
 
     /// <param name="parameters">named parameters; weight decay applies to matrices, not to scales or biases</param>
     public Lamb(IEnumerable<(string Name, TorchSharp.Modules.Parameter Parameter)> parameters, double learningRate,
@@ -22,6 +26,9 @@ public sealed class Lamb : IDisposable
         Beta2 = beta2;
         Epsilon = epsilon;
         WeightDecay = weightDecay;
+        (_beta1, _oneMinusBeta1) = (HeldScalars.Hold(beta1), HeldScalars.Hold(1 - beta1));
+        (_beta2, _oneMinusBeta2) = (HeldScalars.Hold(beta2), HeldScalars.Hold(1 - beta2));
+        (_epsilon, _weightDecay) = (HeldScalars.Hold(epsilon), HeldScalars.Hold(weightDecay));
     }
 
     public double LearningRate { get; set; }
@@ -49,14 +56,15 @@ public sealed class Lamb : IDisposable
                 state = (zeros_like(p).DetachFromDisposeScope(), zeros_like(p).DetachFromDisposeScope());
                 _moments[name] = state;
             }
-            state.M.mul_(Beta1).add_(g, alpha: 1 - Beta1);
-            state.V.mul_(Beta2).addcmul_(g, g, value: 1 - Beta2);
-            var update = state.M / (state.V.sqrt() + Epsilon);
-            if (decay && WeightDecay != 0) update = update + WeightDecay * p;
+            state.M.mul_(_beta1).add_(g, alpha: _oneMinusBeta1);
+            state.V.mul_(_beta2).addcmul_(g, g, value: _oneMinusBeta2);
+            var update = state.M / state.V.sqrt().add_(_epsilon);
+            if (decay && WeightDecay != 0) update = update + p.mul(_weightDecay);
             double weightNorm = p.norm().item<float>();
             double updateNorm = update.norm().item<float>();
             double trust = weightNorm > 0 && updateNorm > 0 ? weightNorm / updateNorm : 1.0;
-            p.add_(update, alpha: -LearningRate * trust);
+            using var stepSize = (-LearningRate * trust).ToScalar();
+            p.add_(update, alpha: stepSize);
         }
     }
 

@@ -1,4 +1,5 @@
 using GauMLNet.Configuration;
+using GauMLNet.Modeling;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -109,7 +110,7 @@ public sealed class MixedPrecision<TModule> : IDisposable where TModule : nn.Mod
         var missing = _pairs.Select(p => p.Master).Where(p => p.requires_grad && p.grad is null).ToArray();
         if (missing.Length == 0) return;
         using var _ = enable_grad();
-        missing.Select(p => p.sum() * 0).Aggregate((a, b) => a + b).backward();
+        missing.Select(p => p.sum().mul(HeldScalars.Zero)).Aggregate((a, b) => a + b).backward();
     }
 
     public void Dispose() => Working.Dispose();

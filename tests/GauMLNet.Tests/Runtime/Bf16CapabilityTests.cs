@@ -63,7 +63,7 @@ public class Bf16CapabilityTests
     [InlineData("flags\t\t: fpu vme avx512f avx512_vnni\nbugs\t\t: avx512_bf16\n", false)] // only the flags line counts
     [InlineData("flags\t\t: fpu vme avx2 avx512_bf16x\n", false)]
     [InlineData("", false)]
-    public void TheDefaultProbeReadsTheCpuFlags(string cpuInfo, bool native) => Assert.Equal(native, Bf16Capability.HasNativeBf16Flag(cpuInfo));
+    public void TheDefaultProbeReadsTheCpuFlags(string cpuInfo, bool native) => Assert.Equal(native, CpuCapabilities.Parse(cpuInfo).NativeBFloat16);
 
     [Fact]
     public void TheDefaultProbeAgreesWithThisMachinesCpuInfo()

@@ -36,6 +36,7 @@ public sealed class MaskedLanguageModelPretrainer(PretrainingOptions options, IW
         using var lamb = new Lamb(model.named_parameters(), _options.LearningRate, weightDecay: _options.WeightDecay);
         var precision = (bf16 ?? Bf16Capability.Default).Resolve(_options.Precision, device, _options.ForcePrecision, log);
         using var mixedPrecision = MixedPrecision.For(precision, model, () => new GauAlphaForMaskedLM(model.Config, model.Head.IsTied));
+        using Scalar accumulation = _options.GradientAccumulation; // held for the run (see HeldScalars)
         var fingerprint = _options.CheckpointDirectory is null ? null : Fingerprint(model, sequences).Add("precision", precision.ShortName());
         var state = new TrainingState { Kind = Kind, Fingerprint = fingerprint?.Entries ?? new Dictionary<string, string>() };
         torch.manual_seed(_options.Seed);
@@ -86,7 +87,7 @@ public sealed class MaskedLanguageModelPretrainer(PretrainingOptions options, IW
                     .Select(i => masker.Mask(sequences[i], new Random(DerivedSeed(epoch, i)))) // masks drawn afresh each epoch
                     .ToArray();
                 var (microLoss, microCorrect, microPredicted, microTokens) = Forward(network, rows, tokenizer.PadId, device);
-                (microLoss / _options.GradientAccumulation).backward();
+                microLoss.div(accumulation).backward();
                 mixedPrecision?.AccumulateGradients(); // summed over micro-batches in the fp32 masters' gradients
                 loss += microLoss.item<float>() / _options.GradientAccumulation;
                 correct += microCorrect;
@@ -124,7 +125,7 @@ public sealed class MaskedLanguageModelPretrainer(PretrainingOptions options, IW
         var target = tensor(labels, ScalarType.Int64, device);
         var hidden = model.call(batch.InputIds, batch.TokenTypeIds, batch.AttentionMask);
         // Only masked positions go through the vocabulary projection: the cheap way to compute MLM logits.
-        var selected = target.ne(MaskedLanguageModelMasker.IgnoreIndex).nonzero().squeeze(-1);
+        var selected = target.ne(HeldScalars.IgnoredTag).nonzero().squeeze(-1);
         var logits = model.MlmLogits(hidden.reshape(-1, hidden.shape[^1]).index_select(0, selected)).to(ScalarType.Float32); // the loss in fp32
         var goldens = target.index_select(0, selected);
         var loss = nn.functional.cross_entropy(logits, goldens);
