@@ -16,7 +16,7 @@ var dev = Load("dev.json");
 
 var trainer = ml.MulticlassClassification.Trainers.GauNamedEntityRecognition(new GauNamedEntityRecognitionOptions
 {
-    Head = EntityHead.Crf,          // or Softmax, or GlobalPointer (nested entities)
+    Head = EntityHead.GlobalPointer, // the default; or Crf, or Softmax (per-token BIO)
     Config = GauAlphaConfig.Tiny,    // from scratch; ModelDirectory = "path/to/checkpoint" fine-tunes released weights
     Epochs = 8,
     LearningRate = 2e-3,

@@ -3,6 +3,7 @@ using System.Text.Json;
 using GauMLNet.Configuration;
 using GauMLNet.MLNet;
 using GauMLNet.Modeling;
+using GauMLNet.Runtime;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using TorchSharp;
@@ -106,6 +107,7 @@ internal static class Cases
         if (!checkpointed && (parts.Length != 3 || parts[0] is not ("gau" or "transformer") || parts[1] is not ("fused" or "explicit") || parts[2] is not ("infer" or "train")))
             throw new ArgumentException($"Unknown benchmark case '{kind}': expected (gau|transformer)-(fused|explicit)-(infer|train) or gau-fused-train-checkpointed.");
         bool gau = parts[0] == "gau", writesAttentionOut = parts[1] == "explicit", train = parts[2] == "train";
+        using var heap = train ? LargeBlockHeap.Keep() : null; // as the library's trainers do on the CPU
         torch.manual_seed(0);
         nn.Module model;
         Func<Tensor, Tensor, Tensor> forward;

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using GauMLNet.Configuration;
 using GauMLNet.Modeling;
+using GauMLNet.Runtime;
 using GauMLNet.Training;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -53,6 +54,7 @@ internal static class MixedPrecisionTraining
     public static int RunChild(string kind, int n, int batch, int layers)
     {
         var precision = TrainingPrecisionNames.Parse(kind[KindPrefix.Length..]);
+        using var heap = LargeBlockHeap.Keep(); // as the library's trainers do on the CPU
         torch.manual_seed(0);
         var config = new GauAlphaConfig
         {

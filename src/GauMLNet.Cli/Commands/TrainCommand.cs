@@ -28,7 +28,7 @@ internal static class TrainCommand
         var precision = CommonOptions.InferencePrecision();
         var trainingPrecision = CommonOptions.TrainingPrecision();
         var forcePrecision = CommonOptions.ForcePrecision();
-        var head = new Option<string>("--head") { Description = "cluener only: crf, softmax or global-pointer", DefaultValueFactory = _ => "crf" };
+        var head = new Option<string>("--head") { Description = "cluener only: global-pointer (best on CLUENER dev), crf or softmax", DefaultValueFactory = _ => "global-pointer" };
         var command = new Command("train", "Train a GAU-α classifier on a CLUE task; writes model.zip, metrics.json and training-curve.png.")
         {
             task, data, model, config, epochs, batch, maxLength, lr, maxGradNorm, outputDir, device, threads, seed, resume, skipBad, patience, encoding,

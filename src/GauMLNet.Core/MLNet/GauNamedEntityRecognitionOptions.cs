@@ -15,8 +15,8 @@ public sealed record GauNamedEntityRecognitionOptions : GauTrainerOptionsBase
     public string PredictedLabelColumnName { get; init; } = DefaultPredictedLabelColumn;
     /// <summary>The predicted entities as CLUENER label JSON (Text), in both forms.</summary>
     public string PredictedEntitiesColumnName { get; init; } = "PredictedEntities";
-    /// <summary>How entities are scored: CRF (default), per-token softmax, or GlobalPointer (nested entities).</summary>
-    public EntityHead Head { get; init; } = EntityHead.Crf;
+    /// <summary>How entities are scored: GlobalPointer (the default, spans, nested entities; best on CLUENER), CRF, or per-token softmax.</summary>
+    public EntityHead Head { get; init; } = EntityHead.GlobalPointer;
     /// <summary>The entity types, in order; null: every type the training labels name, sorted.</summary>
     public IReadOnlyList<string>? EntityTypes { get; init; }
 }

@@ -1,0 +1,62 @@
+using System.Runtime.InteropServices;
+using GauMLNet.Runtime;
+
+namespace GauMLNet.Tests.Runtime;
+
+/// <summary>The malloc settings are process-wide and the count read here is too: nothing may allocate beside these tests.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class ProcessHeapCollection
+{
+    public const string Name = "process heap settings";
+}
+
+[Collection(ProcessHeapCollection.Name)]
+public sealed class LargeBlockHeapTests
+{
+    // All over glibc's largest mmap threshold (32 MB), so mmapped by default. A block freed inside a scope stays in the heap
+    // and would serve a later request of its size, so the checks outside a scope ask for more than any block freed before.
+    private const int Inside = 40 << 20, Before = 512 << 20, After = 768 << 20;
+
+    [StructLayout(LayoutKind.Sequential)]
+    private struct MallInfo2
+    {
+        public nuint Arena, OrdinaryBlocks, SmallBlocks, MappedBlocks, MappedBytes, MaxTotal, FreeSmallBytes, Allocated, Free, TopReleasable;
+    }
+
+    [DllImport("libc", EntryPoint = "mallinfo2")]
+    private static extern MallInfo2 MallInfo();
+
+    /// <summary>How many blocks glibc mmapped for one malloc of this many bytes (0 or 1); the pages are never touched.</summary>
+    private static long MappedBlocksForOneAllocation(int bytes)
+    {
+        long before = (long)MallInfo().MappedBlocks;
+        IntPtr block = Marshal.AllocHGlobal(bytes); // malloc on Unix
+        try { return (long)MallInfo().MappedBlocks - before; }
+        finally { Marshal.FreeHGlobal(block); }
+    }
+
+    [SkippableFact]
+    public void ALargeBlockIsMappedOnlyOutsideAKeepScope()
+    {
+        Skip.IfNot(LargeBlockHeap.IsSupported, "this is not Linux with glibc, where LargeBlockHeap does nothing");
+        Assert.Equal(1, MappedBlocksForOneAllocation(Before));
+        using (LargeBlockHeap.Keep())
+        {
+            Assert.Equal(0, MappedBlocksForOneAllocation(Inside));
+            using (LargeBlockHeap.Keep()) Assert.Equal(0, MappedBlocksForOneAllocation(Inside));
+            Assert.Equal(0, MappedBlocksForOneAllocation(Inside)); // the inner scope's end does not end the outer one
+        }
+        Assert.Equal(1, MappedBlocksForOneAllocation(After)); // glibc's default is back
+    }
+
+    [SkippableFact]
+    public void DisposingAScopeTwiceReleasesItOnce()
+    {
+        Skip.IfNot(LargeBlockHeap.IsSupported, "this is not Linux with glibc, where LargeBlockHeap does nothing");
+        using var outer = LargeBlockHeap.Keep();
+        var inner = LargeBlockHeap.Keep();
+        inner.Dispose();
+        inner.Dispose();
+        Assert.Equal(0, MappedBlocksForOneAllocation(Inside));
+    }
+}
