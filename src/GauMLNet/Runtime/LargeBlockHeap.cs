@@ -17,7 +17,7 @@ public static class LargeBlockHeap
     private const int TrimThresholdParameter = -1, MmapMaxParameter = -4;
     private const int DefaultTrimThreshold = 128 * 1024, DefaultMmapMax = 65536;
     private static readonly object Gate = new();
-    private static int _openScopes;
+    private static int OpenScopes;
 
     [DllImport("libc", EntryPoint = "mallopt")]
     private static extern int Mallopt(int parameter, int value);
@@ -31,7 +31,7 @@ public static class LargeBlockHeap
         if (!IsSupported) return Scope.None;
         lock (Gate)
         {
-            if (_openScopes++ == 0)
+            if (OpenScopes++ == 0)
             {
                 Mallopt(MmapMaxParameter, 0);
                 Mallopt(TrimThresholdParameter, int.MaxValue);
@@ -44,7 +44,7 @@ public static class LargeBlockHeap
     {
         lock (Gate)
         {
-            if (--_openScopes != 0) return;
+            if (--OpenScopes != 0) return;
             Mallopt(MmapMaxParameter, DefaultMmapMax);
             Mallopt(TrimThresholdParameter, DefaultTrimThreshold);
         }
