@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using static TorchSharp.torch;
 
 namespace GauMLNet.Runtime;
 
@@ -17,6 +18,7 @@ public static class LargeBlockHeap
     private const int TrimThresholdParameter = -1, MmapMaxParameter = -4;
     private const int DefaultTrimThreshold = 128 * 1024, DefaultMmapMax = 65536;
     private static readonly object Gate = new();
+    private static readonly IDisposable NoScope = new Scope(open: false);
     private static int OpenScopes;
 
     [DllImport("libc", EntryPoint = "mallopt")]
@@ -28,7 +30,7 @@ public static class LargeBlockHeap
     /// <summary>Keeps large blocks in the heap until the returned scope is disposed; scopes nest and may overlap across threads.</summary>
     public static IDisposable Keep()
     {
-        if (!IsSupported) return Scope.None;
+        if (!IsSupported) return NoScope;
         lock (Gate)
         {
             if (OpenScopes++ == 0)
@@ -37,8 +39,11 @@ public static class LargeBlockHeap
                 Mallopt(TrimThresholdParameter, int.MaxValue);
             }
         }
-        return new Scope();
+        return new Scope(open: true);
     }
+
+    /// <summary><see cref="Keep()"/> for training on <paramref name="device"/>: only the CPU's memory comes from malloc.</summary>
+    public static IDisposable KeepWhileTrainingOn(Device device) => device.type == TorchSharp.DeviceType.CPU ? Keep() : NoScope;
 
     private static void Release()
     {
@@ -59,19 +64,13 @@ public static class LargeBlockHeap
         catch (Exception ex) when (ex is DllNotFoundException or EntryPointNotFoundException) { return false; } // musl, or no libc by that name
     }
 
-    private sealed class Scope : IDisposable
+    private sealed class Scope(bool open) : IDisposable
     {
-        public static readonly IDisposable None = new NoScope();
-        private int _disposed;
+        private int _open = open ? 1 : 0;
 
         public void Dispose()
         {
-            if (Interlocked.Exchange(ref _disposed, 1) == 0) Release();
-        }
-
-        private sealed class NoScope : IDisposable
-        {
-            public void Dispose() { }
+            if (Interlocked.Exchange(ref _open, 0) == 1) Release();
         }
     }
 }

@@ -38,7 +38,7 @@ public sealed class FineTuner(FineTuningOptions options, GauTask task, Action<st
         if (train.Count == 0) throw new ArgumentException("The training set is empty.", nameof(train));
         model.to(device);
         TaskNetworks.FreezeBottom(model, _options.FrozenLayers);
-        using var heap = device.type == DeviceType.CPU ? LargeBlockHeap.Keep() : null; // large activations reused, not re-mapped
+        using var heap = LargeBlockHeap.KeepWhileTrainingOn(device); // large activations reused, not re-mapped
         using var optimizer = CreateOptimizer(model);
         _precision = (bf16 ?? Bf16Capability.Default).Resolve(_options.Precision, device, _options.ForcePrecision, log);
         using var mixedPrecision = _mixedPrecision = MixedPrecision.For(_precision, model,

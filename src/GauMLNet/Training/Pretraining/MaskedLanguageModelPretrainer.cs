@@ -31,7 +31,7 @@ public sealed class MaskedLanguageModelPretrainer(PretrainingOptions options, IW
         if (tokenizer.VocabSize != model.Config.VocabSize)
             throw new ArgumentException($"The vocabulary has {tokenizer.VocabSize} entries but the model's vocab_size is {model.Config.VocabSize}.");
         model.to(device).train();
-        using var heap = device.type == DeviceType.CPU ? LargeBlockHeap.Keep() : null; // large activations reused, not re-mapped
+        using var heap = LargeBlockHeap.KeepWhileTrainingOn(device); // large activations reused, not re-mapped
         var masker = new MaskedLanguageModelMasker(tokenizer, segmenter, _options.MaskRate);
         var schedule = LearningRateSchedule.PiecewiseLinear(_options.Schedule ?? LearningRateSchedule.GauAlphaPretrainingPoints);
         using var lamb = new Lamb(model.named_parameters(), _options.LearningRate, weightDecay: _options.WeightDecay);
