@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using GauMLNet.Runtime;
 using static TorchSharp.torch;
 
 namespace GauMLNet.Benchmarks;
@@ -71,6 +72,8 @@ internal sealed class MatmulCeiling
     /// <summary>Times one GEMM after a warm-up; null when libtorch cannot compute it in this type.</summary>
     private GemmResult? MeasureOne(GemmShape shape, ScalarType type, double budgetSeconds)
     {
+        // The GEMM's own rate: by default glibc maps (and the kernel zeroes) a fresh block for every output over 32 MB.
+        using var heap = LargeBlockHeap.Keep();
         using var scope = NewDisposeScope();
         var a = randn(shape.M, shape.K).to(type);
         var b = (shape.Linear ? randn(shape.N, shape.K) : randn(shape.K, shape.N)).to(type);

@@ -21,12 +21,17 @@ internal sealed record PeerParity(double MaxAbsDifference, double MaxAbsOurs, do
 
 internal sealed record PeerCase(double TokensPerSecond, double BestSeconds, double PeakMegabytes, int Repeats);
 
-/// <summary>One side-by-side line: the peer's throughput and ours, measured in the same run.</summary>
+/// <summary>
+/// One side-by-side line: the peer's throughput and ours, measured in the same run. The peer runs twice: as PyTorch runs
+/// by default, and with large blocks kept in the heap (glibc's MALLOC_MMAP_MAX_/MALLOC_TRIM_THRESHOLD_), the setting our
+/// trainers make through LargeBlockHeap, so a training ratio cannot come from the malloc setting alone.
+/// </summary>
 internal sealed record PeerRow(
     string Setting, string Model, string Mode, int N, int Batch, int Layers,
     double? PeerTokensPerSecond, double? PeerPeakMegabytes,
     double? OursFusedTokensPerSecond, double? OursExplicitTokensPerSecond,
-    double? RatioFused, double? RatioExplicit, PeerParity? Parity, string? Error);
+    double? RatioFused, double? RatioExplicit, PeerParity? Parity, string? Error,
+    double? PeerSameHeapTokensPerSecond = null, double? RatioFusedSameHeap = null);
 
 /// <summary>
 /// The PyTorch peer (peers/gau_peer.py): the same GAU-α layers and Transformer baseline in plain PyTorch
@@ -44,6 +49,16 @@ internal static class Peers
     public const double ParityTolerance = 1e-3;
 
     private const string CoreTypeOverride = "GAUMLNET_PEER_OPENBLAS_CORETYPE";
+
+    // glibc's environment form of what LargeBlockHeap sets with mallopt: no mmapped blocks, trimming only above 2 GB.
+    private static readonly Dictionary<string, string> SameHeapSetting = new()
+    {
+        ["MALLOC_MMAP_MAX_"] = "0",
+        ["MALLOC_TRIM_THRESHOLD_"] = int.MaxValue.ToString(),
+    };
+
+    // Malloc settings a caller's environment could pass on; the default run clears them so it is PyTorch as installed.
+    private static readonly string[] MallocVariables = ["MALLOC_MMAP_MAX_", "MALLOC_TRIM_THRESHOLD_", "MALLOC_MMAP_THRESHOLD_", "MALLOC_TOP_PAD_", "MALLOC_ARENA_MAX"];
 
     private static string Script => Path.Combine(AppContext.BaseDirectory, "peers", "gau_peer.py");
 
@@ -89,15 +104,20 @@ internal static class Peers
             foreach (string mode in modes)
             {
                 var (fused, writtenOut) = ours(mode);
-                PeerCase? result = null;
+                PeerCase? result = null, sameHeap = null;
                 string? error = null;
-                try { result = RunCase(weights, model, layers, mode, threads, parity is null ? peerOutput : null, repeats); }
+                try
+                {
+                    result = RunCase(weights, model, layers, mode, threads, parity is null ? peerOutput : null, repeats, largeBlocksInHeap: false);
+                    sameHeap = RunCase(weights, model, layers, mode, threads, null, repeats, largeBlocksInHeap: true);
+                }
                 catch (InvalidOperationException ex) { error = ex.Message; }
                 if (parity is null && result is not null) parity = CheckParity(ourOutput, peerOutput);
                 bool trusted = result is not null && parity is { Passed: true };
                 rows.Add(new PeerRow(setting, model, mode, n, batch, layers, result?.TokensPerSecond, result?.PeakMegabytes, fused, writtenOut,
                     trusted ? fused / result!.TokensPerSecond : null, trusted ? writtenOut / result!.TokensPerSecond : null, parity,
-                    error ?? (parity is { Passed: false } ? "parity check failed: the peer does not compute our function, its timing is not reported as a comparison" : null)));
+                    error ?? (parity is { Passed: false } ? "parity check failed: the peer does not compute our function, its timing is not reported as a comparison" : null),
+                    sameHeap?.TokensPerSecond, trusted && sameHeap is not null ? fused / sameHeap.TokensPerSecond : null));
             }
             return rows;
         }
@@ -165,17 +185,17 @@ internal static class Peers
         return new PeerParity(maxDifference, maxOurs, relative, double.IsFinite(relative) && relative < ParityTolerance);
     }
 
-    private static PeerCase RunCase(string weights, string model, int layers, string mode, int threads, string? parityOutput, int? repeats)
+    private static PeerCase RunCase(string weights, string model, int layers, string mode, int threads, string? parityOutput, int? repeats, bool largeBlocksInHeap)
     {
         var arguments = new List<string> { "--weights", weights, "--model", model, "--layers", layers.ToString(), "--mode", mode, "--threads", threads.ToString() };
         if (parityOutput is not null) arguments.AddRange(["--parity-output", parityOutput]);
         if (repeats is { } r) arguments.AddRange(["--repeats", r.ToString()]);
-        var (exit, stdout, stderr) = RunPython(arguments, TimeSpan.FromMinutes(30));
-        if (exit != 0) throw new InvalidOperationException($"peer {model} {mode} failed (exit {exit}): {LastLine(stderr)}");
+        var (exit, stdout, stderr) = RunPython(arguments, TimeSpan.FromMinutes(30), largeBlocksInHeap ? SameHeapSetting : null);
+        if (exit != 0) throw new InvalidOperationException($"peer {model} {mode}{(largeBlocksInHeap ? " (large blocks in the heap)" : "")} failed (exit {exit}): {LastLine(stderr)}");
         return JsonSerializer.Deserialize<PeerCase>(LastLine(stdout))!;
     }
 
-    private static (int Exit, string Stdout, string Stderr) RunPython(IEnumerable<string> arguments, TimeSpan timeout)
+    private static (int Exit, string Stdout, string Stderr) RunPython(IEnumerable<string> arguments, TimeSpan timeout, IReadOnlyDictionary<string, string>? malloc = null)
     {
         // -I: Debian's python3 with its own dist-packages only (no user site, no PYTHONPATH from other Pythons).
         var start = new ProcessStartInfo(Python) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
@@ -189,6 +209,8 @@ internal static class Peers
         start.Environment.Remove("OPENBLAS_CORETYPE");
         if (Environment.GetEnvironmentVariable(CoreTypeOverride) is { Length: > 0 } forced) start.Environment["OPENBLAS_CORETYPE"] = forced;
         start.Environment.Remove(Cases.ChildMarker);
+        foreach (string variable in MallocVariables) start.Environment.Remove(variable);
+        foreach (var (variable, value) in malloc ?? new Dictionary<string, string>()) start.Environment[variable] = value;
         using var process = Process.Start(start)!;
         var stderr = process.StandardError.ReadToEndAsync();
         var stdout = process.StandardOutput.ReadToEndAsync();
@@ -206,14 +228,15 @@ internal static class Peers
     /// <summary>Prints the side-by-side table.</summary>
     public static void Print(IEnumerable<PeerRow> rows)
     {
-        Console.WriteLine($"    {"setting",-6} {"model",-11} {"mode",-5} {"n",5} {"batch",5} {"layers",6} | {"peer tok/s",10} {"peer MB",7} | {"ours fused",10} {"ours/peer",9} | {"ours written out",16} {"ours/peer",9} | parity max|Δ| (relative)");
+        Console.WriteLine($"    {"setting",-6} {"model",-11} {"mode",-5} {"n",5} {"batch",5} {"layers",6} | {"peer tok/s",10} {"peer MB",7} | {"ours fused",10} {"ours/peer",9} | {"ours written out",16} {"ours/peer",9} | {"peer same heap",14} {"ours/it",7} | parity max|Δ| (relative)");
         foreach (var r in rows)
         {
             string parity = r.Parity is { } p ? $"{p.MaxAbsDifference:E2} ({p.Relative:E2}){(p.Passed ? "" : " FAILED")}" : "—";
             Console.WriteLine($"    {r.Setting,-6} {(r.Model == "gau" ? "GAU-α" : "Transformer"),-11} {r.Mode,-5} {r.N,5} {r.Batch,5} {r.Layers,6} | " +
                               $"{Format(r.PeerTokensPerSecond, "F0"),10} {Format(r.PeerPeakMegabytes, "F0"),7} | " +
                               $"{Format(r.OursFusedTokensPerSecond, "F0"),10} {Format(r.RatioFused, "F2"),9} | " +
-                              $"{Format(r.OursExplicitTokensPerSecond, "F0"),16} {Format(r.RatioExplicit, "F2"),9} | {parity}");
+                              $"{Format(r.OursExplicitTokensPerSecond, "F0"),16} {Format(r.RatioExplicit, "F2"),9} | " +
+                              $"{Format(r.PeerSameHeapTokensPerSecond, "F0"),14} {Format(r.RatioFusedSameHeap, "F2"),7} | {parity}");
             if (r.Error is not null) Console.WriteLine($"        {r.Error}");
         }
     }
