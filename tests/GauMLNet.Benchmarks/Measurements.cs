@@ -144,6 +144,7 @@ internal static class Cases
                 optimizer.zero_grad();
                 forward(x, mask).square().mean().backward();
                 optimizer.step();
+                heap?.GiveBackIfMemoryIsShort(Console.Error.WriteLine);
             }, repeats);
             flopsPerToken *= 3; // forward + backward
         }

@@ -92,6 +92,7 @@ internal static class MixedPrecisionTraining
             Phase(2, () => { optimizer.zero_grad(); loss.backward(); });
             Phase(3, () => mixed?.AccumulateGradients());
             Phase(4, () => optimizer.step());
+            heap.GiveBackIfMemoryIsShort(Console.Error.WriteLine);
         }
         int repeats = n >= 1024 ? 3 : 4;
         Step(); // warm-up

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text;
 
 namespace GauMLNet.Text;
@@ -22,15 +21,25 @@ public sealed class CharacterTokenizer(GauTokenizer vocabulary)
         bool inWord = false;
         for (int i = 0; i < text.Length;)
         {
-            int length = char.IsSurrogatePair(text, i) ? 2 : 1;
-            string character = text.Substring(i, length);
-            if (string.IsNullOrWhiteSpace(character) || char.IsControl(text, i))
+            bool wellFormed = Rune.DecodeFromUtf16(text.AsSpan(i), out var rune, out int length) == System.Buffers.OperationStatus.Done;
+            if (!wellFormed)
+            {
+                // A lone surrogate: one [UNK] token over its one UTF-16 unit, so offsets stay exact.
+                ids.Add(Vocabulary.UnknownId);
+                starts.Add(i);
+                lengths.Add(length);
+                inWord = false;
+                i += length;
+                continue;
+            }
+            if (CharacterClasses.IsSeparator(rune))
             {
                 inWord = false;
                 i += length;
                 continue;
             }
-            bool wordCharacter = char.IsLetterOrDigit(text, i) && !IsCjk(char.ConvertToUtf32(text, i));
+            string character = text.Substring(i, length);
+            bool wordCharacter = CharacterClasses.IsWordCharacter(rune);
             ids.Add(Lookup(character, continuation: wordCharacter && inWord));
             starts.Add(i);
             lengths.Add(length);
@@ -59,8 +68,4 @@ public sealed class CharacterTokenizer(GauTokenizer vocabulary)
         string normalized = character.Normalize(NormalizationForm.FormKC).ToLowerInvariant();
         if (normalized != lower && normalized.Length > 0) yield return normalized;
     }
-
-    private static bool IsCjk(int codePoint) =>
-        codePoint is >= 0x4E00 and <= 0x9FFF or >= 0x3400 and <= 0x4DBF or >= 0x20000 and <= 0x2A6DF or >= 0xF900 and <= 0xFAFF
-            or >= 0x2F800 and <= 0x2FA1F || CharUnicodeInfo.GetUnicodeCategory(codePoint) == UnicodeCategory.OtherLetter && codePoint >= 0x3000;
 }

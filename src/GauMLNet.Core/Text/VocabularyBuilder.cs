@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text;
 using GauMLNet.Storage;
 
@@ -6,9 +5,10 @@ namespace GauMLNet.Text;
 
 /// <summary>
 /// Builds a BERT-style vocab.txt from training text, for training from scratch without a released
-/// vocabulary: every CJK character and punctuation mark is a token (GAU-α is char-level); other words
-/// become whole-word tokens when frequent, and every letter appears both as a word start and as a
-/// "##" continuation piece so any word can still be spelled. Rarest entries go first when over the cap.
+/// vocabulary: every CJK character, punctuation mark and symbol is a token (GAU-α is char-level); runs of other
+/// letters and digits are words, whole-word tokens when frequent, and each of their characters appears as the word
+/// start or "##" continuation it was seen as, so any seen word can still be spelled by CharacterTokenizer and
+/// WordPiece alike (CharacterClasses holds the rules both follow). Rarest entries go first when over the cap.
 /// </summary>
 public static class VocabularyBuilder
 {
@@ -24,20 +24,15 @@ public static class VocabularyBuilder
             if (string.IsNullOrEmpty(text)) continue;
             foreach (string word in BasicWords(text))
             {
-                if (word.Length == 1 || IsCjkOrPunctuation(word[0]))
+                var runes = word.EnumerateRunes().Select(r => r.ToString()).ToList();
+                if (runes.Count == 1)
                 {
                     Increment(charCounts, word);
                     continue;
                 }
                 Increment(wordCounts, word);
-                var elements = StringInfo.GetTextElementEnumerator(word);
-                bool first = true;
-                while (elements.MoveNext())
-                {
-                    string piece = (string)elements.Current;
-                    Increment(charCounts, first ? piece : "##" + piece);
-                    first = false;
-                }
+                for (int i = 0; i < runes.Count; i++)
+                    Increment(charCounts, i == 0 ? runes[i] : "##" + runes[i]);
             }
         }
 
@@ -50,27 +45,33 @@ public static class VocabularyBuilder
     public static void Save(IReadOnlyList<string> vocabulary, string path) =>
         AtomicFile.WriteAllText(path, string.Join("\n", vocabulary) + "\n");
 
-    // Lower-cased words split on whitespace, with every CJK character and punctuation mark on its own,
-    // as BERT's basic tokenizer does before WordPiece.
+    // Lower-cased words split on whitespace, with every character that is not a word character (CJK, punctuation,
+    // symbols: CharacterClasses) on its own, as BERT's basic tokenizer does before WordPiece. Ill-formed UTF-16 (a lone
+    // surrogate) reads as U+FFFD and stands alone.
     internal static IEnumerable<string> BasicWords(string text)
     {
         var current = new StringBuilder();
-        foreach (char c in text.Normalize(NormalizationForm.FormC).ToLowerInvariant())
+        foreach (var rune in WellFormed(text).Normalize(NormalizationForm.FormC).ToLowerInvariant().EnumerateRunes())
         {
-            if (char.IsWhiteSpace(c) || char.IsControl(c) || IsCjkOrPunctuation(c))
+            if (CharacterClasses.IsWordCharacter(rune))
             {
-                if (current.Length > 0) { yield return current.ToString(); current.Clear(); }
-                if (!char.IsWhiteSpace(c) && !char.IsControl(c)) yield return c.ToString();
+                current.Append(rune.ToString());
+                continue;
             }
-            else current.Append(c);
+            if (current.Length > 0) { yield return current.ToString(); current.Clear(); }
+            if (!CharacterClasses.IsSeparator(rune)) yield return rune.ToString();
         }
         if (current.Length > 0) yield return current.ToString();
     }
 
-    private static bool IsCjkOrPunctuation(char c) =>
-        char.IsPunctuation(c) || char.IsSymbol(c) ||
-        (c >= 0x4E00 && c <= 0x9FFF) || (c >= 0x3400 && c <= 0x4DBF) || (c >= 0xF900 && c <= 0xFAFF) ||
-        (c >= 0x3000 && c <= 0x303F) || (c >= 0xFF00 && c <= 0xFFEF);
+    // Normalize throws on a lone surrogate; it becomes U+FFFD, as a UTF-8 reader would have made it.
+    private static string WellFormed(string text)
+    {
+        if (!text.AsSpan().ContainsAnyInRange('\uD800', '\uDFFF')) return text;
+        var repaired = new StringBuilder(text.Length);
+        foreach (var rune in text.EnumerateRunes()) repaired.Append(rune.ToString());
+        return repaired.ToString();
+    }
 
     private static void Increment(Dictionary<string, int> counts, string key) =>
         counts[key] = counts.TryGetValue(key, out int n) ? n + 1 : 1;

@@ -94,6 +94,7 @@ public sealed class FineTuner(FineTuningOptions options, GauTask task, Action<st
                     foreach (var group in optimizer.ParamGroups) group.LearningRate = lr;
                     double loss = TrainStep(model, optimizer, indices.Select(i => train[i]).ToArray(), padId, device, epochStart, epoch, step);
                     step++;
+                    heap.GiveBackIfMemoryIsShort(log);
                     rowsSeen += indices.Length;
                     losses.Add(loss);
                     double rowsPerSecond = rowsSeen / Math.Max(1e-9, clock.Elapsed.TotalSeconds);

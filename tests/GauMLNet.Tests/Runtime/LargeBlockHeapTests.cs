@@ -59,4 +59,41 @@ public sealed class LargeBlockHeapTests
         inner.Dispose();
         Assert.Equal(0, MappedBlocksForOneAllocation(Inside));
     }
+
+    [SkippableFact]
+    public void AScopeLetsGoWhenAvailableMemoryFallsBelowWhatTheProcessHolds()
+    {
+        Skip.IfNot(LargeBlockHeap.IsSupported, "this is not Linux with glibc, where LargeBlockHeap does nothing");
+        var real = LargeBlockHeap.ReadMemory;
+        try
+        {
+            var messages = new List<string>();
+            using var scope = LargeBlockHeap.Keep();
+            LargeBlockHeap.ReadMemory = () => (Available: 8L << 30, Held: 2L << 30); // plenty left: keep holding
+            Assert.False(scope.GiveBackIfMemoryIsShort(messages.Add));
+            Assert.True(scope.IsOpen);
+            Assert.Equal(0, MappedBlocksForOneAllocation(Inside));
+
+            LargeBlockHeap.ReadMemory = () => (Available: 1L << 30, Held: 3L << 30); // a fragmented heap could need 3 GB more
+            Assert.True(scope.GiveBackIfMemoryIsShort(messages.Add));
+            Assert.False(scope.IsOpen);
+            Assert.Equal(1, MappedBlocksForOneAllocation(After)); // mapped again: the setting is gone
+            Assert.False(scope.GiveBackIfMemoryIsShort(messages.Add)); // once only
+            Assert.Equal("memory is short (1024 MB available, this process holds 3072 MB): large blocks are mapped afresh again for the rest of this run (slower steps, no heap growth)", Assert.Single(messages));
+        }
+        finally { LargeBlockHeap.ReadMemory = real; }
+        // Disposing the scope after it let go must not release another scope's hold.
+        using var other = LargeBlockHeap.Keep();
+        Assert.Equal(0, MappedBlocksForOneAllocation(Inside));
+    }
+
+    [SkippableFact]
+    public void TheMachineAndProcessMemoryAreReadOnLinux()
+    {
+        Skip.IfNot(OperatingSystem.IsLinux(), "reads /proc");
+        var memory = LargeBlockHeap.ReadMemory();
+        Assert.NotNull(memory);
+        Assert.True(memory.Value.Held >= 1L << 20, $"this test process holds only {memory.Value.Held} bytes by /proc/self/status");
+        Assert.True(memory.Value.Available > 0, "MemAvailable read as 0");
+    }
 }

@@ -100,6 +100,7 @@ public sealed class MaskedLanguageModelPretrainer(PretrainingOptions options, IW
                     0, state.Step + 1, $"the loss became {loss}");
             if (_options.MaxGradNorm > 0) nn.utils.clip_grad_norm_(lamb.Parameters, _options.MaxGradNorm);
             lamb.Step();
+            heap.GiveBackIfMemoryIsShort(log);
             state = state with { Step = state.Step + 1 };
             state.Losses.Add(loss);
             state.Metrics.Add(predicted == 0 ? 0 : correct / predicted);
