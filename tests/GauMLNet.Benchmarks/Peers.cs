@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using GauMLNet.Checkpoints;
 using GauMLNet.Modeling;
+using GauMLNet.Runtime;
 using static TorchSharp.torch;
 
 namespace GauMLNet.Benchmarks;
@@ -49,13 +50,6 @@ internal static class Peers
     public const double ParityTolerance = 1e-3;
 
     private const string CoreTypeOverride = "GAUMLNET_PEER_OPENBLAS_CORETYPE";
-
-    // glibc's environment form of what LargeBlockHeap sets with mallopt: no mmapped blocks, trimming only above 2 GB.
-    private static readonly Dictionary<string, string> SameHeapSetting = new()
-    {
-        ["MALLOC_MMAP_MAX_"] = "0",
-        ["MALLOC_TRIM_THRESHOLD_"] = int.MaxValue.ToString(),
-    };
 
     // Malloc settings a caller's environment could pass on; the default run clears them so it is PyTorch as installed.
     private static readonly string[] MallocVariables = ["MALLOC_MMAP_MAX_", "MALLOC_TRIM_THRESHOLD_", "MALLOC_MMAP_THRESHOLD_", "MALLOC_TOP_PAD_", "MALLOC_ARENA_MAX"];
@@ -190,7 +184,7 @@ internal static class Peers
         var arguments = new List<string> { "--weights", weights, "--model", model, "--layers", layers.ToString(), "--mode", mode, "--threads", threads.ToString() };
         if (parityOutput is not null) arguments.AddRange(["--parity-output", parityOutput]);
         if (repeats is { } r) arguments.AddRange(["--repeats", r.ToString()]);
-        var (exit, stdout, stderr) = RunPython(arguments, TimeSpan.FromMinutes(30), largeBlocksInHeap ? SameHeapSetting : null);
+        var (exit, stdout, stderr) = RunPython(arguments, TimeSpan.FromMinutes(30), largeBlocksInHeap ? LargeBlockHeap.AsEnvironment : null);
         if (exit != 0) throw new InvalidOperationException($"peer {model} {mode}{(largeBlocksInHeap ? " (large blocks in the heap)" : "")} failed (exit {exit}): {LastLine(stderr)}");
         return JsonSerializer.Deserialize<PeerCase>(LastLine(stdout))!;
     }
@@ -210,7 +204,8 @@ internal static class Peers
         if (Environment.GetEnvironmentVariable(CoreTypeOverride) is { Length: > 0 } forced) start.Environment["OPENBLAS_CORETYPE"] = forced;
         start.Environment.Remove(Cases.ChildMarker);
         foreach (string variable in MallocVariables) start.Environment.Remove(variable);
-        foreach (var (variable, value) in malloc ?? new Dictionary<string, string>()) start.Environment[variable] = value;
+        if (malloc is not null)
+            foreach (var (variable, value) in malloc) start.Environment[variable] = value;
         using var process = Process.Start(start)!;
         var stderr = process.StandardError.ReadToEndAsync();
         var stdout = process.StandardOutput.ReadToEndAsync();

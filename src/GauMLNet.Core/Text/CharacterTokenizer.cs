@@ -22,25 +22,15 @@ public sealed class CharacterTokenizer(GauTokenizer vocabulary)
         for (int i = 0; i < text.Length;)
         {
             bool wellFormed = Rune.DecodeFromUtf16(text.AsSpan(i), out var rune, out int length) == System.Buffers.OperationStatus.Done;
-            if (!wellFormed)
-            {
-                // A lone surrogate: one [UNK] token over its one UTF-16 unit, so offsets stay exact.
-                ids.Add(Vocabulary.UnknownId);
-                starts.Add(i);
-                lengths.Add(length);
-                inWord = false;
-                i += length;
-                continue;
-            }
-            if (CharacterClasses.IsSeparator(rune))
+            if (wellFormed && CharacterClasses.IsSeparator(rune))
             {
                 inWord = false;
                 i += length;
                 continue;
             }
-            string character = text.Substring(i, length);
-            bool wordCharacter = CharacterClasses.IsWordCharacter(rune);
-            ids.Add(Lookup(character, continuation: wordCharacter && inWord));
+            bool wordCharacter = wellFormed && CharacterClasses.IsWordCharacter(rune);
+            // A lone surrogate is one [UNK] over its one UTF-16 unit, so offsets stay exact.
+            ids.Add(wellFormed ? Lookup(text.Substring(i, length), continuation: wordCharacter && inWord) : Vocabulary.UnknownId);
             starts.Add(i);
             lengths.Add(length);
             inWord = wordCharacter;

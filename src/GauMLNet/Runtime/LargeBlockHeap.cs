@@ -21,6 +21,8 @@ public static class LargeBlockHeap
     // mallopt parameters and glibc's defaults (malloc.h, malloc.c).
     private const int TrimThresholdParameter = -1, MmapMaxParameter = -4;
     private const int DefaultTrimThreshold = 128 * 1024, DefaultMmapMax = 65536;
+    // The setting a scope holds: no block mmapped, the heap's top trimmed only above 2 GB (mallopt takes an int).
+    private const int KeptMmapMax = 0, KeptTrimThreshold = int.MaxValue;
     private static readonly object Gate = new();
     private static readonly Scope NoScope = new(open: false);
     private static int OpenScopes;
@@ -39,8 +41,8 @@ public static class LargeBlockHeap
         {
             if (OpenScopes++ == 0)
             {
-                Mallopt(MmapMaxParameter, 0);
-                Mallopt(TrimThresholdParameter, int.MaxValue);
+                Mallopt(MmapMaxParameter, KeptMmapMax);
+                Mallopt(TrimThresholdParameter, KeptTrimThreshold);
             }
         }
         return new Scope(open: true);
@@ -48,6 +50,13 @@ public static class LargeBlockHeap
 
     /// <summary><see cref="Keep()"/> for training on <paramref name="device"/>: only the CPU's memory comes from malloc.</summary>
     public static Scope KeepWhileTrainingOn(Device device) => device.type == TorchSharp.DeviceType.CPU ? Keep() : NoScope;
+
+    /// <summary>The same setting in glibc's environment form, for a process started with it (the benchmark's PyTorch peer).</summary>
+    internal static IReadOnlyDictionary<string, string> AsEnvironment { get; } = new Dictionary<string, string>
+    {
+        ["MALLOC_MMAP_MAX_"] = KeptMmapMax.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["MALLOC_TRIM_THRESHOLD_"] = KeptTrimThreshold.ToString(System.Globalization.CultureInfo.InvariantCulture),
+    };
 
     /// <summary>Bytes the machine can still give (MemAvailable) and bytes this process holds (VmRSS); null where unknown.</summary>
     internal static Func<(long Available, long Held)?> ReadMemory { get; set; } = ReadProcMemory;

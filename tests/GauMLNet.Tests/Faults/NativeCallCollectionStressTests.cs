@@ -7,19 +7,8 @@ using Xunit.Abstractions;
 
 namespace GauMLNet.Tests.Faults;
 
-/// <summary>
-/// Tests that force collections on another thread run alone: a forced collection finalizes every unreachable temporary
-/// in the process, including the implicit scalars TorchSharp 0.107 makes inside its own operators for tests running
-/// beside it — a hazard this project cannot hold for them (README, known issues), and the cause of rare failures in
-/// unrelated training tests while these ran in parallel with them.
-/// </summary>
-[CollectionDefinition(Name, DisableParallelization = true)]
-public sealed class ForcedCollectionCollection
-{
-    public const string Name = "forced garbage collection";
-}
-
-[Collection(ForcedCollectionCollection.Name)]
+/// <summary>These force collections on another thread, so they run alone (RunsAloneCollection says why).</summary>
+[Collection(RunsAloneCollection.Name)]
 public sealed class NativeCallCollectionStressTests(ITestOutputHelper output)
 {
     private static string FixtureFile(string name) => Path.Combine(TestPaths.TinyModel, name);

@@ -1,16 +1,11 @@
 using System.Runtime.InteropServices;
 using GauMLNet.Runtime;
+using GauMLNet.Tests.Support;
 
 namespace GauMLNet.Tests.Runtime;
 
-/// <summary>The malloc settings are process-wide and the count read here is too: nothing may allocate beside these tests.</summary>
-[CollectionDefinition(Name, DisableParallelization = true)]
-public sealed class ProcessHeapCollection
-{
-    public const string Name = "process heap settings";
-}
-
-[Collection(ProcessHeapCollection.Name)]
+/// <summary>The malloc settings are process-wide and the counts read here are too, so these run alone.</summary>
+[Collection(RunsAloneCollection.Name)]
 public sealed class LargeBlockHeapTests
 {
     // All over glibc's largest mmap threshold (32 MB), so mmapped by default. A block freed inside a scope stays in the heap
