@@ -137,13 +137,13 @@ internal static class Cases
         if (train)
         {
             model.train();
-            using var optimizer = optim.AdamW(model.parameters(), 1e-4);
+            using var optimizer = new GauMLNet.Training.AdamW(model.named_parameters().Select(p => (p.name, p.parameter, p.parameter.dim() >= 2 ? 0.01 : 0.0)), 1e-4);
             seconds = Timer.BestSeconds(() =>
             {
                 using var scope = NewDisposeScope();
-                optimizer.zero_grad();
+                optimizer.ZeroGrad();
                 forward(x, mask).square().mean().backward();
-                optimizer.step();
+                optimizer.Step();
                 heap?.GiveBackIfMemoryIsShort(Console.Error.WriteLine);
             }, repeats);
             flopsPerToken *= 3; // forward + backward

@@ -69,7 +69,7 @@ internal static class MixedPrecisionTraining
         using var master = new GauAlphaModel(config);
         ParameterInitialization.Apply(master, config with { Initializer = "lecun_normal" });
         master.train();
-        using var optimizer = optim.AdamW(master.parameters(), 1e-4);
+        using var optimizer = new GauMLNet.Training.AdamW(master.named_parameters().Select(p => (p.name, p.parameter, p.parameter.dim() >= 2 ? 0.01 : 0.0)), 1e-4);
         using var mixed = MixedPrecision.For(precision, master, () => new GauAlphaModel(config));
         // The input stands for the embeddings' output (in the compute type), which needs a gradient too.
         var x = randn(batch, n, 768).to(mixed is null ? ScalarType.Float32 : MixedPrecision<GauAlphaModel>.ComputeType).requires_grad_(true);
@@ -89,9 +89,9 @@ internal static class MixedPrecisionTraining
             Tensor loss = null!;
             Phase(0, () => network = mixed?.Sync() ?? master);
             Phase(1, () => loss = network.Encoder.call(x, mask).to(ScalarType.Float32).square().mean());
-            Phase(2, () => { optimizer.zero_grad(); loss.backward(); });
+            Phase(2, () => { optimizer.ZeroGrad(); loss.backward(); });
             Phase(3, () => mixed?.AccumulateGradients());
-            Phase(4, () => optimizer.step());
+            Phase(4, () => optimizer.Step());
             heap.GiveBackIfMemoryIsShort(Console.Error.WriteLine);
         }
         int repeats = n >= 1024 ? 3 : 4;

@@ -25,5 +25,5 @@ public sealed class GauAlphaEmbeddings : nn.Module<Tensor, Tensor, Tensor>
     public Embedding WordEmbeddings => _tokens;
 
     public override Tensor forward(Tensor inputIds, Tensor tokenTypeIds) =>
-        _dropout.call(_norm.call(_tokens.call(inputIds) + _segments.call(tokenTypeIds)));
+        _dropout.call(_norm.call(_tokens.call(inputIds).Plus(_segments.call(tokenTypeIds))));
 }

@@ -68,12 +68,12 @@ public sealed class GauAlphaForTokenClassification : TaskNetwork
         var valid = (tokenMask.unsqueeze(2) & tokenMask.unsqueeze(1)).triu().unsqueeze(1); // [b, 1, n, n]: i ≤ j, both tokens
         var scores = logits.to(ScalarType.Float32).masked_fill(valid.logical_not(), HeldScalars.MinusHuge).view(b * types, n * n);
         var truth = gold.view(b * types, n * n);
-        var wrong = truth.neg().add_(HeldScalars.One);                 // 1 − truth
+        var wrong = truth.neg().PlusInPlace(HeldScalars.One);                 // 1 − truth
         scores = (wrong - truth) * scores;                             // (1 − 2·truth)·s: −s on gold spans
         var negatives = scores - truth.mul(HeldScalars.Huge);
         var positives = scores - wrong.mul(HeldScalars.Huge);
         var zero = zeros(b * types, 1, dtype: ScalarType.Float32, device: scores.device);
-        var loss = cat([negatives, zero], 1).logsumexp(1) + cat([positives, zero], 1).logsumexp(1);
+        var loss = cat([negatives, zero], 1).logsumexp(1).Plus(cat([positives, zero], 1).logsumexp(1));
         return loss.mean();
     }
 }

@@ -31,6 +31,6 @@ public sealed class GauLayer : nn.Module<Tensor, Tensor, RotaryPositionEmbedding
         // Free this layer's temporaries when it returns, not when the caller's scope ends: inference then
         // holds one layer's intermediates at a time. Autograd keeps its own references to what backward needs.
         using var scope = NewDisposeScope();
-        return _norm.call(x + _dropout.call(_gau.call(x, keyMask, rope))).MoveToOuterDisposeScope();
+        return _norm.call(x.Plus(_dropout.call(_gau.call(x, keyMask, rope)))).MoveToOuterDisposeScope();
     }
 }

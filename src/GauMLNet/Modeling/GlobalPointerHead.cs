@@ -39,6 +39,6 @@ public sealed class GlobalPointerHead : nn.Module<Tensor, Tensor>
         var bias = _biasDense.call(projected).div(HeldScalars.Two).transpose(1, 2).view(b, _types, 2, n); // [b, t, (start, end), n]
         var start = bias[.., .., 0].unsqueeze(-1); // varies with i
         var end = bias[.., .., 1].unsqueeze(-2);   // varies with j
-        return (logits.unsqueeze(1) + start + end).MoveToOuterDisposeScope();
+        return logits.unsqueeze(1).Plus(start).PlusInPlace(end).MoveToOuterDisposeScope();
     }
 }

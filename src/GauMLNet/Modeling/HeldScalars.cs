@@ -8,8 +8,9 @@ namespace GauMLNet.Modeling;
 /// been passed, so a collection on another thread can finalize it — freeing the native value — while libtorch still
 /// reads it: a GlobalPointer loss on CLUENER failed that way mid-training (c10's Scalar::toFloat check saw a freed
 /// value). Static instances are never finalized. Values fixed by a module's configuration are held by the module.
-/// TorchSharp 0.107 makes such temporaries inside some of its own operators too (tensor + tensor passes alpha = 1,
-/// AdamW's step); those we cannot hold — see the README's known issues.
+/// TorchSharp 0.107 makes such temporaries inside some of its own methods too (<c>a + b</c> and <c>a.add(b)</c> pass
+/// alpha = 1, its optimizers' steps pass their constants): our code calls none of them (<see cref="HeldAddition"/>,
+/// <c>Training/AdamW</c>), and TemporaryScalarTests finds any such call from TorchSharp's own IL.
 /// </summary>
 internal static class HeldScalars
 {
@@ -17,6 +18,8 @@ internal static class HeldScalars
     public static readonly Scalar Zero = 0.0.ToScalar();
     public static readonly Scalar One = 1.0.ToScalar();
     public static readonly Scalar Two = 2.0.ToScalar();
+    /// <summary>The alpha of a plain sum (a + 1·b); an integer, so it suits integer tensors as well as floating ones.</summary>
+    public static readonly Scalar UnitAlpha = 1L.ToScalar();
     /// <summary>cross_entropy's ignore_index (−100): positions without a tag, tokens MLM does not predict.</summary>
     public static readonly Scalar IgnoredTag = ((long)-100).ToScalar();
     /// <summary>A finite stand-in for −∞ in GlobalPointer's loss, and its magnitude.</summary>

@@ -36,24 +36,24 @@ public sealed class LinearChainCrf : nn.Module<Tensor, Tensor, Tensor, Tensor>
         var maskF = mask.to(ScalarType.Float32);
 
         // log Z: alpha over tags, advanced only where the mask is on.
-        var alpha = _start.to(ScalarType.Float32).unsqueeze(0) + e[.., 1];
+        var alpha = _start.to(ScalarType.Float32).unsqueeze(0).Plus(e[.., 1]);
         for (long t = 2; t < n; t++)
         {
-            var next = (alpha.unsqueeze(2) + transitions.unsqueeze(0)).logsumexp(1) + e[.., (int)t];
+            var next = alpha.unsqueeze(2).Plus(transitions.unsqueeze(0)).logsumexp(1).Plus(e[.., (int)t]);
             alpha = where(mask[.., (int)t].unsqueeze(1), next, alpha);
         }
-        var logZ = (alpha + _end.to(ScalarType.Float32).unsqueeze(0)).logsumexp(1);
+        var logZ = alpha.Plus(_end.to(ScalarType.Float32).unsqueeze(0)).logsumexp(1);
 
         // The gold path's score.
         var emitted = e.gather(2, tags.unsqueeze(2)).squeeze(2); // [b, n]
-        var gold = (emitted * maskF).sum(1) + _start.to(ScalarType.Float32).index_select(0, tags[.., 1]);
+        var gold = (emitted * maskF).sum(1).Plus(_start.to(ScalarType.Float32).index_select(0, tags[.., 1]));
         var previous = tags[.., ..(int)(n - 1)];
         var current = tags[.., 1..];
         var moves = transitions.index_select(0, previous.flatten()).gather(1, current.flatten().unsqueeze(1)).view(previous.shape); // [b, n-1]
-        gold += (moves * maskF[.., 1..] * maskF[.., ..(int)(n - 1)]).sum(1);
+        gold = gold.Plus((moves * maskF[.., 1..] * maskF[.., ..(int)(n - 1)]).sum(1));
         var lengths = mask.sum(1); // tokens per row; the last gold tag is at position lengths
         var lastTags = tags.gather(1, lengths.unsqueeze(1)).squeeze(1);
-        gold += _end.to(ScalarType.Float32).index_select(0, lastTags);
+        gold = gold.Plus(_end.to(ScalarType.Float32).index_select(0, lastTags));
         return (logZ - gold).mean().MoveToOuterDisposeScope();
     }
 }

@@ -21,5 +21,5 @@ public sealed class RmsNorm : nn.Module<Tensor, Tensor>
         return Normalize(x.to(ScalarType.Float32)).to(x.dtype).MoveToOuterDisposeScope();
     }
 
-    private Tensor Normalize(Tensor x) => x * (x * x).mean([-1L], keepdim: true).add(_eps).rsqrt();
+    private Tensor Normalize(Tensor x) => x * (x * x).mean([-1L], keepdim: true).Plus(_eps).rsqrt();
 }

@@ -30,7 +30,7 @@ public sealed class RotaryPositionEmbedding
     }
 
     /// <summary>Rotates x [..., n, dim].</summary>
-    public Tensor Apply(Tensor x) => x * Cos + RotatePairs(x) * Sin;
+    public Tensor Apply(Tensor x) => (x * Cos).PlusInPlace(RotatePairs(x) * Sin);
 
     // (x₀, x₁, x₂, x₃, …) → (−x₁, x₀, −x₃, x₂, …)
     private static Tensor RotatePairs(Tensor x)

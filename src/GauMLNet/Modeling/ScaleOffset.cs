@@ -17,5 +17,5 @@ public sealed class ScaleOffset : nn.Module<Tensor, Tensor>
         RegisterComponents();
     }
 
-    public override Tensor forward(Tensor z) => _offset is null ? z * _scale : z * _scale + _offset;
+    public override Tensor forward(Tensor z) => _offset is null ? z * _scale : (z * _scale).PlusInPlace(_offset);
 }

@@ -8,7 +8,6 @@ using GauMLNet.Storage;
 using GauMLNet.Tasks;
 using GauMLNet.Text;
 using TorchSharp;
-using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace GauMLNet.Training;
@@ -66,7 +65,7 @@ public sealed class FineTuner(FineTuningOptions options, GauTask task, Action<st
             if (state.Kind != Kind) throw new InvalidDataException($"{checkpoint.Source} is a {state.Kind} checkpoint, not a {Kind} one.");
             fingerprint!.RequireSame(state.Fingerprint, checkpoint.Source);
             checkpoint.RestoreWeights(model);
-            using (var reader = new BinaryReader(new MemoryStream(checkpoint.OptimizerState, writable: false))) optimizer.load_state_dict(reader);
+            RestoreOptimizer(optimizer, checkpoint);
             (firstEpoch, step, bestEpoch, bestMetric, epochsWithoutImprovement, stop) =
                 (state.EpochsCompleted + 1, state.Step, state.BestEpoch, state.BestMetric, state.EpochsWithoutImprovement, state.Stopped);
             losses.AddRange(state.Losses);
@@ -91,7 +90,7 @@ public sealed class FineTuner(FineTuningOptions options, GauTask task, Action<st
                 {
                     cancellationToken.ThrowIfCancellationRequested();
                     double lr = _options.LearningRate * schedule.Multiplier(step);
-                    foreach (var group in optimizer.ParamGroups) group.LearningRate = lr;
+                    optimizer.LearningRate = lr;
                     double loss = TrainStep(model, optimizer, indices.Select(i => train[i]).ToArray(), padId, device, epochStart, epoch, step);
                     step++;
                     heap.GiveBackIfMemoryIsShort(log);
@@ -140,9 +139,9 @@ public sealed class FineTuner(FineTuningOptions options, GauTask task, Action<st
                         Metrics = [.. metrics],
                         Fingerprint = fingerprint!.Entries,
                     };
-                    using var optimizerState = new MemoryStream();
-                    using (var writer = new BinaryWriter(optimizerState, System.Text.Encoding.UTF8, leaveOpen: true)) optimizer.save_state_dict(writer);
-                    TrainingCheckpoint.Commit(checkpointDir, $"epoch-{epoch:D4}", state, model, optimizerState.ToArray(), best);
+                    byte[] optimizerState;
+                    using (NewDisposeScope()) optimizerState = SafeTensors.ToBytes(optimizer.StateDict());
+                    TrainingCheckpoint.Commit(checkpointDir, $"epoch-{epoch:D4}", state, model, optimizerState, best);
                     log?.Invoke($"checkpoint after epoch {epoch} saved to {checkpointDir}");
                 }
             }
@@ -191,7 +190,7 @@ public sealed class FineTuner(FineTuningOptions options, GauTask task, Action<st
         }
     }
 
-    private double TrainStep(TaskNetwork model, OptimizerHelper optimizer, LabeledExample[] rows, int padId, Device device,
+    private double TrainStep(TaskNetwork model, AdamW optimizer, LabeledExample[] rows, int padId, Device device,
         StateSnapshot epochStart, int epoch, long step)
     {
         using var scope = NewDisposeScope();
@@ -208,7 +207,7 @@ public sealed class FineTuner(FineTuningOptions options, GauTask task, Action<st
         };
         double value = loss.item<float>();
         if (!double.IsFinite(value)) Diverged(model, epochStart, $"the training loss became {value}", epoch, step);
-        optimizer.zero_grad();
+        optimizer.ZeroGrad();
         loss.backward();
         _mixedPrecision?.AccumulateGradients(); // into the fp32 masters, which the norm, the clip and the step below use
         var trainable = model.parameters().Where(p => p.requires_grad).ToArray();
@@ -216,7 +215,7 @@ public sealed class FineTuner(FineTuningOptions options, GauTask task, Action<st
             ? nn.utils.clip_grad_norm_(trainable, _options.MaxGradNorm)
             : Math.Sqrt(trainable.Where(p => p.grad is not null).Sum(p => p.grad!.pow(HeldScalars.Two).sum().item<float>()));
         if (!double.IsFinite(norm)) Diverged(model, epochStart, $"the gradient norm became {norm}", epoch, step);
-        optimizer.step();
+        optimizer.Step();
         return value;
     }
 
@@ -259,15 +258,22 @@ public sealed class FineTuner(FineTuningOptions options, GauTask task, Action<st
             epoch, step + 1, what);
     }
 
-    private OptimizerHelper CreateOptimizer(TaskNetwork model)
+    // Weight decay on matrices only, not on scales and biases.
+    private AdamW CreateOptimizer(TaskNetwork model) =>
+        new(model.named_parameters().Where(p => p.parameter.requires_grad)
+            .Select(p => (p.name, p.parameter, p.parameter.dim() >= 2 ? _options.WeightDecay : 0.0)), _options.LearningRate);
+
+    private static void RestoreOptimizer(AdamW optimizer, TrainingCheckpoint checkpoint)
     {
-        var trainable = model.parameters().Where(p => p.requires_grad).ToArray();
-        var matrices = trainable.Where(p => p.dim() >= 2).ToArray();
-        var others = trainable.Where(p => p.dim() < 2).ToArray();
-        return optim.AdamW([
-            new AdamW.ParamGroup(matrices, new AdamW.Options { LearningRate = _options.LearningRate, weight_decay = _options.WeightDecay }),
-            new AdamW.ParamGroup(others, new AdamW.Options { LearningRate = _options.LearningRate, weight_decay = 0 }),
-        ], _options.LearningRate);
+        string source = $"{checkpoint.Source}/optimizer";
+        Dictionary<string, Tensor> state;
+        try { state = SafeTensors.Load(new MemoryStream(checkpoint.OptimizerState, writable: false), source, out _); }
+        catch (InvalidDataException ex)
+        {
+            throw new InvalidDataException($"{ex.Message} Checkpoints written before 2026-12-01 hold TorchSharp's optimizer format, which this version does not read; start such a run afresh.", ex);
+        }
+        try { optimizer.LoadStateDict(state, source); }
+        finally { foreach (var t in state.Values) t.Dispose(); }
     }
 
     private static StateSnapshot Snapshot(nn.Module model) =>

@@ -58,8 +58,8 @@ public sealed class Lamb : IDisposable
             }
             state.M.mul_(_beta1).add_(g, alpha: _oneMinusBeta1);
             state.V.mul_(_beta2).addcmul_(g, g, value: _oneMinusBeta2);
-            var update = state.M / state.V.sqrt().add_(_epsilon);
-            if (decay && WeightDecay != 0) update = update + p.mul(_weightDecay);
+            var update = state.M / state.V.sqrt().PlusInPlace(_epsilon);
+            if (decay && WeightDecay != 0) update = update.PlusInPlace(p.mul(_weightDecay));
             double weightNorm = p.norm().item<float>();
             double updateNorm = update.norm().item<float>();
             double trust = weightNorm > 0 && updateNorm > 0 ? weightNorm / updateNorm : 1.0;

@@ -97,7 +97,7 @@ public sealed class MixedPrecision<TModule> : IDisposable where TModule : nn.Mod
             foreach (var (master, working) in _pairs)
             {
                 if (working.grad is not { } gradient) continue;
-                master.grad!.add_(gradient);
+                master.grad!.PlusInPlace(gradient);
             }
         }
         Working.zero_grad();
@@ -110,7 +110,7 @@ public sealed class MixedPrecision<TModule> : IDisposable where TModule : nn.Mod
         var missing = _pairs.Select(p => p.Master).Where(p => p.requires_grad && p.grad is null).ToArray();
         if (missing.Length == 0) return;
         using var _ = enable_grad();
-        missing.Select(p => p.sum().mul(HeldScalars.Zero)).Aggregate((a, b) => a + b).backward();
+        missing.Select(p => p.sum().mul(HeldScalars.Zero)).Aggregate((a, b) => a.Plus(b)).backward();
     }
 
     public void Dispose() => Working.Dispose();
