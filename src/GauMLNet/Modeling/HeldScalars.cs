@@ -10,7 +10,8 @@ namespace GauMLNet.Modeling;
 /// value). Static instances are never finalized. Values fixed by a module's configuration are held by the module.
 /// TorchSharp 0.107 makes such temporaries inside some of its own methods too (<c>a + b</c> and <c>a.add(b)</c> pass
 /// alpha = 1, its optimizers' steps pass their constants): our code calls none of them (<see cref="HeldAddition"/>,
-/// <c>Training/AdamW</c>), and TemporaryScalarTests finds any such call from TorchSharp's own IL.
+/// <c>Training/AdamW</c>). TemporaryScalarTests guards both from the IL: our Scalars must be held, and the TorchSharp
+/// methods that make temporaries (derived from TorchSharp's own IL) must not be called.
 /// </summary>
 internal static class HeldScalars
 {

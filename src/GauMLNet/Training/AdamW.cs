@@ -78,7 +78,10 @@ public sealed class AdamW : IDisposable
         }
     }
 
-    /// <summary>The state by name ("{param}.exp_avg", "{param}.exp_avg_sq", "{param}.step"), for checkpoints.</summary>
+    /// <summary>
+    /// The state by name ("{param}.exp_avg", "{param}.exp_avg_sq", "{param}.step"), for checkpoints. The moments are the
+    /// optimizer's own tensors (do not dispose them); the step tensors are new (open a dispose scope around the call).
+    /// </summary>
     public Dictionary<string, Tensor> StateDict()
     {
         var state = new Dictionary<string, Tensor>(StringComparer.Ordinal);
@@ -91,17 +94,21 @@ public sealed class AdamW : IDisposable
         return state;
     }
 
-    /// <summary>Restores a <see cref="StateDict"/>; <paramref name="source"/> names it in errors. Each entry's shape is checked.</summary>
+    /// <summary>
+    /// Restores a <see cref="StateDict"/>; <paramref name="source"/> names it in errors. Every entry is checked before
+    /// any is taken, so a refused state leaves the optimizer as it was.
+    /// </summary>
     public void LoadStateDict(IReadOnlyDictionary<string, Tensor> state, string source)
     {
         var known = new HashSet<string>(_parameters.SelectMany(p => new[] { p.Name + ".exp_avg", p.Name + ".exp_avg_sq", p.Name + ".step" }), StringComparer.Ordinal);
         if (state.Keys.FirstOrDefault(k => !known.Contains(k)) is { } stranger)
             throw new InvalidDataException($"{source}: entry '{stranger}' belongs to no trained parameter of this model.");
+        var taken = new List<(string Name, Tensor Mean, Tensor Squares, long Steps)>();
         foreach (var (name, p, _) in _parameters)
         {
             bool hasMean = state.TryGetValue(name + ".exp_avg", out var mean), hasSquares = state.TryGetValue(name + ".exp_avg_sq", out var squares),
                 hasSteps = state.TryGetValue(name + ".step", out var steps);
-            if (!hasMean && !hasSquares && !hasSteps) { Forget(name); continue; } // no step has reached it yet
+            if (!hasMean && !hasSquares && !hasSteps) continue; // no step has reached it yet
             if (!(hasMean && hasSquares && hasSteps))
                 throw new InvalidDataException($"{source}: parameter '{name}' has only part of its state (exp_avg, exp_avg_sq and step go together).");
             foreach (var (entry, t) in new[] { (".exp_avg", mean!), (".exp_avg_sq", squares!) })
@@ -109,8 +116,15 @@ public sealed class AdamW : IDisposable
                     throw new InvalidDataException($"{source}: entry '{name}{entry}' has shape [{string.Join(", ", t.shape)}], the parameter [{string.Join(", ", p.shape)}].");
             if (steps!.dtype != ScalarType.Int64 || steps.numel() != 1 || steps.item<long>() < 1)
                 throw new InvalidDataException($"{source}: entry '{name}.step' must be one int64 of 1 or more.");
-            Forget(name);
-            _moments[name] = new Moments(mean!.to(p.dtype, p.device).clone(), squares!.to(p.dtype, p.device).clone()) { Steps = steps.item<long>() };
+            taken.Add((name, mean!, squares!, steps.item<long>()));
+        }
+        foreach (var (name, _, _) in _parameters) Forget(name);
+        // In a scope: the converted temporaries stay reachable until the copies are made (a collection could free them mid-call).
+        using var scope = NewDisposeScope();
+        foreach (var (name, mean, squares, steps) in taken)
+        {
+            var p = _parameters.First(x => x.Name == name).Parameter;
+            _moments[name] = new Moments(mean.to(p.dtype, p.device).clone().DetachFromDisposeScope(), squares.to(p.dtype, p.device).clone().DetachFromDisposeScope()) { Steps = steps };
         }
     }
 

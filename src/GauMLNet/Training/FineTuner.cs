@@ -270,7 +270,7 @@ public sealed class FineTuner(FineTuningOptions options, GauTask task, Action<st
         try { state = SafeTensors.Load(new MemoryStream(checkpoint.OptimizerState, writable: false), source, out _); }
         catch (InvalidDataException ex)
         {
-            throw new InvalidDataException($"{ex.Message} Checkpoints written before 2026-12-01 hold TorchSharp's optimizer format, which this version does not read; start such a run afresh.", ex);
+            throw new InvalidDataException($"{ex.Message} (If GauMLNet wrote it before its own AdamW, 2026-12-01, it holds TorchSharp's optimizer format, which this version does not read: start the run afresh.)", ex);
         }
         try { optimizer.LoadStateDict(state, source); }
         finally { foreach (var t in state.Values) t.Dispose(); }

@@ -75,11 +75,12 @@ public sealed class Lamb : IDisposable
 
     public void LoadStateDict(IReadOnlyDictionary<string, Tensor> state)
     {
+        using var scope = NewDisposeScope(); // keeps the converted temporaries reachable until the copies are made
         foreach (var (name, p, _) in _parameters)
         {
             if (!state.TryGetValue(name + ".m", out var m) || !state.TryGetValue(name + ".v", out var v)) continue;
             Dispose(name);
-            _moments[name] = (m.to(p.dtype, p.device).clone(), v.to(p.dtype, p.device).clone());
+            _moments[name] = (m.to(p.dtype, p.device).clone().DetachFromDisposeScope(), v.to(p.dtype, p.device).clone().DetachFromDisposeScope());
         }
     }
 

@@ -5,15 +5,17 @@ using System.Reflection.Metadata;
 using System.Reflection.Metadata.Ecma335;
 using System.Reflection.PortableExecutable;
 using GauMLNet.Modeling;
+using TorchSharp;
 using Xunit.Abstractions;
 
 namespace GauMLNet.Tests.Architecture;
 
 /// <summary>
 /// GauMLNet's tensor code passes libtorch only numbers it holds (<see cref="HeldScalars"/> says why a temporary
-/// TorchSharp Scalar can be freed mid-call). Read from compiled IL: in GauMLNet's assemblies every conversion of a
-/// number to a Scalar must be stored (a field, a local that a using disposes) or returned to a holder, never passed
-/// straight into a call; and no call may reach a TorchSharp method that makes such a temporary itself. Those methods
+/// TorchSharp Scalar can be freed mid-call). Read from compiled IL: in GauMLNet's assemblies every Scalar a call
+/// returns (a conversion of a number, a helper's result) must be held — stored in a field, returned to a holder, or
+/// kept in a local that a using disposes (a local the JIT sees as dead can be collected during a later call) — never
+/// passed straight into a call; and no call may reach a TorchSharp method that makes such a temporary itself. Those methods
 /// are found in TorchSharp.dll's own IL (a conversion passed straight on, then everything that calls or takes a
 /// delegate to one), so a TorchSharp upgrade re-derives the list; a TorchSharp class with such a method (an
 /// optimizer, say) may not be constructed or obtained at all, since its methods are reached through virtual calls.
@@ -27,6 +29,7 @@ public sealed class TemporaryScalarTests(ITestOutputHelper output)
     {
         var makers = Makers.Value;
         output.WriteLine($"TorchSharp: {makers.Methods.Count} methods make a temporary Scalar, in {makers.Types.Count} classes besides Tensor");
+        output.WriteLine("of generic classes: " + string.Join(", ", makers.Methods.Where(m => m.Split("::")[0].Contains('`'))));
         Assert.Contains("Tensor::op_Addition(Tensor,Tensor)", makers.Methods); // alpha = 1
         Assert.Contains("Tensor::add(Tensor)", makers.Methods);
         Assert.Contains("AdamW", makers.Types); // its step's constants
@@ -35,7 +38,7 @@ public sealed class TemporaryScalarTests(ITestOutputHelper output)
 
         var findings = new List<string>();
         int conversions = 0, operatorCalls = 0;
-        foreach (var assembly in new[] { typeof(HeldScalars).Assembly, typeof(GauMLNet.Onnx.GauOnnxExporter).Assembly, typeof(GauMLNet.Cli.Program).Assembly })
+        foreach (var assembly in new[] { typeof(HeldScalars).Assembly, typeof(GauMLNet.Cli.Program).Assembly }) // the ONNX side has no TorchSharp
         {
             findings.AddRange(Scan(assembly.Location, makers, out int c, out int o));
             conversions += c;
@@ -51,17 +54,38 @@ public sealed class TemporaryScalarTests(ITestOutputHelper output)
     public void TheScanFindsATemporaryScalar()
     {
         // This test assembly is not held to the rule; the methods below break it on purpose, so the scan must see them.
-        var findings = Scan(typeof(TemporaryScalarTests).Assembly.Location, Makers.Value, out _, out _);
-        string[] expected = ["op_Multiply", "op_Implicit", "Tensor::op_Addition(Tensor,Tensor)", "Tensor::add_(Tensor)", "AdamW"];
+        var findings = Scan(typeof(TemporaryScalarTests).Assembly.Location, Makers.Value, out _, out _)
+            .Where(f => f.StartsWith(nameof(TemporaryScalarTests), StringComparison.Ordinal)).ToList();
+        foreach (string finding in findings) output.WriteLine(finding);
+        string[] expected = ["op_Multiply", "op_Implicit", "Tensor::op_Addition(Tensor,Tensor)", "Tensor::add_(Tensor)", "AdamW", "not disposed", "MakeScalar"];
         foreach (string what in expected)
             Assert.Contains(findings, f => f.Contains(nameof(BreaksTheRule), StringComparison.Ordinal) && f.Contains(what, StringComparison.Ordinal));
+        Assert.DoesNotContain(findings, f => f.Contains(nameof(KeepsTheRule), StringComparison.Ordinal));
+        Assert.Contains(findings, f => f.Contains(nameof(CallsAGenericTorchSharpMaker), StringComparison.Ordinal) && f.Contains("ScriptModule`1::call", StringComparison.Ordinal));
     }
 
     private static TorchSharp.torch.Tensor BreaksTheRule(TorchSharp.torch.Tensor x, TorchSharp.torch.Tensor y)
     {
         using var optimizer = TorchSharp.torch.optim.AdamW([new TorchSharp.Modules.Parameter(y)]);
-        return ((x * 0.5).clamp_min(1.0) + y).add_(y);
+        TorchSharp.Scalar two = 2.0; // a local without a using: dead to the JIT after its last use
+        var doubled = x.mul(two);
+        return ((doubled * 0.5).clamp_min(1.0) + y).add_(y).mul(MakeScalar());
     }
+
+    private static TorchSharp.Scalar MakeScalar() => 3.0.ToScalar();
+
+    private static TorchSharp.Scalar Held = 1.0;
+
+    private static TorchSharp.torch.Tensor KeepsTheRule(TorchSharp.torch.Tensor x)
+    {
+        using TorchSharp.Scalar two = 2.0;
+        Held = MakeScalar();
+        return x.mul(two).add(x, Held);
+    }
+
+    // A generic TorchSharp class's maker: the call's parent is a generic instantiation, not a plain type reference.
+    private static TorchSharp.torch.Tensor CallsAGenericTorchSharpMaker(TorchSharp.torch.jit.ScriptModule<TorchSharp.torch.Tensor> module, TorchSharp.torch.Tensor x) =>
+        module.call(x);
 
     /// <summary>The GauMLNet assembly's findings: temporaries it makes, TorchSharp makers it calls, maker classes it obtains.</summary>
     private static List<string> Scan(string assemblyPath, TorchSharpMakers makers, out int conversions, out int operatorCalls)
@@ -71,18 +95,31 @@ public sealed class TemporaryScalarTests(ITestOutputHelper output)
         IlWalker.Walk(assemblyPath, (where, body) =>
         {
             MemberKey? pendingConversion = null;
-            foreach (var (code, callee) in body)
+            var heldInLocals = new Dictionary<int, MemberKey>(); // Scalars stored in locals: each must be disposed or moved to a field
+            var released = new HashSet<int>();
+            var instructions = body.ToList();
+            for (int at = 0; at < instructions.Count; at++)
             {
-                if (pendingConversion is { } conversion && !IlWalker.IsStore(code))
-                    findings.Add($"{where}: a {conversion.Parent}.{conversion.Name} result goes straight into a call");
-                pendingConversion = null;
-                if (callee is not { } c || !c.FromTorchSharp) continue;
-                if (c.IsScalarConversion)
+                var (code, callee, local) = instructions[at];
+                if (pendingConversion is { } conversion)
                 {
-                    converted++;
+                    if (IlWalker.IsLocalStore(code)) heldInLocals.TryAdd(local!.Value, conversion);
+                    else if (!IlWalker.IsStore(code)) findings.Add($"{where}: a {conversion.Parent}.{conversion.Name} result goes straight into a call");
+                }
+                pendingConversion = null;
+                // ldloc i then Dispose (a using's finally), or ldloc i then stfld/stsfld (moved to a field).
+                if (IlWalker.IsLocalLoad(code) && at + 1 < instructions.Count
+                    && (instructions[at + 1].Callee is { Name: "Dispose" } || instructions[at + 1].Code is 0x7D or 0x80))
+                    released.Add(local!.Value);
+                if (callee is not { } c) continue;
+                // A getter hands out a Scalar its object holds; any other call returning one made it.
+                if (c.Returns == "Scalar" && !c.Name.StartsWith("get_", StringComparison.Ordinal))
+                {
+                    if (c.FromTorchSharp) converted++;
                     pendingConversion = c;
                     continue;
                 }
+                if (!c.FromTorchSharp) continue;
                 if (c.Parent == "Tensor" && NumberOperators.Contains(c.Name))
                 {
                     operators++;
@@ -92,6 +129,8 @@ public sealed class TemporaryScalarTests(ITestOutputHelper output)
                 foreach (string type in new[] { c.Name == ".ctor" ? c.Parent : null, c.Returns }.OfType<string>().Where(makers.Types.Contains))
                     findings.Add($"{where}: obtains TorchSharp's {type}, whose methods make temporary Scalars ({c.Key})");
             }
+            foreach (var (index, conversion) in heldInLocals.Where(kv => !released.Contains(kv.Key)))
+                findings.Add($"{where}: the {conversion.Parent}.{conversion.Name} result in local {index} is not disposed by a using (nor moved to a field)");
         });
         (conversions, operatorCalls) = (converted, operators);
         return findings;
@@ -110,13 +149,15 @@ public sealed class TemporaryScalarTests(ITestOutputHelper output)
             {
                 var callees = new HashSet<string>();
                 bool pending = false;
-                foreach (var (code, callee) in body)
+                foreach (var (code, callee, _) in body)
                 {
                     if (pending && !IlWalker.IsStore(code)) direct.Add(where.Key);
                     pending = callee is { IsScalarConversion: true };
                     if (callee is { IsScalarConversion: false } c) callees.Add(c.Key);
                 }
-                calls[where.Key] = (where.OuterType, callees);
+                // Methods that share a key (overloads differing only in generic arity, say) are one node.
+                if (calls.TryGetValue(where.Key, out var known)) known.Callees.UnionWith(callees);
+                else calls[where.Key] = (where.OuterType, callees);
             }, everyMethod: true);
             var makers = new HashSet<string>(direct);
             for (bool grew = true; grew;)
@@ -151,9 +192,13 @@ public sealed class TemporaryScalarTests(ITestOutputHelper output)
             .Select(f => (OpCode)f.GetValue(null)!).ToDictionary(o => o.Value, o => o.OperandType);
 
         // stloc (all forms), stfld, stsfld, ret: the Scalar is held by a local, a field or the caller.
-        public static bool IsStore(short code) => code is 0x0A or 0x0B or 0x0C or 0x0D or 0x13 or 0x7D or 0x80 or 0x2A or unchecked((short)0xFE0E);
+        public static bool IsStore(short code) => IsLocalStore(code) || code is 0x7D or 0x80 or 0x2A;
 
-        public static void Walk(string assemblyPath, Action<MethodSite, IEnumerable<(short Code, MemberKey? Callee)>> visit, bool everyMethod = false)
+        public static bool IsLocalStore(short code) => code is 0x0A or 0x0B or 0x0C or 0x0D or 0x13 or unchecked((short)0xFE0E);
+
+        public static bool IsLocalLoad(short code) => code is 0x06 or 0x07 or 0x08 or 0x09 or 0x11 or unchecked((short)0xFE0C);
+
+        public static void Walk(string assemblyPath, Action<MethodSite, IEnumerable<(short Code, MemberKey? Callee, int? Local)>> visit, bool everyMethod = false)
         {
             using var stream = File.OpenRead(assemblyPath);
             using var pe = new PEReader(stream);
@@ -176,17 +221,27 @@ public sealed class TemporaryScalarTests(ITestOutputHelper output)
             }
         }
 
-        private static IEnumerable<(short, MemberKey?)> Instructions(MetadataReader md, BlobReader il, bool isTorchSharp)
+        private static IEnumerable<(short, MemberKey?, int?)> Instructions(MetadataReader md, BlobReader il, bool isTorchSharp)
         {
-            var result = new List<(short, MemberKey?)>();
+            var result = new List<(short, MemberKey?, int?)>();
             while (il.RemainingBytes > 0)
             {
                 short code = il.ReadByte();
                 if (code == 0xFE) code = unchecked((short)(0xFE00 | il.ReadByte()));
                 var operand = Operands[code];
+                int? local = code switch
+                {
+                    >= 0x06 and <= 0x09 => code - 0x06, // ldloc.0–3
+                    >= 0x0A and <= 0x0D => code - 0x0A, // stloc.0–3
+                    0x11 or 0x13 => il.ReadByte(),       // ldloc.s, stloc.s
+                    unchecked((short)0xFE0C) or unchecked((short)0xFE0E) => il.ReadUInt16(), // ldloc, stloc
+                    _ => null,
+                };
                 // call, callvirt, newobj, ldftn, ldvirtftn all take a method token (InlineMethod).
-                result.Add((code, operand is OperandType.InlineMethod ? Member(md, MetadataTokens.EntityHandle(il.ReadInt32()), isTorchSharp) : null));
-                if (operand is not OperandType.InlineMethod) Skip(ref il, operand);
+                var callee = operand is OperandType.InlineMethod ? Member(md, MetadataTokens.EntityHandle(il.ReadInt32()), isTorchSharp) : null;
+                if (operand is not OperandType.InlineMethod && !(local is not null && code is 0x11 or 0x13 or unchecked((short)0xFE0C) or unchecked((short)0xFE0E)))
+                    Skip(ref il, operand);
+                result.Add((code, callee, local));
             }
             return result;
         }
@@ -214,6 +269,8 @@ public sealed class TemporaryScalarTests(ITestOutputHelper output)
                     {
                         HandleKind.TypeReference => (md.GetString(md.GetTypeReference((TypeReferenceHandle)reference.Parent).Name), inTorchSharp || IsTorchSharp(md, (TypeReferenceHandle)reference.Parent)),
                         HandleKind.TypeDefinition => (md.GetString(md.GetTypeDefinition((TypeDefinitionHandle)reference.Parent).Name), inTorchSharp),
+                        // A generic instantiation (ModuleList<T>, Module<T, TResult>): its generic type names the class.
+                        HandleKind.TypeSpecification => GenericType(md, (TypeSpecificationHandle)reference.Parent, inTorchSharp),
                         _ => ("?", false),
                     };
                     return new MemberKey(parent, md.GetString(reference.Name), signature.ParameterTypes, signature.ReturnType, fromTorchSharp);
@@ -222,6 +279,20 @@ public sealed class TemporaryScalarTests(ITestOutputHelper output)
                 default:
                     return null;
             }
+        }
+
+        private static (string Name, bool FromTorchSharp) GenericType(MetadataReader md, TypeSpecificationHandle handle, bool inTorchSharp)
+        {
+            var blob = md.GetBlobReader(md.GetTypeSpecification(handle).Signature);
+            if (blob.ReadSignatureTypeCode() != SignatureTypeCode.GenericTypeInstance) return ("?", false);
+            blob.ReadSignatureTypeCode(); // class or value type
+            var generic = blob.ReadTypeHandle();
+            return generic.Kind switch
+            {
+                HandleKind.TypeReference => (md.GetString(md.GetTypeReference((TypeReferenceHandle)generic).Name), inTorchSharp || IsTorchSharp(md, (TypeReferenceHandle)generic)),
+                HandleKind.TypeDefinition => (md.GetString(md.GetTypeDefinition((TypeDefinitionHandle)generic).Name), inTorchSharp),
+                _ => ("?", false),
+            };
         }
 
         // A type reference's scope, through any enclosing types, names the assembly that defines it.

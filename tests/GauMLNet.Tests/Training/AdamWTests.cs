@@ -99,9 +99,12 @@ public class AdamWTests
         optimizer.Step();
         Dictionary<string, Tensor> Saved() => optimizer.StateDict().ToDictionary(kv => kv.Key, kv => kv.Value.clone());
 
+        var before = Saved();
         var wrongShape = Saved();
+        wrongShape["a.exp_avg"] = ones(3, 4); // fits, but comes with an entry that does not
         wrongShape["b.exp_avg"] = zeros(2, 4);
         Assert.Contains("'b.exp_avg' has shape [2, 4]", Assert.Throws<InvalidDataException>(() => optimizer.LoadStateDict(wrongShape, "ckpt")).Message);
+        Assert.True(optimizer.StateDict()["a.exp_avg"].eq(before["a.exp_avg"]).all().item<bool>(), "a refused state changed the optimizer");
 
         var partial = Saved();
         partial.Remove("a.exp_avg_sq");
