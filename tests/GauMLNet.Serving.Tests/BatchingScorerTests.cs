@@ -140,6 +140,19 @@ public sealed class BatchingScorerTests
     }
 
     [Fact]
+    public async Task UnnamedClassesAreNamedAsMLNetNamesTheirScoreSlots()
+    {
+        var engine = new RecordingEngine();
+        await using var scorer = new GauBatchingScorer(FakeModels.Classification(engine, 3, labels: null), ownsModel: true);
+
+        var result = await scorer.ClassifyAsync("甲好");
+
+        Assert.Equal(["Class_0", "Class_1", "Class_2"], (await scorer.GetInfoAsync()).Labels);
+        Assert.Equal("Class_2", result.Label);
+        Assert.Equal(["Class_0", "Class_1", "Class_2"], result.Probabilities.Keys.Order());
+    }
+
+    [Fact]
     public async Task InputsAreCheckedBeforeTheyAreQueued()
     {
         var engine = new RecordingEngine();

@@ -64,16 +64,19 @@ public static class FakeModels
         MaxLength = 16,
     });
 
-    public static GauTaskModel Classification(RecordingEngine engine, params string[] labels)
+    public static GauTaskModel Classification(RecordingEngine engine, params string[] labels) => Classification(engine, labels.Length, new LabelValues("text", labels));
+
+    /// <summary>A classifier whose label values are unknown (its key column had no KeyValues ML.NET could name).</summary>
+    public static GauTaskModel Classification(RecordingEngine engine, int classes, LabelValues? labels)
     {
-        engine.Width = labels.Length;
+        engine.Width = classes;
         return Create(engine, new GauTaskSpec
         {
             Task = GauTask.Classification,
             TextColumns = ["Sentence"],
             OutputColumns = ["Score", "PredictedLabel"],
-            Outputs = labels.Length,
-            Labels = new LabelValues("text", labels),
+            Outputs = classes,
+            Labels = labels,
             MaxLength = 16,
         });
     }
