@@ -55,10 +55,11 @@ public sealed class GauAlphaEncoder : IDisposable
     public Tensor Forward(Tensor inputIds, Tensor? tokenTypeIds = null, Tensor? attentionMask = null)
     {
         using var _ = no_grad();
+        using var scope = NewDisposeScope(); // holds the intermediates until the calls that read them return
         var ids = inputIds.to(ScalarType.Int64, Device);
         var types = tokenTypeIds?.to(ScalarType.Int64, Device) ?? zeros_like(ids);
         var mask = attentionMask?.to(ScalarType.Int64, Device) ?? ones_like(ids);
-        return Model.call(ids, types, mask);
+        return Model.call(ids, types, mask).MoveToOuterDisposeScope();
     }
 
     /// <summary>Encodes a padded batch given as rows of ids; mask 1 marks real tokens (defaults: segment 0, all real).</summary>

@@ -74,7 +74,13 @@ public static partial class Bert4KerasNameMap
                 continue;
             }
             if (transpose && tensor.dim() != 2) throw new InvalidDataException($"'{name}' should be a matrix, got [{string.Join(", ", tensor.shape)}].");
-            mapped[target] = transpose ? tensor.t().contiguous() : tensor;
+            if (!transpose)
+            {
+                mapped[target] = tensor;
+                continue;
+            }
+            using var transposed = tensor.t(); // held until the copy is made
+            mapped[target] = transposed.contiguous();
         }
         return new Mapping(mapped, ignored);
     }

@@ -30,6 +30,7 @@ public sealed class GauAlphaForTokenClassification : TaskNetwork
     public (float[] Transitions, float[] Start, float[] End)? CrfParameters()
     {
         if ((_head as TokenTaggingHead)?.Crf is not { } crf) return null;
+        using var scope = NewDisposeScope(); // keeps each conversion's intermediates reachable until read
         var state = crf.state_dict();
         float[] Read(string name) => state[name].to(ScalarType.Float32).cpu().data<float>().ToArray();
         return (Read("transitions"), Read("start_transitions"), Read("end_transitions"));

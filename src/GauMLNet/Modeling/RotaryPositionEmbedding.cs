@@ -22,11 +22,12 @@ public sealed class RotaryPositionEmbedding
         if (dim % 2 != 0) throw new ArgumentException($"RoPE needs an even dimension, got {dim}.", nameof(dim));
         // Scalars held to the end of the call (see HeldScalars): arange would otherwise see its start freed while making its stop.
         using Scalar zero = 0, width = dim, two = 2, one = 1, first = firstPosition, end = firstPosition + length;
+        using var scope = NewDisposeScope(); // holds the intermediates until the calls that read them return
         using var rotationBase = tensor(Base); // a CPU float64 0-dim tensor, as pow(10000.0, t) would make
         var inverseFrequency = pow(rotationBase, -arange(zero, width, two, ScalarType.Float64, device).div(width));
         var positions = arange(first, end, one, ScalarType.Float64, device);
         var angles = outer(positions, inverseFrequency).repeat_interleave(2, dim: -1); // [n, dim]: θ₀ θ₀ θ₁ θ₁ …
-        return new RotaryPositionEmbedding(angles.cos().to(dtype), angles.sin().to(dtype));
+        return new RotaryPositionEmbedding(angles.cos().to(dtype).MoveToOuterDisposeScope(), angles.sin().to(dtype).MoveToOuterDisposeScope());
     }
 
     /// <summary>Rotates x [..., n, dim].</summary>

@@ -53,7 +53,11 @@ public sealed class AdamW : IDisposable
     /// <summary>Zeroes the gradients in place (bf16 training accumulates into them; see MixedPrecision).</summary>
     public void ZeroGrad()
     {
-        foreach (var (_, p, _) in _parameters) p.grad?.zero_();
+        foreach (var (_, p, _) in _parameters)
+        {
+            using var gradient = p.grad; // a wrapper of its own, held through the call
+            gradient?.zero_();
+        }
     }
 
     /// <summary>One step for every parameter that has a gradient; a parameter without one keeps its weights and its step count.</summary>
@@ -62,8 +66,8 @@ public sealed class AdamW : IDisposable
         using var _ = no_grad();
         foreach (var (name, p, weightDecay) in _parameters)
         {
+            using var scope = NewDisposeScope(); // holds the gradient's wrapper and every intermediate through their calls
             if (p.grad is not { } g) continue;
-            using var scope = NewDisposeScope();
             if (!_moments.TryGetValue(name, out var state))
                 _moments[name] = state = new Moments(zeros_like(p).DetachFromDisposeScope(), zeros_like(p).DetachFromDisposeScope());
             state.Steps++;

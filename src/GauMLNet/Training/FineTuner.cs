@@ -276,8 +276,13 @@ public sealed class FineTuner(FineTuningOptions options, GauTask task, Action<st
         finally { foreach (var t in state.Values) t.Dispose(); }
     }
 
-    private static StateSnapshot Snapshot(nn.Module model) =>
-        new(model.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().cpu().clone()));
+    // In a scope: each copy's intermediates (detach, cpu) stay reachable until the copy is made; a collection could
+    // otherwise free one mid-call (the temporary-Scalar race, with tensors).
+    private static StateSnapshot Snapshot(nn.Module model)
+    {
+        using var scope = NewDisposeScope();
+        return new(model.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().cpu().clone().DetachFromDisposeScope()));
+    }
 
     private static void Restore(nn.Module model, Dictionary<string, Tensor> state)
     {

@@ -41,7 +41,11 @@ public sealed class Lamb : IDisposable
 
     public void ZeroGrad()
     {
-        foreach (var (_, p, _) in _parameters) p.grad?.zero_();
+        foreach (var (_, p, _) in _parameters)
+        {
+            using var gradient = p.grad; // a wrapper of its own, held through the call
+            gradient?.zero_();
+        }
     }
 
     public void Step()
@@ -49,8 +53,8 @@ public sealed class Lamb : IDisposable
         using var _ = no_grad();
         foreach (var (name, p, decay) in _parameters)
         {
+            using var scope = NewDisposeScope(); // holds the gradient's wrapper and every intermediate through their calls
             if (p.grad is not { } g) continue;
-            using var scope = NewDisposeScope();
             if (!_moments.TryGetValue(name, out var state))
             {
                 state = (zeros_like(p).DetachFromDisposeScope(), zeros_like(p).DetachFromDisposeScope());
