@@ -50,15 +50,8 @@ public sealed class AdamW : IDisposable
 
     public IEnumerable<TorchSharp.Modules.Parameter> Parameters => _parameters.Select(p => p.Parameter);
 
-    /// <summary>Zeroes the gradients in place (bf16 training accumulates into them; see MixedPrecision).</summary>
-    public void ZeroGrad()
-    {
-        foreach (var (_, p, _) in _parameters)
-        {
-            using var gradient = p.grad; // a wrapper of its own, held through the call
-            gradient?.zero_();
-        }
-    }
+    /// <summary>Zeroes the gradients in place.</summary>
+    public void ZeroGrad() => InPlaceGradients.Zero(Parameters);
 
     /// <summary>One step for every parameter that has a gradient; a parameter without one keeps its weights and its step count.</summary>
     public void Step()

@@ -39,14 +39,8 @@ public sealed class Lamb : IDisposable
 
     public IEnumerable<TorchSharp.Modules.Parameter> Parameters => _parameters.Select(p => p.Parameter);
 
-    public void ZeroGrad()
-    {
-        foreach (var (_, p, _) in _parameters)
-        {
-            using var gradient = p.grad; // a wrapper of its own, held through the call
-            gradient?.zero_();
-        }
-    }
+    /// <summary>Zeroes the gradients in place.</summary>
+    public void ZeroGrad() => InPlaceGradients.Zero(Parameters);
 
     public void Step()
     {
