@@ -7,7 +7,9 @@ namespace GauMLNet.Modeling;
 /// <summary>
 /// The GAU-α backbone: embeddings and a stack of GAU layers. Its parameter names are the PyTorch
 /// port's (embeddings.word_embeddings.weight, encoder.layer.{i}.gau.i_dense.weight, …), so
-/// checkpoints load by name with no translation.
+/// checkpoints load by name with no translation. Call it inside a <c>torch.NewDisposeScope()</c> (as
+/// <see cref="GauAlphaEncoder.Forward"/> and the library's runners do): the scope keeps each intermediate tensor
+/// reachable until libtorch has read it — outside one, a collection can finalize an intermediate mid-call.
 /// </summary>
 public sealed class GauAlphaModel : nn.Module<Tensor, Tensor, Tensor, Tensor>
 {
