@@ -204,9 +204,8 @@ public sealed class GauBatchingScorer : IGauScorer, IAsyncDisposable, IDisposabl
     private GauTaskModel Started(GauTaskModel model)
     {
         var spec = model.Spec;
-        // Classes without known values are named as ML.NET names the score slots of such a model: Class_0, Class_1, …
         string[] labels = spec.Task == GauTask.Classification
-            ? spec.Labels?.Values is { Length: > 0 } values && values.Length == spec.Outputs ? values : [.. Enumerable.Range(0, spec.Outputs).Select(i => $"Class_{i}")]
+            ? spec.Labels?.Values is { Length: > 0 } values && values.Length == spec.Outputs ? values : [.. Enumerable.Range(0, spec.Outputs).Select(LabelValues.UnnamedClass)]
             : [];
         string modelId = _options.ModelId ?? ModelIdOf(_options.ModelPath);
         int outputs = spec.Task == GauTask.Embedding ? model.Config.HiddenSize : spec.Outputs;

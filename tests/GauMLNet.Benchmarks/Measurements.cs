@@ -137,7 +137,7 @@ internal static class Cases
         if (train)
         {
             model.train();
-            using var optimizer = new GauMLNet.Training.AdamW(model.named_parameters().Select(p => (p.name, p.parameter, p.parameter.dim() >= 2 ? 0.01 : 0.0)), 1e-4);
+            using var optimizer = GauMLNet.Training.AdamW.ForTrainableParameters(model, 1e-4, weightDecay: 0.01);
             seconds = Timer.BestSeconds(() =>
             {
                 using var scope = NewDisposeScope();

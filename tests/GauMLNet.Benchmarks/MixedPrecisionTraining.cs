@@ -69,7 +69,7 @@ internal static class MixedPrecisionTraining
         using var master = new GauAlphaModel(config);
         ParameterInitialization.Apply(master, config with { Initializer = "lecun_normal" });
         master.train();
-        using var optimizer = new GauMLNet.Training.AdamW(master.named_parameters().Select(p => (p.name, p.parameter, p.parameter.dim() >= 2 ? 0.01 : 0.0)), 1e-4);
+        using var optimizer = GauMLNet.Training.AdamW.ForTrainableParameters(master, 1e-4, weightDecay: 0.01);
         using var mixed = MixedPrecision.For(precision, master, () => new GauAlphaModel(config));
         // The input stands for the embeddings' output (in the compute type), which needs a gradient too.
         var x = randn(batch, n, 768).to(mixed is null ? ScalarType.Float32 : MixedPrecision<GauAlphaModel>.ComputeType).requires_grad_(true);

@@ -68,7 +68,7 @@ internal static class LabelKeyValues
 
     /// <summary>Slot names for a score vector: the label values, or Class_0… when unknown.</summary>
     public static ReadOnlyMemory<char>[] SlotNames(LabelValues? labels, int count) =>
-        Enumerable.Range(0, count).Select(i => (labels is not null && i < labels.Values.Length ? labels.Values[i] : $"Class_{i}").AsMemory()).ToArray();
+        Enumerable.Range(0, count).Select(i => (labels is not null && i < labels.Values.Length ? labels.Values[i] : LabelValues.UnnamedClass(i)).AsMemory()).ToArray();
 
     private static void Add<T>(DataViewSchema.Annotations.Builder builder, PrimitiveDataViewType type, T[] values) =>
         builder.Add(KeyValuesKind, new VectorDataViewType(type, values.Length), (ref VBuffer<T> dst) => dst = new VBuffer<T>(values.Length, values));

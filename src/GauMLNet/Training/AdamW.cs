@@ -11,7 +11,7 @@ namespace GauMLNet.Training;
 /// (<see cref="HeldScalars"/>); every Scalar here is held until the step ends. Its state is named tensors, so a
 /// checkpoint stores it as safetensors.
 /// </summary>
-public sealed class AdamW : IDisposable
+public sealed class AdamW : ICheckpointedOptimizer, IDisposable
 {
     private sealed class Moments(Tensor mean, Tensor squares) : IDisposable
     {
@@ -42,6 +42,11 @@ public sealed class AdamW : IDisposable
         (_beta2, _oneMinusBeta2) = (HeldScalars.Hold(beta2), HeldScalars.Hold(1 - beta2));
         _epsilon = HeldScalars.Hold(epsilon);
     }
+
+    /// <summary>The usual setup: every trainable parameter, with weight decay on matrices only, not on scales and biases.</summary>
+    public static AdamW ForTrainableParameters(nn.Module model, double learningRate, double weightDecay) =>
+        new(model.named_parameters().Where(p => p.parameter.requires_grad)
+            .Select(p => (p.name, p.parameter, p.parameter.dim() >= 2 ? weightDecay : 0.0)), learningRate);
 
     public double LearningRate { get; set; }
     public double Beta1 { get; }
@@ -100,7 +105,7 @@ public sealed class AdamW : IDisposable
         var known = new HashSet<string>(_parameters.SelectMany(p => new[] { p.Name + ".exp_avg", p.Name + ".exp_avg_sq", p.Name + ".step" }), StringComparer.Ordinal);
         if (state.Keys.FirstOrDefault(k => !known.Contains(k)) is { } stranger)
             throw new InvalidDataException($"{source}: entry '{stranger}' belongs to no trained parameter of this model.");
-        var taken = new List<(string Name, Tensor Mean, Tensor Squares, long Steps)>();
+        var taken = new List<(string Name, TorchSharp.Modules.Parameter Parameter, Tensor Mean, Tensor Squares, long Steps)>();
         foreach (var (name, p, _) in _parameters)
         {
             bool hasMean = state.TryGetValue(name + ".exp_avg", out var mean), hasSquares = state.TryGetValue(name + ".exp_avg_sq", out var squares),
@@ -113,16 +118,13 @@ public sealed class AdamW : IDisposable
                     throw new InvalidDataException($"{source}: entry '{name}{entry}' has shape [{string.Join(", ", t.shape)}], the parameter [{string.Join(", ", p.shape)}].");
             if (steps!.dtype != ScalarType.Int64 || steps.numel() != 1 || steps.item<long>() < 1)
                 throw new InvalidDataException($"{source}: entry '{name}.step' must be one int64 of 1 or more.");
-            taken.Add((name, mean!, squares!, steps.item<long>()));
+            taken.Add((name, p, mean!, squares!, steps.item<long>()));
         }
         foreach (var (name, _, _) in _parameters) Forget(name);
         // In a scope: the converted temporaries stay reachable until the copies are made (a collection could free them mid-call).
         using var scope = NewDisposeScope();
-        foreach (var (name, mean, squares, steps) in taken)
-        {
-            var p = _parameters.First(x => x.Name == name).Parameter;
+        foreach (var (name, p, mean, squares, steps) in taken)
             _moments[name] = new Moments(mean.to(p.dtype, p.device).clone().DetachFromDisposeScope(), squares.to(p.dtype, p.device).clone().DetachFromDisposeScope()) { Steps = steps };
-        }
     }
 
     private void Forget(string name)

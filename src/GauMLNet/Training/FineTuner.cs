@@ -65,7 +65,7 @@ public sealed class FineTuner(FineTuningOptions options, GauTask task, Action<st
             if (state.Kind != Kind) throw new InvalidDataException($"{checkpoint.Source} is a {state.Kind} checkpoint, not a {Kind} one.");
             fingerprint!.RequireSame(state.Fingerprint, checkpoint.Source);
             checkpoint.RestoreWeights(model);
-            RestoreOptimizer(optimizer, checkpoint);
+            checkpoint.RestoreOptimizer(optimizer);
             (firstEpoch, step, bestEpoch, bestMetric, epochsWithoutImprovement, stop) =
                 (state.EpochsCompleted + 1, state.Step, state.BestEpoch, state.BestMetric, state.EpochsWithoutImprovement, state.Stopped);
             losses.AddRange(state.Losses);
@@ -139,9 +139,7 @@ public sealed class FineTuner(FineTuningOptions options, GauTask task, Action<st
                         Metrics = [.. metrics],
                         Fingerprint = fingerprint!.Entries,
                     };
-                    byte[] optimizerState;
-                    using (NewDisposeScope()) optimizerState = SafeTensors.ToBytes(optimizer.StateDict());
-                    TrainingCheckpoint.Commit(checkpointDir, $"epoch-{epoch:D4}", state, model, optimizerState, best);
+                    TrainingCheckpoint.Commit(checkpointDir, $"epoch-{epoch:D4}", state, model, optimizer, best);
                     log?.Invoke($"checkpoint after epoch {epoch} saved to {checkpointDir}");
                 }
             }
@@ -159,7 +157,7 @@ public sealed class FineTuner(FineTuningOptions options, GauTask task, Action<st
         return new FineTuningResult(epochsRun, bestEpoch, bestMetric, losses, metrics, rowsSeen / Math.Max(1e-9, clock.Elapsed.TotalSeconds), _precision);
     }
 
-    private const string Kind = "fine-tuning";
+    private const string Kind = TrainingCheckpoint.FineTuningKind;
 
     // Everything that changes the trajectory: a resume with any of it different would train a different model.
     private TrainingFingerprint Fingerprint(TaskNetwork model, IReadOnlyList<LabeledExample> train, IReadOnlyList<LabeledExample>? validation) =>
@@ -258,23 +256,7 @@ public sealed class FineTuner(FineTuningOptions options, GauTask task, Action<st
             epoch, step + 1, what);
     }
 
-    // Weight decay on matrices only, not on scales and biases.
-    private AdamW CreateOptimizer(TaskNetwork model) =>
-        new(model.named_parameters().Where(p => p.parameter.requires_grad)
-            .Select(p => (p.name, p.parameter, p.parameter.dim() >= 2 ? _options.WeightDecay : 0.0)), _options.LearningRate);
-
-    private static void RestoreOptimizer(AdamW optimizer, TrainingCheckpoint checkpoint)
-    {
-        string source = $"{checkpoint.Source}/optimizer";
-        Dictionary<string, Tensor> state;
-        try { state = SafeTensors.Load(new MemoryStream(checkpoint.OptimizerState, writable: false), source, out _); }
-        catch (InvalidDataException ex)
-        {
-            throw new InvalidDataException($"{ex.Message} (If GauMLNet wrote it before its own AdamW, 2026-12-01, it holds TorchSharp's optimizer format, which this version does not read: start the run afresh.)", ex);
-        }
-        try { optimizer.LoadStateDict(state, source); }
-        finally { foreach (var t in state.Values) t.Dispose(); }
-    }
+    private AdamW CreateOptimizer(TaskNetwork model) => AdamW.ForTrainableParameters(model, _options.LearningRate, _options.WeightDecay);
 
     // In a scope: each copy's intermediates (detach, cpu) stay reachable until the copy is made; a collection could
     // otherwise free one mid-call (the temporary-Scalar race, with tensors).

@@ -9,7 +9,7 @@ namespace GauMLNet.Training;
 /// weight decay added to the update, and a layer-wise trust ratio ‖w‖ / ‖update‖ scaling each
 /// parameter's step. TorchSharp has no LAMB, so this is a small, explicit implementation.
 /// </summary>
-public sealed class Lamb : IDisposable
+public sealed class Lamb : ICheckpointedOptimizer, IDisposable
 {
     private readonly IReadOnlyList<(string Name, TorchSharp.Modules.Parameter Parameter, bool Decay)> _parameters;
     private readonly Dictionary<string, (Tensor M, Tensor V)> _moments = [];
@@ -71,6 +71,7 @@ public sealed class Lamb : IDisposable
         _moments.SelectMany(kv => new[] { KeyValuePair.Create(kv.Key + ".m", kv.Value.M), KeyValuePair.Create(kv.Key + ".v", kv.Value.V) })
             .ToDictionary(kv => kv.Key, kv => kv.Value);
 
+    /// <summary>Restores the moments of the parameters <paramref name="state"/> has; the others keep theirs.</summary>
     public void LoadStateDict(IReadOnlyDictionary<string, Tensor> state)
     {
         using var scope = NewDisposeScope(); // keeps the converted temporaries reachable until the copies are made
@@ -81,6 +82,8 @@ public sealed class Lamb : IDisposable
             _moments[name] = (m.to(p.dtype, p.device).clone().DetachFromDisposeScope(), v.to(p.dtype, p.device).clone().DetachFromDisposeScope());
         }
     }
+
+    void ICheckpointedOptimizer.LoadStateDict(IReadOnlyDictionary<string, Tensor> state, string source) => LoadStateDict(state);
 
     private void Dispose(string name)
     {

@@ -36,6 +36,8 @@ public sealed class TrainingCheckpoint
     private const string StateFile = "state.json";
     private const string WeightsFile = "weights.safetensors";
     private const string OptimizerFile = "optimizer.bin";
+    /// <summary>FineTuner's <see cref="TrainingState.Kind"/>; its checkpoints once held TorchSharp's optimizer format.</summary>
+    internal const string FineTuningKind = "fine-tuning";
     private const string BestFile = "best.safetensors";
     private const string RandomStateFile = "rng.safetensors";
 
@@ -54,19 +56,30 @@ public sealed class TrainingCheckpoint
     public string Source { get; }
     public TrainingState State { get; }
 
-    /// <summary>The optimizer's saved state, in the optimizer's own format.</summary>
-    public byte[] OptimizerState => _files[OptimizerFile];
+    /// <summary>Puts the saved optimizer state back into <paramref name="optimizer"/>.</summary>
+    public void RestoreOptimizer(ICheckpointedOptimizer optimizer)
+    {
+        string source = $"{Source}/{OptimizerFile}";
+        Dictionary<string, Tensor> saved;
+        try { saved = SafeTensors.Load(new MemoryStream(_files[OptimizerFile], writable: false), source, out _); }
+        catch (InvalidDataException ex) when (State.Kind == FineTuningKind)
+        {
+            throw new InvalidDataException($"{ex.Message} (If GauMLNet wrote it before its own AdamW, 2026-12-01, it holds TorchSharp's optimizer format, which this version does not read: start the run afresh.)", ex);
+        }
+        try { optimizer.LoadStateDict(saved, source); }
+        finally { foreach (var t in saved.Values) t.Dispose(); }
+    }
 
     /// <summary>Commits a checkpoint named <paramref name="version"/> (e.g. epoch-0002) into <paramref name="directory"/>.</summary>
-    public static void Commit(string directory, string version, TrainingState state, nn.Module model, byte[] optimizerState,
+    public static void Commit(string directory, string version, TrainingState state, nn.Module model, ICheckpointedOptimizer optimizer,
         IReadOnlyDictionary<string, Tensor>? best)
     {
         var files = new Dictionary<string, byte[]>(StringComparer.Ordinal)
         {
             [StateFile] = JsonSerializer.SerializeToUtf8Bytes(state, Json),
             [WeightsFile] = SafeTensors.ToBytes(model.state_dict()),
-            [OptimizerFile] = optimizerState,
         };
+        using (NewDisposeScope()) files[OptimizerFile] = SafeTensors.ToBytes(optimizer.StateDict()); // frees what StateDict made
         using (var random = get_rng_state()) files[RandomStateFile] = SafeTensors.ToBytes([KeyValuePair.Create("torch", random)]);
         if (best is not null) files[BestFile] = SafeTensors.ToBytes(best);
         new CheckpointStore(directory).Commit(version, files);

@@ -229,18 +229,19 @@ public sealed class TemporaryScalarTests(ITestOutputHelper output)
                 short code = il.ReadByte();
                 if (code == 0xFE) code = unchecked((short)(0xFE00 | il.ReadByte()));
                 var operand = Operands[code];
-                int? local = code switch
+                int? local = null;
+                MemberKey? callee = null;
+                switch (code)
                 {
-                    >= 0x06 and <= 0x09 => code - 0x06, // ldloc.0–3
-                    >= 0x0A and <= 0x0D => code - 0x0A, // stloc.0–3
-                    0x11 or 0x13 => il.ReadByte(),       // ldloc.s, stloc.s
-                    unchecked((short)0xFE0C) or unchecked((short)0xFE0E) => il.ReadUInt16(), // ldloc, stloc
-                    _ => null,
-                };
-                // call, callvirt, newobj, ldftn, ldvirtftn all take a method token (InlineMethod).
-                var callee = operand is OperandType.InlineMethod ? Member(md, MetadataTokens.EntityHandle(il.ReadInt32()), isTorchSharp) : null;
-                if (operand is not OperandType.InlineMethod && !(local is not null && code is 0x11 or 0x13 or unchecked((short)0xFE0C) or unchecked((short)0xFE0E)))
-                    Skip(ref il, operand);
+                    case >= 0x06 and <= 0x09: local = code - 0x06; break; // ldloc.0–3
+                    case >= 0x0A and <= 0x0D: local = code - 0x0A; break; // stloc.0–3
+                    case 0x11 or 0x13: local = il.ReadByte(); break;       // ldloc.s, stloc.s
+                    case unchecked((short)0xFE0C) or unchecked((short)0xFE0E): local = il.ReadUInt16(); break; // ldloc, stloc
+                    case var _ when operand is OperandType.InlineMethod: // call, callvirt, newobj, ldftn, ldvirtftn
+                        callee = Member(md, MetadataTokens.EntityHandle(il.ReadInt32()), isTorchSharp);
+                        break;
+                    default: Skip(ref il, operand); break;
+                }
                 result.Add((code, callee, local));
             }
             return result;

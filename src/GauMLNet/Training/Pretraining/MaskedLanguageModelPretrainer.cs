@@ -46,9 +46,7 @@ public sealed class MaskedLanguageModelPretrainer(PretrainingOptions options, IW
             if (checkpoint.State.Kind != Kind) throw new InvalidDataException($"{checkpoint.Source} is a {checkpoint.State.Kind} checkpoint, not a {Kind} one.");
             fingerprint!.RequireSame(checkpoint.State.Fingerprint, checkpoint.Source);
             checkpoint.RestoreWeights(model);
-            var moments = SafeTensors.Load(new MemoryStream(checkpoint.OptimizerState, writable: false), $"{checkpoint.Source}/optimizer", out _);
-            try { lamb.LoadStateDict(moments); }
-            finally { foreach (var t in moments.Values) t.Dispose(); }
+            checkpoint.RestoreOptimizer(lamb);
             checkpoint.RestoreRandomState();
             state = checkpoint.State;
             log?.Invoke($"resumed from {checkpoint.Source}: step {state.Step} of {_options.Steps}");
@@ -138,7 +136,7 @@ public sealed class MaskedLanguageModelPretrainer(PretrainingOptions options, IW
     private static string Version(long step) => $"step-{step:D8}";
 
     private static void SaveCheckpoint(string directory, GauAlphaForMaskedLM model, Lamb lamb, TrainingState state) =>
-        TrainingCheckpoint.Commit(directory, Version(state.Step), state, model, SafeTensors.ToBytes(lamb.StateDict()), best: null);
+        TrainingCheckpoint.Commit(directory, Version(state.Step), state, model, lamb, best: null);
 
     // Everything that changes the trajectory: a resume with any of it different would train a different model.
     private TrainingFingerprint Fingerprint(GauAlphaForMaskedLM model, IReadOnlyList<int[]> sequences)
