@@ -36,6 +36,10 @@ Console.WriteLine($"load average (1, 5, 15 min) at the start: {loadStart}");
 
 var cpu = CpuCapabilities.Current;
 Console.WriteLine(cpu.Describe());
+// Decided at GauMLNet.dll's load, before any matrix product; every child process decides the same way.
+var mkl = MklVendorDispatch.EnsureApplied();
+Console.WriteLine($"MKL kernel choice: {mkl}");
+report["mkl_vendor_dispatch"] = mkl.ToString();
 report["cpu"] = new Dictionary<string, object?>
 {
     ["model_name"] = cpu.ModelName,
@@ -62,7 +66,7 @@ foreach (var m in ceiling.Measurements)
     Console.WriteLine($"      {m.DType} {m.Shape,-48} {m.Gflops,7:F1} GFLOP/s  ({m.Runs} runs, best {m.BestSeconds * 1e3:F2} ms)");
 double? peak = cpu.TheoreticalPeakGflopsFp32;
 Console.WriteLine(peak is { } p
-    ? $"    theoretical fp32 peak {p:F1} GFLOP/s ({cpu.PhysicalCores} cores × {cpu.ClockMHz:F0} MHz from {cpu.ClockSource} × {cpu.Fp32FlopsPerCycle} FLOP/cycle: {cpu.PeakAssumption}); the measured fp32 ceiling is {ceiling.Fp32 / p:P0} of it"
+    ? $"    theoretical fp32 peak {p:F1} GFLOP/s ({cpu.PhysicalCores} cores × {cpu.ClockMHz:F0} MHz from {cpu.ClockSource} × {cpu.Fp32FlopsPerCycle} FLOP/cycle: {cpu.PeakAssumption}); the measured fp32 ceiling is {ceiling.Fp32 / p:P0} of it{(ceiling.Fp32 > p ? " (above 100 %: the cores run faster than the clock read)" : "")}"
     : $"    theoretical fp32 peak unknown ({cpu.PeakAssumption})");
 string nativeBf16 = cpu.NativeBFloat16
     ? $"computes bf16 natively ({string.Join(", ", new[] { "avx512_bf16", "amx_bf16" }.Where(cpu.HasFlag))})"
