@@ -74,17 +74,20 @@ public sealed class GatedAttentionUnit : nn.Module<Tensor, Tensor, RotaryPositio
         return weights.to(v.dtype).matmul(v);
     }
 
-    // bf16 on the CPU. SDPA would be exact but slow here: its CPU flash kernel needs q, k and v of one width (ours are s and
-    // e), so libtorch takes its math fallback, which casts bf16 q, k, v to fp32 and runs both n×n matmuls at fp32 speed.
-    // Instead, as autocast does: q·kᵀ as a bf16 matmul (fp32 accumulation inside, logits rounded to bf16), then the scale
-    // — 1/√s and softmax_plus's log l / log 512, both fp32 — the mask and the softmax in fp32, and the weights rounded to
-    // bf16 for the bf16 A·v. The scaling multiply also does the cast: a bf16 tensor times an fp32 tensor is fp32.
-    private Tensor AttendInReducedPrecision(Tensor q, Tensor k, Tensor v, Tensor keyMask)
+    // On the CPU, in fp32 and bf16. SDPA would be exact but slower here: its CPU flash kernel needs q, k and v of one width
+    // (ours are s and e), so libtorch takes its math fallback: more passes over the n×n logits (an additive mask made from
+    // the boolean one, the scale) and, in bf16, q, k and v cast to fp32 so both n×n matmuls run at fp32 speed.
+    // Instead, as autocast does: the factor — 1/√s and softmax_plus's log l / log 512 — scales the n×s queries in fp32
+    // (not the n×n logits); in bf16 it scales the bf16 logits (fp32 accumulation inside the matmul) and the multiply is
+    // also the cast to fp32. Then the mask in place, the softmax in fp32, and the weights in v's type for A·v: three
+    // passes over n×n besides the matmuls. In place is safe for autograd: no backward reads the logits.
+    private Tensor AttendOnCpu(Tensor q, Tensor k, Tensor v, Tensor keyMask)
     {
         var factor = _normalization == AttentionNormalization.SoftmaxPlus
             ? AttentionNormalizer.SoftmaxPlusScale(keyMask).mul(_logitScale)                   // [b, 1, 1] fp32
             : full([1L, 1, 1], _logitScale, ScalarType.Float32, q.device);
-        var logits = (q.matmul(k.transpose(-1, -2)) * factor).masked_fill(keyMask.unsqueeze(1).logical_not(), HeldScalars.NegativeInfinity);
+        var logits = IsReducedPrecision(q) ? q.matmul(k.transpose(-1, -2)) * factor : (q * factor).matmul(k.transpose(-1, -2));
+        logits.masked_fill_(keyMask.unsqueeze(1).logical_not(), HeldScalars.NegativeInfinity);
         var weights = _attentionDropout.call(logits.softmax(-1));
         return weights.to(v.dtype).matmul(v);
     }
@@ -93,13 +96,12 @@ public sealed class GatedAttentionUnit : nn.Module<Tensor, Tensor, RotaryPositio
 
     private static Tensor InFloat32(Tensor t) => IsReducedPrecision(t) ? t.to(ScalarType.Float32) : t;
 
-    // softmax and softmax_plus through scaled_dot_product_attention. SDPA always divides by √s and
-    // has no scale argument in TorchSharp 0.107, so our factor goes into q: softmax_plus's
-    // log l / log 512, times √s when attention_scale is off. (On CUDA, SDPA's bf16 kernels keep the
-    // softmax in fp32; bf16 on the CPU takes AttendInReducedPrecision.)
+    // softmax and softmax_plus through scaled_dot_product_attention on CUDA (the CPU takes AttendOnCpu). SDPA always
+    // divides by √s and has no scale argument in TorchSharp 0.107, so our factor goes into q: softmax_plus's
+    // log l / log 512, times √s when attention_scale is off. SDPA's bf16 kernels keep the softmax in fp32.
     private Tensor AttendFused(Tensor q, Tensor k, Tensor v, Tensor keyMask)
     {
-        if (IsReducedPrecision(q) && q.device.type == TorchSharp.DeviceType.CPU) return AttendInReducedPrecision(q, k, v, keyMask);
+        if (q.device.type == TorchSharp.DeviceType.CPU) return AttendOnCpu(q, k, v, keyMask);
         if (_normalization == AttentionNormalization.SoftmaxPlus)
             q = q * AttentionNormalizer.SoftmaxPlusScale(keyMask).to(q.dtype).mul(_queryUnscale);
         else if (!_attentionScale)

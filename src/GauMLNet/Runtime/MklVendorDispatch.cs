@@ -7,13 +7,13 @@ namespace GauMLNet.Runtime;
 /// <summary>What <see cref="MklVendorDispatch"/> did in this process.</summary>
 public enum MklVendorDispatchState
 {
-    /// <summary>Nothing to do: not an AMD CPU with AVX-512, or not Linux x64.</summary>
+    /// <summary>Nothing to do: not an AMD CPU with AVX-512 of a generation it was measured on, or not Linux x64.</summary>
     NotNeeded,
     /// <summary>MKL will pick its kernels by the CPU's features (AVX-512 on this CPU).</summary>
     Applied,
-    /// <summary>MKL had already made its choice before GauMLNet was loaded; it stands for this process.</summary>
+    /// <summary>MKL had already made its choice before GauMLNet's first code ran; it stands for this process.</summary>
     TooLate,
-    /// <summary>Turned off with <see cref="MklVendorDispatch.OptOutVariable"/>.</summary>
+    /// <summary>Turned off with <see cref="MklVendorDispatch.SettingVariable"/>, or MKL is configured by the user.</summary>
     Declined,
     /// <summary>This libtorch's MKL is not the one we know; left untouched.</summary>
     NotRecognized,
@@ -29,29 +29,36 @@ public sealed record MklVendorDispatchResult(MklVendorDispatchState State, strin
 /// Lets the Intel MKL inside libtorch choose its matrix kernels by what an AMD CPU can do rather than by who made it.
 /// MKL, linked statically into libtorch_cpu.so, asks once (<c>mkl_serv_intel_cpu_true</c>) whether cpuid's vendor is
 /// GenuineIntel and otherwise takes its AVX2 kernels even on a CPU with AVX-512. Measured on AMD EPYC Zen 5, 2 threads,
-/// the model's projection shapes: sgemm 175–184 GFLOP/s as shipped, 396–421 GFLOP/s once the answer is "Intel" — MKL
-/// still reads the CPU's feature bits to choose among its kernels, so it runs no instruction the CPU lacks.
-/// The answer is cached in a variable that function reads first (<c>mov eax, [rip+cache]; test eax, eax; js compute;
-/// ret</c>); before MKL's first call we set it to 1. We locate the variable by decoding exactly that instruction
-/// sequence and write only when the address lies in libtorch_cpu.so's writable data and still holds "not yet asked"
-/// (-1); anything else leaves libtorch untouched and says why. MKL decides once per process, so this must run before
-/// the first matrix product: GauMLNet.dll does it when it is loaded. Set GAUMLNET_MKL_VENDOR_CHECK=keep to turn it off.
+/// the model's projection shapes: sgemm 175–184 GFLOP/s as shipped, 355–421 GFLOP/s once the answer is "Intel"
+/// (MKL_VERBOSE=1 then names "AVX-512 … and bfloat16"). MKL still reads the CPU's feature bits to choose among its
+/// kernels; that it runs nothing this CPU lacks rests on those checks and on the test suite passing under it.
+/// The answer is cached in a variable the function reads first (<c>mov eax, [rip+cache]; test eax, eax; js compute;
+/// ret</c>); before MKL's first call we swap its "not yet asked" (-1) for 1. We locate the variable by decoding exactly
+/// that instruction sequence (and its sibling <c>mkl_serv_intel_cpu</c>'s, whose own cache must be unasked too) and
+/// write only into the writable data of the same file as the code; anything else leaves libtorch untouched and says why.
+/// MKL decides once per process, so this runs as GauMLNet's module initializer — before GauMLNet's first code runs.
+/// An application that runs TorchSharp products itself before touching GauMLNet should call <see cref="EnsureApplied"/>
+/// first. Applied by default on Zen 5 and later (family 1Ah+, where it was measured); GAUMLNET_MKL_VENDOR_CHECK=lift
+/// applies it on any AMD CPU with AVX-512, =keep never; MKL_CBWR or MKL_ENABLE_INSTRUCTIONS set by the user is left alone.
 /// </summary>
 public static class MklVendorDispatch
 {
-    /// <summary>Set to "keep" to leave MKL's vendor check as shipped.</summary>
-    public const string OptOutVariable = "GAUMLNET_MKL_VENDOR_CHECK";
+    /// <summary>"keep" leaves MKL's vendor check as shipped; "lift" applies it on any AMD CPU with AVX-512.</summary>
+    public const string SettingVariable = "GAUMLNET_MKL_VENDOR_CHECK";
     private const string Library = "libtorch_cpu.so";
-    private const string VendorCheck = "mkl_serv_intel_cpu_true";
-    private const int NotYetAsked = -1, Intel = 1;
+    private const int NotYetAsked = -1, Intel = 1, Zen5Family = 0x1A;
+    // Each function begins mov eax, [rip+disp32] (8B 05 disp32), then this tail: test eax,eax; js +1; ret — and
+    // cmp eax,-1; je +1; ret.
+    private static readonly (string Name, byte[] Tail) VendorCheck = ("mkl_serv_intel_cpu_true", [0x85, 0xC0, 0x78, 0x01, 0xC3]);
+    private static readonly (string Name, byte[] Tail) SiblingCheck = ("mkl_serv_intel_cpu", [0x83, 0xF8, 0xFF, 0x74, 0x01, 0xC3]);
 
     private static readonly Lazy<MklVendorDispatchResult> Outcome =
-        new(() => Apply(Environment.GetEnvironmentVariable(OptOutVariable), CpuCapabilities.Current));
+        new(() => Apply(Environment.GetEnvironmentVariable, CpuCapabilities.Current));
 
     /// <summary>What was done; the first read applies it.</summary>
     public static MklVendorDispatchResult Result => Outcome.Value;
 
-    /// <summary>Applies the setting once per process (a no-op on later calls).</summary>
+    /// <summary>Applies the setting once per process (later calls return the first outcome).</summary>
     public static MklVendorDispatchResult EnsureApplied() => Outcome.Value;
 
 #pragma warning disable CA2255 // A library's module initializer on purpose: MKL's choice is made at the process's first matrix product.
@@ -59,72 +66,102 @@ public static class MklVendorDispatch
     internal static void OnLoad() => EnsureApplied();
 #pragma warning restore CA2255
 
-    /// <summary>The decision and the write, for a given opt-out value and CPU; safe to call again (it then finds 1 and leaves it).</summary>
-    internal static MklVendorDispatchResult Apply(string? optOut, CpuCapabilities cpu)
+    /// <summary>The decision and the write for a given environment and CPU; calling it again finds 1 and leaves it.</summary>
+    internal static MklVendorDispatchResult Apply(Func<string, string?> environment, CpuCapabilities cpu)
     {
-        try { return Decide(optOut, cpu); }
+        try { return Decide(environment, cpu); }
         catch (Exception ex) // never fail loading GauMLNet over a speed setting: the outcome records why
         {
             return new(MklVendorDispatchState.NotRecognized, $"libtorch could not be inspected ({ex.GetType().Name}: {ex.Message})");
         }
     }
 
-    private static MklVendorDispatchResult Decide(string? optOut, CpuCapabilities cpu)
+    private static MklVendorDispatchResult Decide(Func<string, string?> environment, CpuCapabilities cpu)
     {
-        if (string.Equals(optOut, "keep", StringComparison.OrdinalIgnoreCase))
-            return new(MklVendorDispatchState.Declined, $"{OptOutVariable}=keep: MKL's vendor check left as shipped");
+        string? setting = environment(SettingVariable)?.Trim().ToLowerInvariant();
+        if (setting == "keep")
+            return new(MklVendorDispatchState.Declined, $"{SettingVariable}=keep: MKL's vendor check left as shipped");
+        if (setting is not (null or "" or "lift"))
+            return new(MklVendorDispatchState.Declined, $"{SettingVariable}={setting} is neither keep nor lift: MKL left as shipped");
+        foreach (string mklSetting in new[] { "MKL_CBWR", "MKL_ENABLE_INSTRUCTIONS" })
+            if (!string.IsNullOrEmpty(environment(mklSetting)))
+                return new(MklVendorDispatchState.Declined, $"{mklSetting}={environment(mklSetting)}: MKL is configured by the user");
         if (!OperatingSystem.IsLinux() || RuntimeInformation.ProcessArchitecture != Architecture.X64)
             return new(MklVendorDispatchState.NotNeeded, "only Linux x64 libtorch is handled");
         if (cpu.Vendor != "AuthenticAMD")
             return new(MklVendorDispatchState.NotNeeded, $"CPU vendor {cpu.Vendor}: MKL's own dispatch applies");
         if (!cpu.Avx512F)
             return new(MklVendorDispatchState.NotNeeded, "no AVX-512: MKL's AVX2 kernels are this CPU's best");
+        if (setting != "lift" && cpu.Family < Zen5Family)
+            return new(MklVendorDispatchState.NotNeeded, $"AMD family {cpu.Family:X2}h: measured only from Zen 5 (1Ah) on; {SettingVariable}=lift applies it");
 
         TorchSharp.torch.InitializeDeviceType(TorchSharp.DeviceType.CPU); // loads libtorch; runs no MKL routine
-        if (!NativeLibrary.TryLoad(Library, out IntPtr library))
+        if (!NativeLibrary.TryLoad(Library, out IntPtr library)) // by soname: the copy TorchSharp loaded
             return new(MklVendorDispatchState.NotRecognized, $"{Library} is not loaded in this process");
-        if (!NativeLibrary.TryGetExport(library, VendorCheck, out IntPtr check))
-            return new(MklVendorDispatchState.NotRecognized, $"{Library} exports no {VendorCheck} (a libtorch built without MKL?)");
-        var code = new byte[11];
-        Marshal.Copy(check, code, 0, code.Length);
-        if (CacheOffset(code) is not { } offset)
-            return new(MklVendorDispatchState.NotRecognized, $"{VendorCheck} begins {Convert.ToHexString(code)}, not the sequence this was written for");
-        IntPtr cache = (IntPtr)((long)check + offset);
-        if (!IsWritableDataOf(cache, Library))
-            return new(MklVendorDispatchState.NotRecognized, $"{VendorCheck}'s cache 0x{cache:x} is not in {Library}'s writable data");
-        int asked = Marshal.ReadInt32(cache);
-        if (asked == Intel) return new(MklVendorDispatchState.NotNeeded, "MKL already treats this CPU as Intel");
-        if (asked != NotYetAsked)
-            return new(MklVendorDispatchState.TooLate, "MKL chose its kernels before GauMLNet was loaded (a matrix product ran first); they stand for this process");
-        Marshal.WriteInt32(cache, Intel);
+        string maps = File.ReadAllText("/proc/self/maps");
+        var caches = new List<IntPtr>();
+        foreach (var (name, tail) in new[] { VendorCheck, SiblingCheck })
+        {
+            if (!NativeLibrary.TryGetExport(library, name, out IntPtr code))
+                return new(MklVendorDispatchState.NotRecognized, $"{Library} exports no {name} (a libtorch built without MKL?)");
+            var bytes = new byte[6 + tail.Length];
+            Marshal.Copy(code, bytes, 0, bytes.Length);
+            if (CacheOffset(bytes, tail) is not { } offset)
+                return new(MklVendorDispatchState.NotRecognized, $"{name} begins {Convert.ToHexString(bytes)}, not the sequence this was written for");
+            var cache = (IntPtr)((long)code + offset);
+            if (!IsWritableDataOfTheSameFile(code, cache, maps))
+                return new(MklVendorDispatchState.NotRecognized, $"{name}'s cache 0x{cache:x} is not in the writable data of the file holding its code");
+            caches.Add(cache);
+        }
+        if (Marshal.ReadInt32(caches[0]) == Intel) return new(MklVendorDispatchState.NotNeeded, "MKL already treats this CPU as Intel");
+        if (Marshal.ReadInt32(caches[1]) != NotYetAsked)
+            return new(MklVendorDispatchState.TooLate, "MKL asked for the CPU's vendor before GauMLNet's first code ran; its choice stands for this process");
+        int before = SwapIfNotYetAsked(caches[0]);
+        if (before == Intel) return new(MklVendorDispatchState.NotNeeded, "MKL already treats this CPU as Intel");
+        if (before != NotYetAsked)
+            return new(MklVendorDispatchState.TooLate, "MKL chose its kernels before GauMLNet's first code ran (a matrix product ran first); they stand for this process");
         return new(MklVendorDispatchState.Applied, $"MKL dispatches by CPU features ({string.Join(", ", cpu.PresentRelevantFlags)})");
     }
 
+    // Atomic, so an MKL call racing us on another thread either sees -1 and asks itself, or sees our 1.
+    private static unsafe int SwapIfNotYetAsked(IntPtr cache) => Interlocked.CompareExchange(ref *(int*)cache, Intel, NotYetAsked);
+
     /// <summary>
-    /// For code that starts <c>8B 05 disp32 85 C0 78 01 C3</c> (mov eax, [rip+disp32]; test eax, eax; js +1; ret), the
-    /// cached answer's offset from the code's start (rip after the 6-byte mov, plus disp32); null for anything else.
+    /// For code that starts <c>8B 05 disp32</c> (mov eax, [rip+disp32]) followed by <paramref name="tail"/>, the cached
+    /// answer's offset from the code's start (rip after the 6-byte mov, plus disp32); null for anything else.
     /// </summary>
-    internal static long? CacheOffset(ReadOnlySpan<byte> code)
+    internal static long? CacheOffset(ReadOnlySpan<byte> code, ReadOnlySpan<byte> tail)
     {
-        ReadOnlySpan<byte> tail = [0x85, 0xC0, 0x78, 0x01, 0xC3];
-        if (code.Length < 11 || code[0] != 0x8B || code[1] != 0x05 || !code[6..11].SequenceEqual(tail)) return null;
+        if (code.Length < 6 + tail.Length || code[0] != 0x8B || code[1] != 0x05 || !code.Slice(6, tail.Length).SequenceEqual(tail)) return null;
         return 6L + BitConverter.ToInt32(code[2..6]);
     }
 
-    /// <summary>Whether <paramref name="address"/> lies in a writable mapping of <paramref name="library"/> (/proc/self/maps).</summary>
-    internal static bool IsWritableDataOf(IntPtr address, string library, string maps = "/proc/self/maps")
+    /// <summary>The known vendor check's offset (for tests of the decoder).</summary>
+    internal static long? VendorCheckCacheOffset(ReadOnlySpan<byte> code) => CacheOffset(code, VendorCheck.Tail);
+
+    /// <summary>
+    /// Whether <paramref name="data"/> (4 bytes) lies in a writable mapping of the same file (device and inode) as the
+    /// executable mapping holding <paramref name="code"/>, per the text of /proc/self/maps.
+    /// </summary>
+    internal static bool IsWritableDataOfTheSameFile(IntPtr code, IntPtr data, string maps)
     {
-        ulong at = (ulong)address;
-        foreach (string line in File.ReadLines(maps))
+        var mappings = maps.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(Mapping.Parse).OfType<Mapping>().ToList();
+        if (mappings.FirstOrDefault(m => m.Executable && m.Contains((ulong)code, 1)) is not { Inode: not "0" } text) return false;
+        return mappings.Any(m => m.Writable && m.Device == text.Device && m.Inode == text.Inode && m.Contains((ulong)data, sizeof(int)));
+    }
+
+    private sealed record Mapping(ulong Start, ulong End, bool Writable, bool Executable, string Device, string Inode)
+    {
+        public bool Contains(ulong address, int bytes) => address >= Start && address + (ulong)bytes <= End;
+
+        public static Mapping? Parse(string line)
         {
-            string[] fields = line.Split(' ', 6, StringSplitOptions.RemoveEmptyEntries);
-            if (fields.Length < 6 || !fields[1].StartsWith("rw", StringComparison.Ordinal)) continue;
-            if (!fields[5].Trim().EndsWith("/" + library, StringComparison.Ordinal)) continue;
-            string[] range = fields[0].Split('-');
-            ulong start = ulong.Parse(range[0], NumberStyles.HexNumber, CultureInfo.InvariantCulture);
-            ulong end = ulong.Parse(range[1], NumberStyles.HexNumber, CultureInfo.InvariantCulture);
-            if (at >= start && at + sizeof(int) <= end) return true;
+            // start-end perms offset dev inode [path]
+            string[] fields = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            if (fields.Length < 5 || fields[0].Split('-') is not [string start, string end] || fields[1].Length < 4) return null;
+            if (!ulong.TryParse(start, NumberStyles.HexNumber, CultureInfo.InvariantCulture, out ulong s)
+                || !ulong.TryParse(end, NumberStyles.HexNumber, CultureInfo.InvariantCulture, out ulong e)) return null;
+            return new(s, e, fields[1][1] == 'w', fields[1][2] == 'x', fields[3], fields[4]);
         }
-        return false;
     }
 }

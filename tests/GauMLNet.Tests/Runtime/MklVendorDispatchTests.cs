@@ -1,49 +1,83 @@
 using GauMLNet.Runtime;
+using GauMLNet.Tests.Support;
 using static TorchSharp.torch;
 
 namespace GauMLNet.Tests.Runtime;
 
 public class MklVendorDispatchTests
 {
-    private static CpuCapabilities Cpu(string vendor, params string[] flags) =>
-        new() { Vendor = vendor, Flags = new HashSet<string>(flags, StringComparer.Ordinal) };
+    // The MKL in libtorch 2.10 names its kernel family in MKL_VERBOSE's first line.
+    private const string Avx512Kernels = "Intel(R) Advanced Vector Extensions 512";
+
+    private static CpuCapabilities Cpu(string vendor, int family, params string[] flags) =>
+        new() { Vendor = vendor, Family = family, Flags = new HashSet<string>(flags, StringComparer.Ordinal) };
+
+    private static Func<string, string?> Environment(params (string Name, string Value)[] variables) =>
+        name => variables.FirstOrDefault(v => v.Name == name).Value;
 
     private static nint At(long address) => (nint)address;
 
+    private static bool ThisCpuIsLifted(CpuCapabilities cpu) =>
+        OperatingSystem.IsLinux() && cpu.Vendor == "AuthenticAMD" && cpu.Avx512F && cpu.Family >= 0x1A;
+
+    private static bool MklIsConfiguredHere() =>
+        new[] { MklVendorDispatch.SettingVariable, "MKL_CBWR", "MKL_ENABLE_INSTRUCTIONS" }
+            .Any(v => !string.IsNullOrEmpty(System.Environment.GetEnvironmentVariable(v)));
+
     [Fact]
-    public void OnThisMachineTheOutcomeFollowsTheCpu()
+    public void InThisProcessTheOutcomeFollowsTheCpu()
     {
         var cpu = CpuCapabilities.Current;
         var result = MklVendorDispatch.Result;
-        bool amdWithAvx512 = OperatingSystem.IsLinux() && cpu.Vendor == "AuthenticAMD" && cpu.Avx512F;
-        if (Environment.GetEnvironmentVariable(MklVendorDispatch.OptOutVariable) is "keep")
-            Assert.Equal(MklVendorDispatchState.Declined, result.State);
-        else if (amdWithAvx512)
-            Assert.True(result.State == MklVendorDispatchState.Applied, $"{cpu.ModelName}: {result}"); // GauMLNet.dll loads before any product here
-        else
-            Assert.Equal(MklVendorDispatchState.NotNeeded, result.State);
+        if (MklIsConfiguredHere()) Assert.Equal(MklVendorDispatchState.Declined, result.State);
+        else if (ThisCpuIsLifted(cpu)) Assert.True(result.State == MklVendorDispatchState.Applied, $"{cpu.ModelName}: {result}");
+        else Assert.True(result.State == MklVendorDispatchState.NotNeeded, $"{cpu.ModelName}: {result}");
+    }
+
+    [Fact]
+    public void TheCommandLineRunsMklsAvx512KernelsOnThisCpuOnlyWhenLifted()
+    {
+        // MKL_VERBOSE must be set before the process starts; its first line names the kernels MKL chose.
+        string Kernels(params (string, string)[] extra)
+        {
+            var environment = new Dictionary<string, string> { ["MKL_VERBOSE"] = "1" };
+            foreach (var (name, value) in extra) environment[name] = value;
+            var (code, output, error) = CliProcess.Run(["encode", "--model", TestPaths.TinyModel, "--input", Path.Combine(TestPaths.TinyModel, "inputs.json"),
+                "--output", Path.Combine(TestPaths.NewTempDirectory(), "out.json"), "--compare", Path.Combine(TestPaths.TinyModel, "expected.json"),
+                "--tolerance", "1e-4", "--device", "cpu"], TimeSpan.FromMinutes(2), environment);
+            Assert.True(code == 0, $"exit {code}: {error}\n{output}"); // both kernel families reproduce the reference outputs
+            return output.Split('\n').FirstOrDefault(l => l.StartsWith("MKL_VERBOSE oneMKL", StringComparison.Ordinal) || l.StartsWith("MKL_VERBOSE Intel", StringComparison.Ordinal))
+                ?? throw new Xunit.Sdk.XunitException($"no MKL_VERBOSE banner: MKL ran no routine?\n{output}");
+        }
+        string lifted = Kernels(), kept = Kernels((MklVendorDispatch.SettingVariable, "keep"));
+        var cpu = CpuCapabilities.Current;
+        if (ThisCpuIsLifted(cpu))
+        {
+            Assert.Contains(Avx512Kernels, lifted);
+            Assert.DoesNotContain(Avx512Kernels, kept);
+        }
+        else Assert.Equal(kept, lifted); // nothing to lift here: the setting changes nothing
     }
 
     [Fact]
     public void AppliedOnceTheCacheHoldsIntelAndASecondPassLeavesIt()
     {
-        if (MklVendorDispatch.Result.State != MklVendorDispatchState.Applied)
+        var again = MklVendorDispatch.Apply(_ => null, CpuCapabilities.Current);
+        if (MklVendorDispatch.Result.State == MklVendorDispatchState.Applied)
         {
-            Assert.NotEqual(MklVendorDispatchState.Applied, MklVendorDispatch.Apply(null, Cpu("GenuineIntel", "avx512f")).State);
-            return; // nothing was written in this process: the rest is about a written cache
+            Assert.Equal(MklVendorDispatchState.NotNeeded, again.State);
+            Assert.Contains("already treats this CPU as Intel", again.Detail);
         }
-        var again = MklVendorDispatch.Apply(null, CpuCapabilities.Current);
-        Assert.Equal(MklVendorDispatchState.NotNeeded, again.State);
-        Assert.Contains("already treats this CPU as Intel", again.Detail);
+        else Assert.NotEqual(MklVendorDispatchState.Applied, again.State); // never applied late
     }
 
     [Fact]
     public void ProductsUnderTheChosenKernelsMatchADoublePrecisionReference()
     {
-        // The i_dense shape (tokens × 768 → 3,200) that MKL's AVX-512 kernel runs once dispatched; any wrong kernel is far off.
+        // The i_dense shape (tokens × 768 → 3,200), which MKL's AVX-512 kernel runs once dispatched.
         const int m = 96, k = 768, n = 3200;
         using var scope = NewDisposeScope();
-        var generator = new Generator(17);
+        var generator = new TorchSharp.torch.Generator(17);
         var a = randn(m, k, generator: generator);
         var w = randn(n, k, generator: generator);
         float[] product = nn.functional.linear(a, w).data<float>().ToArray();
@@ -64,21 +98,28 @@ public class MklVendorDispatchTests
         Assert.True(worst < 1e-5, $"worst error {worst:E2} of the absolute sum ({MklVendorDispatch.Result})");
     }
 
-    [Fact]
-    public void OptingOutIsHonouredBeforeAnythingIsRead()
+    [Theory]
+    [InlineData(MklVendorDispatch.SettingVariable, "keep", "left as shipped")]
+    [InlineData(MklVendorDispatch.SettingVariable, "KEEP", "left as shipped")]
+    [InlineData(MklVendorDispatch.SettingVariable, "sometimes", "neither keep nor lift")]
+    [InlineData("MKL_CBWR", "AVX2", "configured by the user")]
+    [InlineData("MKL_ENABLE_INSTRUCTIONS", "AVX2", "configured by the user")]
+    public void SettingsAreHonouredBeforeAnythingIsRead(string variable, string value, string reason)
     {
-        var result = MklVendorDispatch.Apply("keep", Cpu("AuthenticAMD", "avx512f"));
+        var result = MklVendorDispatch.Apply(Environment((variable, value)), Cpu("AuthenticAMD", 0x1A, "avx512f"));
         Assert.Equal(MklVendorDispatchState.Declined, result.State);
-        Assert.Contains(MklVendorDispatch.OptOutVariable, result.Detail);
+        Assert.Contains(reason, result.Detail);
     }
 
     [Theory]
-    [InlineData("GenuineIntel", "avx512f", "MKL's own dispatch")]
-    [InlineData("AuthenticAMD", "avx2", "no AVX-512")]
-    public void OnlyAnAmdCpuWithAvx512IsTouched(string vendor, string flag, string reason)
+    [InlineData("GenuineIntel", 6, "avx512f", null, "MKL's own dispatch")]
+    [InlineData("AuthenticAMD", 0x1A, "avx2", null, "no AVX-512")]
+    [InlineData("AuthenticAMD", 0x19, "avx512f", null, "measured only from Zen 5")]
+    [InlineData("AuthenticAMD", 0x19, "avx512f", "keep", "left as shipped")]
+    public void OnlyAnAmdCpuWithAvx512FromZen5OnIsTouchedUnlessLifted(string vendor, int family, string flag, string? setting, string reason)
     {
-        var result = MklVendorDispatch.Apply(null, Cpu(vendor, flag));
-        Assert.Equal(MklVendorDispatchState.NotNeeded, result.State);
+        var result = MklVendorDispatch.Apply(Environment((MklVendorDispatch.SettingVariable, setting!)), Cpu(vendor, family, flag));
+        Assert.NotEqual(MklVendorDispatchState.Applied, result.State);
         Assert.Contains(reason, result.Detail);
     }
 
@@ -87,39 +128,36 @@ public class MklVendorDispatchTests
     {
         // mov eax, [rip+0x0998671A]; test eax, eax; js +1; ret — as libtorch 2.10's MKL begins its vendor check.
         byte[] known = [0x8B, 0x05, 0x1A, 0x67, 0x98, 0x09, 0x85, 0xC0, 0x78, 0x01, 0xC3];
-        Assert.Equal(6L + 0x0998671A, MklVendorDispatch.CacheOffset(known));
+        Assert.Equal(6L + 0x0998671A, MklVendorDispatch.VendorCheckCacheOffset(known));
         byte[] negative = [0x8B, 0x05, 0xF0, 0xFF, 0xFF, 0xFF, 0x85, 0xC0, 0x78, 0x01, 0xC3];
-        Assert.Equal(6L - 16, MklVendorDispatch.CacheOffset(negative));
+        Assert.Equal(6L - 16, MklVendorDispatch.VendorCheckCacheOffset(negative));
         for (int i = 0; i < known.Length; i++)
         {
             if (i is >= 2 and < 6) continue; // the displacement may be anything
             byte[] altered = (byte[])known.Clone();
             altered[i] ^= 0x01;
-            Assert.Null(MklVendorDispatch.CacheOffset(altered));
+            Assert.Null(MklVendorDispatch.VendorCheckCacheOffset(altered));
         }
-        Assert.Null(MklVendorDispatch.CacheOffset(known.AsSpan(0, 10)));
+        Assert.Null(MklVendorDispatch.VendorCheckCacheOffset(known.AsSpan(0, 10)));
     }
 
     [Fact]
-    public void OnlyAWritableMappingOfTheLibraryQualifies()
+    public void OnlyWritableDataOfTheCodesOwnFileQualifies()
     {
-        string maps = Path.GetTempFileName();
-        try
-        {
-            File.WriteAllLines(maps,
-            [
-                "7f0000000000-7f0000100000 r-xp 00000000 08:01 42 /opt/native/libtorch_cpu.so",
-                "7f0000200000-7f0000300000 rw-p 00200000 08:01 42 /opt/native/libtorch_cpu.so",
-                "7f0000400000-7f0000500000 rw-p 00000000 08:01 43 /opt/native/libnot_libtorch_cpu.so.bak",
-                "7f0000600000-7f0000700000 rw-p 00000000 00:00 0 ",
-            ]);
-            Assert.True(MklVendorDispatch.IsWritableDataOf(At(0x7f0000200000), "libtorch_cpu.so", maps));
-            Assert.True(MklVendorDispatch.IsWritableDataOf(At(0x7f00002ffffc), "libtorch_cpu.so", maps));
-            Assert.False(MklVendorDispatch.IsWritableDataOf(At(0x7f00002ffffe), "libtorch_cpu.so", maps)); // the int would cross the end
-            Assert.False(MklVendorDispatch.IsWritableDataOf(At(0x7f0000000100), "libtorch_cpu.so", maps)); // code, read-only
-            Assert.False(MklVendorDispatch.IsWritableDataOf(At(0x7f0000400100), "libtorch_cpu.so", maps)); // another file
-            Assert.False(MklVendorDispatch.IsWritableDataOf(At(0x7f0000600100), "libtorch_cpu.so", maps)); // anonymous
-        }
-        finally { File.Delete(maps); }
+        string maps = string.Join('\n',
+            "7f0000000000-7f0000100000 r-xp 00000000 08:01 42 /opt/native/libtorch_cpu.so",
+            "7f0000200000-7f0000300000 rw-p 00200000 08:01 42 /opt/native/libtorch_cpu.so",
+            "7f0000400000-7f0000500000 rw-p 00000000 08:01 43 /elsewhere/libtorch_cpu.so",
+            "7f0000600000-7f0000700000 rw-p 00000000 00:00 0 ",
+            "7f0000800000-7f0000900000 r--p 00300000 08:01 42 /opt/native/libtorch_cpu.so");
+        nint code = At(0x7f0000000100);
+        Assert.True(MklVendorDispatch.IsWritableDataOfTheSameFile(code, At(0x7f0000200000), maps));
+        Assert.True(MklVendorDispatch.IsWritableDataOfTheSameFile(code, At(0x7f00002ffffc), maps));
+        Assert.False(MklVendorDispatch.IsWritableDataOfTheSameFile(code, At(0x7f00002ffffe), maps)); // the int would cross the end
+        Assert.False(MklVendorDispatch.IsWritableDataOfTheSameFile(code, At(0x7f0000000200), maps)); // code, not writable
+        Assert.False(MklVendorDispatch.IsWritableDataOfTheSameFile(code, At(0x7f0000400100), maps)); // same name, another file
+        Assert.False(MklVendorDispatch.IsWritableDataOfTheSameFile(code, At(0x7f0000600100), maps)); // anonymous
+        Assert.False(MklVendorDispatch.IsWritableDataOfTheSameFile(code, At(0x7f0000800100), maps)); // read-only data (relro)
+        Assert.False(MklVendorDispatch.IsWritableDataOfTheSameFile(At(0x7f0000600100), At(0x7f0000600200), maps)); // "code" not executable
     }
 }
