@@ -7,13 +7,15 @@ namespace GauMLNet.Runtime;
 /// <summary>What <see cref="MklVendorDispatch"/> did in this process.</summary>
 public enum MklVendorDispatchState
 {
-    /// <summary>Nothing to do: not an AMD CPU with AVX-512 of a generation it was measured on, or not Linux x64.</summary>
+    /// <summary>MKL's vendor check left as shipped: the default, or <see cref="MklVendorDispatch.SettingVariable"/>=keep.</summary>
+    Kept,
+    /// <summary>Asked for, but nothing to do: not an AMD CPU with AVX-512, or not Linux x64, or MKL already treats it as Intel.</summary>
     NotNeeded,
     /// <summary>MKL will pick its kernels by the CPU's features (AVX-512 on this CPU).</summary>
     Applied,
     /// <summary>MKL had already made its choice before GauMLNet's first code ran; it stands for this process.</summary>
     TooLate,
-    /// <summary>Turned off with <see cref="MklVendorDispatch.SettingVariable"/>, or MKL is configured by the user.</summary>
+    /// <summary>MKL is configured by the user (MKL_CBWR, MKL_ENABLE_INSTRUCTIONS), or the setting has an unknown value.</summary>
     Declined,
     /// <summary>This libtorch's MKL is not the one we know; left untouched.</summary>
     NotRecognized,
@@ -36,17 +38,20 @@ public sealed record MklVendorDispatchResult(MklVendorDispatchState State, strin
 /// ret</c>); before MKL's first call we swap its "not yet asked" (-1) for 1. We locate the variable by decoding exactly
 /// that instruction sequence (and its sibling <c>mkl_serv_intel_cpu</c>'s, whose own cache must be unasked too) and
 /// write only into the writable data of the same file as the code; anything else leaves libtorch untouched and says why.
-/// MKL decides once per process, so this runs as GauMLNet's module initializer — before GauMLNet's first code runs.
-/// An application that runs TorchSharp products itself before touching GauMLNet should call <see cref="EnsureApplied"/>
-/// first. Applied by default on Zen 5 and later (family 1Ah+, where it was measured); GAUMLNET_MKL_VENDOR_CHECK=lift
-/// applies it on any AMD CPU with AVX-512, =keep never; MKL_CBWR or MKL_ENABLE_INSTRUCTIONS set by the user is left alone.
+/// Off by default: MKL's AVX-512 path is not bit-reproducible from run to run (measured: 1 of 6 identical tiny
+/// `gau train` runs ended with a different model, and 2 of 19 kill-and-resume runs failed to match; with MKL as shipped,
+/// 8 of 8 and 19 of 19 matched), and GauMLNet promises that a resumed run ends with the uninterrupted run's model.
+/// GAUMLNET_MKL_VENDOR_CHECK=lift turns it on for a process that wants the speed over bit-identity (scoring, sweeps,
+/// benchmarks); MKL_CBWR or MKL_ENABLE_INSTRUCTIONS set by the user is left alone. MKL decides once per process, so
+/// this runs as GauMLNet's module initializer — before GauMLNet's first code runs; an application that runs TorchSharp
+/// products itself before touching GauMLNet should call <see cref="EnsureApplied"/> first.
 /// </summary>
 public static class MklVendorDispatch
 {
-    /// <summary>"keep" leaves MKL's vendor check as shipped; "lift" applies it on any AMD CPU with AVX-512.</summary>
+    /// <summary>"lift" applies it on an AMD CPU with AVX-512; "keep" (or nothing) leaves MKL's vendor check as shipped.</summary>
     public const string SettingVariable = "GAUMLNET_MKL_VENDOR_CHECK";
     private const string Library = "libtorch_cpu.so";
-    private const int NotYetAsked = -1, Intel = 1, Zen5Family = 0x1A;
+    private const int NotYetAsked = -1, Intel = 1;
     // Each function begins mov eax, [rip+disp32] (8B 05 disp32), then this tail: test eax,eax; js +1; ret — and
     // cmp eax,-1; je +1; ret.
     private static readonly (string Name, byte[] Tail) VendorCheck = ("mkl_serv_intel_cpu_true", [0x85, 0xC0, 0x78, 0x01, 0xC3]);
@@ -79,10 +84,10 @@ public static class MklVendorDispatch
     private static MklVendorDispatchResult Decide(Func<string, string?> environment, CpuCapabilities cpu)
     {
         string? setting = environment(SettingVariable)?.Trim().ToLowerInvariant();
-        if (setting == "keep")
-            return new(MklVendorDispatchState.Declined, $"{SettingVariable}=keep: MKL's vendor check left as shipped");
-        if (setting is not (null or "" or "lift"))
+        if (setting is not (null or "" or "keep" or "lift"))
             return new(MklVendorDispatchState.Declined, $"{SettingVariable}={setting} is neither keep nor lift: MKL left as shipped");
+        if (setting != "lift")
+            return new(MklVendorDispatchState.Kept, $"MKL's vendor check as shipped (AVX2 kernels on AMD; {SettingVariable}=lift runs its AVX-512 ones, not bit-reproducible run to run)");
         foreach (string mklSetting in new[] { "MKL_CBWR", "MKL_ENABLE_INSTRUCTIONS" })
             if (!string.IsNullOrEmpty(environment(mklSetting)))
                 return new(MklVendorDispatchState.Declined, $"{mklSetting}={environment(mklSetting)}: MKL is configured by the user");
@@ -92,8 +97,6 @@ public static class MklVendorDispatch
             return new(MklVendorDispatchState.NotNeeded, $"CPU vendor {cpu.Vendor}: MKL's own dispatch applies");
         if (!cpu.Avx512F)
             return new(MklVendorDispatchState.NotNeeded, "no AVX-512: MKL's AVX2 kernels are this CPU's best");
-        if (setting != "lift" && cpu.Family < Zen5Family)
-            return new(MklVendorDispatchState.NotNeeded, $"AMD family {cpu.Family:X2}h: measured only from Zen 5 (1Ah) on; {SettingVariable}=lift applies it");
 
         TorchSharp.torch.InitializeDeviceType(TorchSharp.DeviceType.CPU); // loads libtorch; runs no MKL routine
         if (!NativeLibrary.TryLoad(Library, out IntPtr library)) // by soname: the copy TorchSharp loaded
@@ -120,7 +123,7 @@ public static class MklVendorDispatch
         if (before == Intel) return new(MklVendorDispatchState.NotNeeded, "MKL already treats this CPU as Intel");
         if (before != NotYetAsked)
             return new(MklVendorDispatchState.TooLate, "MKL chose its kernels before GauMLNet's first code ran (a matrix product ran first); they stand for this process");
-        return new(MklVendorDispatchState.Applied, $"MKL dispatches by CPU features ({string.Join(", ", cpu.PresentRelevantFlags)})");
+        return new(MklVendorDispatchState.Applied, $"MKL dispatches by CPU features ({string.Join(", ", cpu.PresentRelevantFlags)}); results are not bit-reproducible run to run");
     }
 
     // Atomic, so an MKL call racing us on another thread either sees -1 and asks itself, or sees our 1.
