@@ -60,7 +60,7 @@ public sealed class GatedAttentionUnit : nn.Module<Tensor, Tensor, RotaryPositio
         var (u, v) = (uvz[0], uvz[1]);
         var q = rope.Apply(_queryScale.call(uvz[2]));
         var k = rope.Apply(_keyScale.call(uvz[2]));
-        var attended = explicitly ? AttendExplicitly(q, k, v, keyMask) : AttendFused(q, k, v, keyMask);
+        var attended = explicitly ? AttendExplicitly(q, k, v, keyMask) : AttendFast(q, k, v, keyMask);
         return _outputProjection.call(u * attended);
     }
 
@@ -99,7 +99,7 @@ public sealed class GatedAttentionUnit : nn.Module<Tensor, Tensor, RotaryPositio
     // softmax and softmax_plus through scaled_dot_product_attention on CUDA (the CPU takes AttendOnCpu). SDPA always
     // divides by √s and has no scale argument in TorchSharp 0.107, so our factor goes into q: softmax_plus's
     // log l / log 512, times √s when attention_scale is off. SDPA's bf16 kernels keep the softmax in fp32.
-    private Tensor AttendFused(Tensor q, Tensor k, Tensor v, Tensor keyMask)
+    private Tensor AttendFast(Tensor q, Tensor k, Tensor v, Tensor keyMask)
     {
         if (q.device.type == TorchSharp.DeviceType.CPU) return AttendOnCpu(q, k, v, keyMask);
         if (_normalization == AttentionNormalization.SoftmaxPlus)
@@ -112,7 +112,8 @@ public sealed class GatedAttentionUnit : nn.Module<Tensor, Tensor, RotaryPositio
     }
 
     /// <summary>
-    /// Computes the attention explicitly (a materialized, then normalized) instead of through fused SDPA, as the
+    /// Computes the attention explicitly (a materialized, then normalized) instead of the fast path (AttendOnCpu on the
+    /// CPU, fused SDPA on CUDA), as the
     /// PyTorch port does. The benchmarks use it to reproduce comparisons made before fused attention existed.
     /// </summary>
     internal bool ForcesExplicitAttention { get; set; }

@@ -57,13 +57,11 @@ public static class MklVendorDispatch
     private static readonly (string Name, byte[] Tail) VendorCheck = ("mkl_serv_intel_cpu_true", [0x85, 0xC0, 0x78, 0x01, 0xC3]);
     private static readonly (string Name, byte[] Tail) SiblingCheck = ("mkl_serv_intel_cpu", [0x83, 0xF8, 0xFF, 0x74, 0x01, 0xC3]);
 
+    // The CPU is read only once lifting is asked for: by default, loading GauMLNet reads one environment variable.
     private static readonly Lazy<MklVendorDispatchResult> Outcome =
-        new(() => Apply(Environment.GetEnvironmentVariable, CpuCapabilities.Current));
+        new(() => Apply(Environment.GetEnvironmentVariable, () => CpuCapabilities.Current));
 
-    /// <summary>What was done; the first read applies it.</summary>
-    public static MklVendorDispatchResult Result => Outcome.Value;
-
-    /// <summary>Applies the setting once per process (later calls return the first outcome).</summary>
+    /// <summary>Applies the setting once per process and returns what was done (later calls return the first outcome).</summary>
     public static MklVendorDispatchResult EnsureApplied() => Outcome.Value;
 
 #pragma warning disable CA2255 // A library's module initializer on purpose: MKL's choice is made at the process's first matrix product.
@@ -72,16 +70,16 @@ public static class MklVendorDispatch
 #pragma warning restore CA2255
 
     /// <summary>The decision and the write for a given environment and CPU; calling it again finds 1 and leaves it.</summary>
-    internal static MklVendorDispatchResult Apply(Func<string, string?> environment, CpuCapabilities cpu)
+    internal static MklVendorDispatchResult Apply(Func<string, string?> environment, Func<CpuCapabilities> readCpu)
     {
-        try { return Decide(environment, cpu); }
+        try { return Decide(environment, readCpu); }
         catch (Exception ex) // never fail loading GauMLNet over a speed setting: the outcome records why
         {
             return new(MklVendorDispatchState.NotRecognized, $"libtorch could not be inspected ({ex.GetType().Name}: {ex.Message})");
         }
     }
 
-    private static MklVendorDispatchResult Decide(Func<string, string?> environment, CpuCapabilities cpu)
+    private static MklVendorDispatchResult Decide(Func<string, string?> environment, Func<CpuCapabilities> readCpu)
     {
         string? setting = environment(SettingVariable)?.Trim().ToLowerInvariant();
         if (setting is not (null or "" or "keep" or "lift"))
@@ -93,6 +91,7 @@ public static class MklVendorDispatch
                 return new(MklVendorDispatchState.Declined, $"{mklSetting}={environment(mklSetting)}: MKL is configured by the user");
         if (!OperatingSystem.IsLinux() || RuntimeInformation.ProcessArchitecture != Architecture.X64)
             return new(MklVendorDispatchState.NotNeeded, "only Linux x64 libtorch is handled");
+        var cpu = readCpu();
         if (cpu.Vendor != "AuthenticAMD")
             return new(MklVendorDispatchState.NotNeeded, $"CPU vendor {cpu.Vendor}: MKL's own dispatch applies");
         if (!cpu.Avx512F)
