@@ -7,17 +7,17 @@ namespace GauMLNet.Runtime;
 /// <summary>What <see cref="MklVendorDispatch"/> did in this process.</summary>
 public enum MklVendorDispatchState
 {
-    /// <summary>MKL's vendor check left as shipped: the default, or <see cref="MklVendorDispatch.SettingVariable"/>=keep.</summary>
+    /// <summary>MKL's vendor check left as shipped: <see cref="MklVendorDispatch.SettingVariable"/>=keep.</summary>
     Kept,
     /// <summary>Asked for, but nothing to do: not an AMD CPU with AVX-512, or not Linux x64, or MKL already treats it as Intel.</summary>
     NotNeeded,
-    /// <summary>MKL will pick its kernels by the CPU's features (AVX-512 on this CPU).</summary>
+    /// <summary>MKL runs its AVX-512 kernels in its bit-reproducible (CNR, strict) mode.</summary>
     Applied,
     /// <summary>MKL had already made its choice before GauMLNet's first code ran; it stands for this process.</summary>
     TooLate,
     /// <summary>MKL is configured by the user (MKL_CBWR, MKL_ENABLE_INSTRUCTIONS), or the setting has an unknown value.</summary>
     Declined,
-    /// <summary>This libtorch's MKL is not the one we know; left untouched.</summary>
+    /// <summary>This libtorch's MKL is not the one we know, or refused its reproducible mode; left as shipped.</summary>
     NotRecognized,
 }
 
@@ -28,36 +28,42 @@ public sealed record MklVendorDispatchResult(MklVendorDispatchState State, strin
 }
 
 /// <summary>
-/// Lets the Intel MKL inside libtorch choose its matrix kernels by what an AMD CPU can do rather than by who made it.
-/// MKL, linked statically into libtorch_cpu.so, asks once (<c>mkl_serv_intel_cpu_true</c>) whether cpuid's vendor is
-/// GenuineIntel and otherwise takes its AVX2 kernels even on a CPU with AVX-512. Measured on AMD EPYC Zen 5, 2 threads,
-/// the model's projection shapes: sgemm 175–184 GFLOP/s as shipped, 355–421 GFLOP/s once the answer is "Intel"
-/// (MKL_VERBOSE=1 then names "AVX-512 … and bfloat16"). MKL still reads the CPU's feature bits to choose among its
-/// kernels; that it runs nothing this CPU lacks rests on those checks and on the test suite passing under it.
-/// The answer is cached in a variable the function reads first (<c>mov eax, [rip+cache]; test eax, eax; js compute;
-/// ret</c>); before MKL's first call we swap its "not yet asked" (-1) for 1. We locate the variable by decoding exactly
-/// that instruction sequence (and its sibling <c>mkl_serv_intel_cpu</c>'s, whose own cache must be unasked too) and
-/// write only into the writable data of the same file as the code; anything else leaves libtorch untouched and says why.
-/// Off by default: MKL's AVX-512 path is not bit-reproducible from run to run (measured: 1 of 6 identical tiny
-/// `gau train` runs ended with a different model, and 2 of 19 kill-and-resume runs failed to match; with MKL as shipped,
-/// 8 of 8 and 19 of 19 matched), and GauMLNet promises that a resumed run ends with the uninterrupted run's model.
-/// GAUMLNET_MKL_VENDOR_CHECK=lift turns it on for a process that wants the speed over bit-identity (scoring, sweeps,
-/// benchmarks); MKL_CBWR or MKL_ENABLE_INSTRUCTIONS set by the user is left alone. MKL decides once per process, so
-/// this runs as GauMLNet's module initializer — before GauMLNet's first code runs; an application that runs TorchSharp
-/// products itself before touching GauMLNet should call <see cref="EnsureApplied"/> first.
+/// Lets the Intel MKL inside libtorch choose its matrix kernels by what an AMD CPU can do rather than by who made it,
+/// in MKL's bit-reproducible mode. MKL, linked statically into libtorch_cpu.so, asks once (<c>mkl_serv_intel_cpu_true</c>)
+/// whether cpuid's vendor is GenuineIntel and otherwise takes slower kernels even on a CPU with AVX-512. Measured on
+/// AMD EPYC Zen 5, 2 threads, the model's projection shapes: sgemm 151–185 GFLOP/s as shipped, 395–421 once the answer
+/// is "Intel" (on a slower host of the same CPU kind, 99–106 against 140–153). The answer is cached in a variable the
+/// function reads first (<c>mov eax, [rip+cache]; test eax, eax; js compute; ret</c>); before MKL's first call we swap
+/// its "not yet asked" (-1) for 1. We locate the variable by decoding exactly that instruction sequence (and its
+/// sibling <c>mkl_serv_intel_cpu</c>'s, whose own cache must be unasked too) and write only into the writable data of
+/// the same file as the code; anything else leaves libtorch untouched and says why.
+/// MKL's AVX-512 kernels left to themselves are not bit-reproducible run to run (measured: 1 of 6 identical tiny
+/// `gau train` runs ended with a different model, 2 of 19 kill-and-resume runs failed to match), and GauMLNet promises
+/// that a resumed run ends with the uninterrupted run's model. So the lift comes with MKL's conditional numerical
+/// reproducibility in strict mode (<c>MKL_CBWR=AVX512,STRICT</c>, set through <c>mkl_serv_cbwr_set</c>): the same
+/// inputs give the same bits on the same CPU and thread count, whatever the buffers' alignment; if MKL refuses it, the
+/// vendor check is put back as it was. MKL still reads the CPU's feature bits to choose among its kernels; that it
+/// runs nothing this CPU lacks rests on those checks and on the test suite passing under it.
+/// On by default; GAUMLNET_MKL_VENDOR_CHECK=keep leaves MKL as shipped, and MKL_CBWR or MKL_ENABLE_INSTRUCTIONS set by
+/// the user are left alone. MKL decides once per process, so this runs as GauMLNet's module initializer — before
+/// GauMLNet's first code runs; an application that runs TorchSharp products itself before touching GauMLNet should
+/// call <see cref="EnsureApplied"/> first.
 /// </summary>
 public static class MklVendorDispatch
 {
-    /// <summary>"lift" applies it on an AMD CPU with AVX-512; "keep" (or nothing) leaves MKL's vendor check as shipped.</summary>
+    /// <summary>"lift" (or nothing) applies it on an AMD CPU with AVX-512; "keep" leaves MKL's vendor check as shipped.</summary>
     public const string SettingVariable = "GAUMLNET_MKL_VENDOR_CHECK";
     private const string Library = "libtorch_cpu.so";
     private const int NotYetAsked = -1, Intel = 1;
+    // mkl_cbwr_set's settings (mkl_service.h): the AVX-512 branch, strict (alignment-independent); 0 is success.
+    private const int CbwrAvx512 = 12, CbwrStrict = 0x10000, CbwrSuccess = 0, CbwrAll = -1;
+    private const string CbwrSet = "mkl_serv_cbwr_set", CbwrGet = "mkl_serv_cbwr_get";
     // Each function begins mov eax, [rip+disp32] (8B 05 disp32), then this tail: test eax,eax; js +1; ret — and
     // cmp eax,-1; je +1; ret.
     private static readonly (string Name, byte[] Tail) VendorCheck = ("mkl_serv_intel_cpu_true", [0x85, 0xC0, 0x78, 0x01, 0xC3]);
     private static readonly (string Name, byte[] Tail) SiblingCheck = ("mkl_serv_intel_cpu", [0x83, 0xF8, 0xFF, 0x74, 0x01, 0xC3]);
 
-    // The CPU is read only once lifting is asked for: by default, loading GauMLNet reads one environment variable.
+    // The CPU is read only when lifting is not declined by a setting.
     private static readonly Lazy<MklVendorDispatchResult> Outcome =
         new(() => Apply(Environment.GetEnvironmentVariable, () => CpuCapabilities.Current));
 
@@ -84,8 +90,8 @@ public static class MklVendorDispatch
         string? setting = environment(SettingVariable)?.Trim().ToLowerInvariant();
         if (setting is not (null or "" or "keep" or "lift"))
             return new(MklVendorDispatchState.Declined, $"{SettingVariable}={setting} is neither keep nor lift: MKL left as shipped");
-        if (setting != "lift")
-            return new(MklVendorDispatchState.Kept, $"MKL's vendor check as shipped (AVX2 kernels on AMD; {SettingVariable}=lift runs its AVX-512 ones, not bit-reproducible run to run)");
+        if (setting == "keep")
+            return new(MklVendorDispatchState.Kept, $"MKL's vendor check as shipped ({SettingVariable}=keep): no AVX-512 kernels on AMD");
         foreach (string mklSetting in new[] { "MKL_CBWR", "MKL_ENABLE_INSTRUCTIONS" })
             if (!string.IsNullOrEmpty(environment(mklSetting)))
                 return new(MklVendorDispatchState.Declined, $"{mklSetting}={environment(mklSetting)}: MKL is configured by the user");
@@ -101,6 +107,8 @@ public static class MklVendorDispatch
         if (!NativeLibrary.TryLoad(Library, out IntPtr library)) // by soname: the copy TorchSharp loaded
             return new(MklVendorDispatchState.NotRecognized, $"{Library} is not loaded in this process");
         string maps = File.ReadAllText("/proc/self/maps");
+        if (!NativeLibrary.TryGetExport(library, CbwrSet, out IntPtr cbwrSet) || !NativeLibrary.TryGetExport(library, CbwrGet, out IntPtr cbwrGet))
+            return new(MklVendorDispatchState.NotRecognized, $"{Library} exports no {CbwrSet}/{CbwrGet}: MKL's reproducible mode is out of reach");
         var caches = new List<IntPtr>();
         foreach (var (name, tail) in new[] { VendorCheck, SiblingCheck })
         {
@@ -122,11 +130,22 @@ public static class MklVendorDispatch
         if (before == Intel) return new(MklVendorDispatchState.NotNeeded, "MKL already treats this CPU as Intel");
         if (before != NotYetAsked)
             return new(MklVendorDispatchState.TooLate, "MKL chose its kernels before GauMLNet's first code ran (a matrix product ran first); they stand for this process");
-        return new(MklVendorDispatchState.Applied, $"MKL dispatches by CPU features ({string.Join(", ", cpu.PresentRelevantFlags)}); results are not bit-reproducible run to run");
+        int reproducible = CbwrAvx512 | CbwrStrict;
+        int status = SetReproducibleMode(cbwrSet, reproducible), now = GetReproducibleMode(cbwrGet, CbwrAll);
+        if (status != CbwrSuccess || now != reproducible)
+        {
+            Interlocked.Exchange(ref CacheOf(caches[0]), NotYetAsked); // MKL asks for itself again, as shipped
+            return new(MklVendorDispatchState.NotRecognized, $"MKL refused its reproducible AVX-512 mode ({CbwrSet} returned {status}, mode now 0x{now:x}); vendor check put back as shipped");
+        }
+        return new(MklVendorDispatchState.Applied, $"MKL runs its AVX-512 kernels by this CPU's features ({string.Join(", ", cpu.PresentRelevantFlags)}), bit-reproducible (CNR AVX512, strict)");
     }
 
+    private static unsafe int SetReproducibleMode(IntPtr cbwrSet, int mode) => ((delegate* unmanaged<int, int>)cbwrSet)(mode);
+    private static unsafe int GetReproducibleMode(IntPtr cbwrGet, int what) => ((delegate* unmanaged<int, int>)cbwrGet)(what);
+    private static unsafe ref int CacheOf(IntPtr cache) => ref *(int*)cache;
+
     // Atomic, so an MKL call racing us on another thread either sees -1 and asks itself, or sees our 1.
-    private static unsafe int SwapIfNotYetAsked(IntPtr cache) => Interlocked.CompareExchange(ref *(int*)cache, Intel, NotYetAsked);
+    private static int SwapIfNotYetAsked(IntPtr cache) => Interlocked.CompareExchange(ref CacheOf(cache), Intel, NotYetAsked);
 
     /// <summary>
     /// For code that starts <c>8B 05 disp32</c> (mov eax, [rip+disp32]) followed by <paramref name="tail"/>, the cached

@@ -42,4 +42,22 @@ public class WeightInitializationTests
         Assert.False(state["gau_alpha.encoder.layer.0.gau.i_dense.weight"].allclose(state["gau_alpha.encoder.layer.1.gau.i_dense.weight"]));
         Assert.True(state["gau_alpha.encoder.layer.0.gau.q_scaleoffset.weight"].eq(1).all().item<bool>());
     }
+
+    [Fact]
+    public void TheManagedInverseErfAgreesWithLibtorchsToDoublePrecision()
+    {
+        using var scope = NewDisposeScope();
+        using var generator = new Generator(5);
+        var y = empty(20_000, ScalarType.Float64).uniform_(-0.9545, 0.9545, generator);
+        double[] ys = y.data<double>().ToArray(), reference = special.erfinv(y).data<double>().ToArray();
+        double worst = 0;
+        for (int i = 0; i < ys.Length; i++)
+            worst = Math.Max(worst, Math.Abs(WeightInitialization.InverseErf(ys[i]) - reference[i]) / Math.Max(1e-300, Math.Abs(reference[i])));
+        Assert.True(worst < 1e-13, $"worst relative difference {worst:E2}");
+        foreach (double x in new[] { 1e-9, 0.3, 1.0, 1.4142 })
+            Assert.Equal(x, WeightInitialization.InverseErf(WeightInitialization.Erf(x)), 1e-14);
+        Assert.Equal(0.0, WeightInitialization.InverseErf(0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => WeightInitialization.InverseErf(0.999));
+        Assert.Throws<ArgumentOutOfRangeException>(() => WeightInitialization.InverseErf(double.NaN));
+    }
 }

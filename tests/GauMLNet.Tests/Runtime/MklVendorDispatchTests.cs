@@ -28,34 +28,51 @@ public class MklVendorDispatchTests
         var cpu = CpuCapabilities.Current;
         var result = MklVendorDispatch.EnsureApplied();
         string? setting = Variable(MklVendorDispatch.SettingVariable)?.Trim().ToLowerInvariant();
-        if (setting is null or "" or "keep") Assert.True(result.State == MklVendorDispatchState.Kept, result.ToString());
-        else if (setting != "lift" || !string.IsNullOrEmpty(Variable("MKL_CBWR")) || !string.IsNullOrEmpty(Variable("MKL_ENABLE_INSTRUCTIONS")))
+        if (setting == "keep") Assert.True(result.State == MklVendorDispatchState.Kept, result.ToString());
+        else if (setting is not (null or "" or "lift") || !string.IsNullOrEmpty(Variable("MKL_CBWR")) || !string.IsNullOrEmpty(Variable("MKL_ENABLE_INSTRUCTIONS")))
             Assert.Equal(MklVendorDispatchState.Declined, result.State);
         else if (ThisCpuCanBeLifted(cpu)) Assert.True(result.State == MklVendorDispatchState.Applied, $"{cpu.ModelName}: {result}");
         else Assert.True(result.State == MklVendorDispatchState.NotNeeded, $"{cpu.ModelName}: {result}");
     }
 
     [Fact]
-    public void TheCommandLineRunsMklsAvx512KernelsOnThisCpuOnlyWhenLifted()
+    public void TheCommandLineRunsMklsAvx512KernelsReproduciblyByDefaultAndAsShippedWhenKept()
     {
-        // MKL_VERBOSE must be set before the process starts; its first line names the kernels MKL chose.
-        string Kernels(string setting)
+        // MKL_VERBOSE must be set before the process starts: its banner names the kernel family MKL chose, and each
+        // call's line its reproducibility mode (CNR:OFF, or CNR:AVX512,STRICT).
+        (string Banner, string[] Calls) Verbose(string setting)
         {
             var environment = new Dictionary<string, string> { ["MKL_VERBOSE"] = "1", [MklVendorDispatch.SettingVariable] = setting };
             var (code, output, error) = CliProcess.Run(["encode", "--model", TestPaths.TinyModel, "--input", Path.Combine(TestPaths.TinyModel, "inputs.json"),
                 "--output", Path.Combine(TestPaths.NewTempDirectory(), "out.json"), "--compare", Path.Combine(TestPaths.TinyModel, "expected.json"),
                 "--tolerance", "1e-4", "--device", "cpu"], TimeSpan.FromMinutes(2), environment);
             Assert.True(code == 0, $"exit {code}: {error}\n{output}"); // both kernel families reproduce the reference outputs
-            return output.Split('\n').FirstOrDefault(l => l.StartsWith("MKL_VERBOSE oneMKL", StringComparison.Ordinal) || l.StartsWith("MKL_VERBOSE Intel", StringComparison.Ordinal))
+            string[] lines = output.Split('\n');
+            string banner = lines.FirstOrDefault(l => l.StartsWith("MKL_VERBOSE oneMKL", StringComparison.Ordinal) || l.StartsWith("MKL_VERBOSE Intel", StringComparison.Ordinal))
                 ?? throw new Xunit.Sdk.XunitException($"no MKL_VERBOSE banner: MKL ran no routine?\n{output}");
+            string[] calls = lines.Where(l => l.StartsWith("MKL_VERBOSE SGEMM", StringComparison.Ordinal)).ToArray();
+            Assert.NotEmpty(calls);
+            return (banner, calls);
         }
-        string lifted = Kernels("lift"), kept = Kernels("keep");
+        var byDefault = Verbose(""); // empty: the default, whatever this test process was started with
+        var lifted = Verbose("lift");
+        var kept = Verbose("keep");
+        Assert.All(kept.Calls, call => Assert.Contains(" CNR:OFF ", call));
         if (ThisCpuCanBeLifted(CpuCapabilities.Current))
         {
-            Assert.Contains(Avx512Kernels, lifted);
-            Assert.DoesNotContain(Avx512Kernels, kept);
+            foreach (var run in new[] { byDefault, lifted })
+            {
+                Assert.Contains(Avx512Kernels, run.Banner);
+                Assert.All(run.Calls, call => Assert.Contains(" CNR:AVX512,STRICT ", call));
+            }
+            Assert.DoesNotContain(Avx512Kernels, kept.Banner);
         }
-        else Assert.Equal(kept, lifted); // nothing to lift here: the setting changes nothing
+        else
+        {
+            Assert.Equal(kept.Banner, lifted.Banner); // nothing to lift here: the setting changes nothing
+            Assert.Equal(kept.Banner, byDefault.Banner);
+            Assert.All(lifted.Calls, call => Assert.Contains(" CNR:OFF ", call));
+        }
     }
 
     [Fact]
@@ -99,11 +116,11 @@ public class MklVendorDispatchTests
     }
 
     [Theory]
-    [InlineData(null, null, null, MklVendorDispatchState.Kept, "as shipped")]
     [InlineData("keep", null, null, MklVendorDispatchState.Kept, "as shipped")]
     [InlineData("KEEP", null, null, MklVendorDispatchState.Kept, "as shipped")]
     [InlineData("sometimes", null, null, MklVendorDispatchState.Declined, "neither keep nor lift")]
     [InlineData("lift", "MKL_CBWR", "AVX2", MklVendorDispatchState.Declined, "configured by the user")]
+    [InlineData(null, "MKL_CBWR", "AUTO", MklVendorDispatchState.Declined, "configured by the user")]
     [InlineData("lift", "MKL_ENABLE_INSTRUCTIONS", "AVX2", MklVendorDispatchState.Declined, "configured by the user")]
     public void SettingsAreHonouredBeforeAnythingIsRead(string? setting, string? mklVariable, string? mklValue, MklVendorDispatchState expected, string reason)
     {
@@ -114,11 +131,13 @@ public class MklVendorDispatchTests
     }
 
     [Theory]
-    [InlineData("GenuineIntel", 6, "avx512f", "MKL's own dispatch")]
-    [InlineData("AuthenticAMD", 0x1A, "avx2", "no AVX-512")]
-    public void LiftingTouchesOnlyAnAmdCpuWithAvx512(string vendor, int family, string flag, string reason)
+    [InlineData("lift", "GenuineIntel", 6, "avx512f", "MKL's own dispatch")]
+    [InlineData("lift", "AuthenticAMD", 0x1A, "avx2", "no AVX-512")]
+    [InlineData(null, "GenuineIntel", 6, "avx512f", "MKL's own dispatch")] // lifting is the default
+    [InlineData("", "AuthenticAMD", 0x19, "avx2", "no AVX-512")]
+    public void LiftingTouchesOnlyAnAmdCpuWithAvx512(string? setting, string vendor, int family, string flag, string reason)
     {
-        var result = MklVendorDispatch.Apply(Environment((MklVendorDispatch.SettingVariable, "lift")), () => Cpu(vendor, family, flag));
+        var result = MklVendorDispatch.Apply(Environment((MklVendorDispatch.SettingVariable, setting!)), () => Cpu(vendor, family, flag));
         Assert.Equal(MklVendorDispatchState.NotNeeded, result.State);
         Assert.Contains(reason, result.Detail);
     }
