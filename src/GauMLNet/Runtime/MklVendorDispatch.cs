@@ -32,17 +32,19 @@ public sealed record MklVendorDispatchResult(MklVendorDispatchState State, strin
 /// in MKL's bit-reproducible mode. MKL, linked statically into libtorch_cpu.so, asks once (<c>mkl_serv_intel_cpu_true</c>)
 /// whether cpuid's vendor is GenuineIntel and otherwise takes slower kernels even on a CPU with AVX-512. Measured on
 /// AMD EPYC Zen 5, 2 threads, the model's projection shapes: sgemm 151–185 GFLOP/s as shipped, 395–421 once the answer
-/// is "Intel" (on a slower host of the same CPU kind, 99–106 against 140–153). The answer is cached in a variable the
+/// is "Intel" (and 428.8 with the reproducible mode below, the benchmark's ceiling). The answer is cached in a variable the
 /// function reads first (<c>mov eax, [rip+cache]; test eax, eax; js compute; ret</c>); before MKL's first call we swap
 /// its "not yet asked" (-1) for 1. We locate the variable by decoding exactly that instruction sequence (and its
 /// sibling <c>mkl_serv_intel_cpu</c>'s, whose own cache must be unasked too) and write only into the writable data of
 /// the same file as the code; anything else leaves libtorch untouched and says why.
-/// MKL's AVX-512 kernels left to themselves are not bit-reproducible run to run (measured: 1 of 6 identical tiny
-/// `gau train` runs ended with a different model, 2 of 19 kill-and-resume runs failed to match), and GauMLNet promises
-/// that a resumed run ends with the uninterrupted run's model. So the lift comes with MKL's conditional numerical
-/// reproducibility in strict mode (<c>MKL_CBWR=AVX512,STRICT</c>, set through <c>mkl_serv_cbwr_set</c>): the same
-/// inputs give the same bits on the same CPU and thread count, whatever the buffers' alignment; if MKL refuses it, the
-/// vendor check is put back as it was. MKL still reads the CPU's feature bits to choose among its kernels; that it
+/// Lifted alone, identical runs were not bit-identical (1 of 6 tiny `gau train` runs, 2 of 19 kill-and-resume runs), and
+/// GauMLNet promises that a resumed run ends with the uninterrupted run's model. The drift we traced was in MKL's vector
+/// math (libtorch's erfinv in the initializer, whose AVX-512 results changed with the thread split; the initializer now
+/// inverts erf itself). For the matrix kernels the lift also sets MKL's conditional numerical reproducibility in strict
+/// mode (<c>MKL_CBWR=AVX512,STRICT</c>, through <c>mkl_serv_cbwr_set</c>, read back): the same inputs give the same
+/// bits on the same CPU and thread count whatever the buffers' alignment, at no measured cost to the GEMM ceiling. If
+/// MKL refuses it, the vendor check is put back as it was. MKL still reads the CPU's feature bits to choose among its
+/// kernels; that it
 /// runs nothing this CPU lacks rests on those checks and on the test suite passing under it.
 /// On by default; GAUMLNET_MKL_VENDOR_CHECK=keep leaves MKL as shipped, and MKL_CBWR or MKL_ENABLE_INSTRUCTIONS set by
 /// the user are left alone. MKL decides once per process, so this runs as GauMLNet's module initializer — before
