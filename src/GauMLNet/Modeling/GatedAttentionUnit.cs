@@ -113,8 +113,8 @@ public sealed class GatedAttentionUnit : nn.Module<Tensor, Tensor, RotaryPositio
 
     /// <summary>
     /// Computes the attention explicitly (a materialized, then normalized) instead of the fast path (AttendOnCpu on the
-    /// CPU, fused SDPA on CUDA), as the
-    /// PyTorch port does. The benchmarks use it to reproduce comparisons made before fused attention existed.
+    /// CPU, fused SDPA on CUDA), as the PyTorch port does. The benchmarks use it to reproduce comparisons made before
+    /// fused attention existed.
     /// </summary>
     internal bool ForcesExplicitAttention { get; set; }
 

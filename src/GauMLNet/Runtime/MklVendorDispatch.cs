@@ -44,8 +44,7 @@ public sealed record MklVendorDispatchResult(MklVendorDispatchState State, strin
 /// mode (<c>MKL_CBWR=AVX512,STRICT</c>, through <c>mkl_serv_cbwr_set</c>, read back): the same inputs give the same
 /// bits on the same CPU and thread count whatever the buffers' alignment, at no measured cost to the GEMM ceiling. If
 /// MKL refuses it, the vendor check is put back as it was. MKL still reads the CPU's feature bits to choose among its
-/// kernels; that it
-/// runs nothing this CPU lacks rests on those checks and on the test suite passing under it.
+/// kernels; that it runs nothing this CPU lacks rests on those checks and on the test suite passing under it.
 /// On by default; GAUMLNET_MKL_VENDOR_CHECK=keep leaves MKL as shipped, and MKL_CBWR or MKL_ENABLE_INSTRUCTIONS set by
 /// the user are left alone. MKL decides once per process, so this runs as GauMLNet's module initializer — before
 /// GauMLNet's first code runs; an application that runs TorchSharp products itself before touching GauMLNet should
@@ -133,7 +132,7 @@ public static class MklVendorDispatch
         if (before != NotYetAsked)
             return new(MklVendorDispatchState.TooLate, "MKL chose its kernels before GauMLNet's first code ran (a matrix product ran first); they stand for this process");
         int reproducible = CbwrAvx512 | CbwrStrict;
-        int status = SetReproducibleMode(cbwrSet, reproducible), now = GetReproducibleMode(cbwrGet, CbwrAll);
+        int status = CallWithInt(cbwrSet, reproducible), now = CallWithInt(cbwrGet, CbwrAll);
         if (status != CbwrSuccess || now != reproducible)
         {
             Interlocked.Exchange(ref CacheOf(caches[0]), NotYetAsked); // MKL asks for itself again, as shipped
@@ -142,8 +141,8 @@ public static class MklVendorDispatch
         return new(MklVendorDispatchState.Applied, $"MKL runs its AVX-512 kernels by this CPU's features ({string.Join(", ", cpu.PresentRelevantFlags)}), bit-reproducible (CNR AVX512, strict)");
     }
 
-    private static unsafe int SetReproducibleMode(IntPtr cbwrSet, int mode) => ((delegate* unmanaged<int, int>)cbwrSet)(mode);
-    private static unsafe int GetReproducibleMode(IntPtr cbwrGet, int what) => ((delegate* unmanaged<int, int>)cbwrGet)(what);
+    // mkl_serv_cbwr_set(int settings) and mkl_serv_cbwr_get(int what) both take an int and return one.
+    private static unsafe int CallWithInt(IntPtr function, int argument) => ((delegate* unmanaged<int, int>)function)(argument);
     private static unsafe ref int CacheOf(IntPtr cache) => ref *(int*)cache;
 
     // Atomic, so an MKL call racing us on another thread either sees -1 and asks itself, or sees our 1.
