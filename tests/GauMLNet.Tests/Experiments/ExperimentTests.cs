@@ -47,7 +47,9 @@ public class ExperimentTests(ITestOutputHelper output)
                 }
                 return 1.0;
             });
-        Assert.InRange(clock.Elapsed.TotalSeconds, 1.4, 2.5);
+        // Wall clock under a loaded test run: the lower bound says the budget was used; the upper only that the
+        // remaining trials (10 s if none were stopped) did not run. The statuses below say which trial was stopped.
+        Assert.InRange(clock.Elapsed.TotalSeconds, 1.4, 6.0);
         Assert.Equal(TrialStatus.Completed, results[0].Status);
         Assert.Equal(TrialStatus.StoppedByBudget, results[^1].Status);
         Assert.Null(results[^1].Metric);
