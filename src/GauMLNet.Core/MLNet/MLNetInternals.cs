@@ -8,13 +8,16 @@ namespace GauMLNet.MLNet;
 /// The one place GauMLNet touches ML.NET internals, by reflection: model-file save and load
 /// (ModelSaveContext / ModelLoadContext members and VersionInfo), loader registration in the
 /// ComponentCatalog (LoadableClassInfo), and the environment behind a catalog. ML.NET keeps these
-/// internal; they are stable on the pinned version. <see cref="Verify"/> checks every member this
-/// file needs, and a test calls it, so an ML.NET upgrade that moves any of them fails loudly.
+/// internal; they are the same in every version of <see cref="SupportedRange"/>. <see cref="Verify"/> checks every
+/// member this file needs, and a test calls it, so an ML.NET upgrade that moves any of them fails loudly.
 /// </summary>
 internal static class MLNetInternals
 {
-    /// <summary>The ML.NET version this adapter was written and tested against (pinned in Directory.Packages.props).</summary>
-    public const string PinnedVersion = "5.0.1";
+    /// <summary>
+    /// The ML.NET versions the packages declare (GauMLNetSupportedMLNet in Directory.Packages.props): the tests run on
+    /// the highest, and .ci/package-check builds and runs a consumer app on both ends.
+    /// </summary>
+    public const string SupportedRange = "[5.0.1, 7.0.0)";
 
     private const BindingFlags Instance = BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic;
     private static readonly Assembly Core = typeof(ModelSaveContext).Assembly;
@@ -94,7 +97,7 @@ internal static class MLNetInternals
     /// <summary>
     /// Registers a loader so that mlContext.Model.Load can recreate a transformer from its signature. Idempotent per
     /// catalog. Reaches ComponentCatalog's private _lock and AddClass: ML.NET has no public way to register a
-    /// loader from outside its own assemblies (pinned version, checked by <see cref="Verify"/>).
+    /// loader from outside its own assemblies (checked by <see cref="Verify"/>).
     /// </summary>
     public static void RegisterLoader<T>(ComponentCatalog catalog, GauModelVersion version, Func<IHostEnvironment, object, T> create)
     {
@@ -137,7 +140,7 @@ internal static class MLNetInternals
 
     private static NotSupportedException Moved(string member) => new(
         $"GauMLNet's ML.NET persistence adapter needs the internal member {member}, which this ML.NET " +
-        $"({LoadedVersion}) does not have. GauMLNet supports ML.NET {PinnedVersion}; use that version, or save with " +
+        $"({LoadedVersion}) does not have. GauMLNet supports ML.NET {SupportedRange}; use one of those, or save with " +
         "the ML.NET-free checkpoint directory (SaveCheckpoint / LoadCheckpoint).");
 }
 
