@@ -25,8 +25,9 @@ public sealed class OnnxRuntimeEngine : IGauInferenceEngine
     public OnnxRuntimeEngine(byte[] model, EngineOptions? options = null, string? outputName = null, bool allowSpinning = true)
     {
         options ??= new EngineOptions();
-        if (options.Device is not ("auto" or "cpu"))
-            throw new NotSupportedException($"The onnxruntime engine runs on the CPU only; device '{options.Device}' is not available (use auto or cpu).");
+        // The first choice this engine can take: it runs on the CPU only (a spec such as cuda:0,cpu falls through to the CPU).
+        if (!DeviceSpec.Choices(options.Device).Any(choice => choice is "auto" or "cpu"))
+            throw new NotSupportedException($"The onnxruntime engine runs on the CPU only; device '{options.Device}' is not available (use auto or cpu, or add cpu as a fallback).");
         if (options.Threads < 0) throw new ArgumentOutOfRangeException(nameof(options), options.Threads, "Threads must be ≥ 0.");
         using var sessionOptions = new SessionOptions
         {

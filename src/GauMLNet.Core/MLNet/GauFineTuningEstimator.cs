@@ -22,7 +22,7 @@ public abstract class GauFineTuningEstimator<TTransformer> : IEstimator<TTransfo
     private protected GauFineTuningEstimator(IHostEnvironment env, GauTrainerOptionsBase options, IGauTrainingBackend backend)
     {
         _env = env;
-        _options = options with { }; // a private copy: later changes to the caller's object do not leak in
+        _options = options with { Device = options.Device ?? MLNetInternals.RequestedDevice(env) }; // a private copy: later changes to the caller's object do not leak in
         _backend = backend;
         GauModelLoaders.Register(env.ComponentCatalog);
     }
@@ -79,7 +79,7 @@ public abstract class GauFineTuningEstimator<TTransformer> : IEstimator<TTransfo
             MaxLength = _options.MaxLength,
             BatchSize = _options.BatchSize,
             Pooling = _options.Pooling,
-            Device = _options.Device,
+            Device = _options.Device!, // resolved at construction
             InferencePrecision = _options.InferencePrecision,
             ForcePrecision = _options.ForceInferencePrecision,
             Labels = labels,

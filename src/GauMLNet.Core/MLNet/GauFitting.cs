@@ -49,7 +49,7 @@ internal static class GauFitting
             Validation = validation,
             Options = FineTuningOptionsOf(options),
             PadId = source.Tokenizer.PadId,
-            Device = options.Device,
+            Device = options.Device!, // the estimator resolved it at construction
             Progress = options.Progress,
             Log = log,
             Cancellation = options.CancellationToken,

@@ -23,7 +23,7 @@ public sealed class GauNamedEntityRecognitionTrainer : IEstimator<GauNamedEntity
     internal GauNamedEntityRecognitionTrainer(IHostEnvironment env, GauNamedEntityRecognitionOptions options, IGauTrainingBackend backend)
     {
         _env = env;
-        _options = options with { };
+        _options = options with { Device = options.Device ?? MLNetInternals.RequestedDevice(env) };
         _backend = backend;
         GauModelLoaders.Register(env.ComponentCatalog);
     }
@@ -59,7 +59,7 @@ public sealed class GauNamedEntityRecognitionTrainer : IEstimator<GauNamedEntity
             Outputs = _options.Head == Configuration.EntityHead.GlobalPointer ? types.Length : new BioTags(types).Count,
             MaxLength = _options.MaxLength,
             BatchSize = _options.BatchSize,
-            Device = _options.Device,
+            Device = _options.Device!, // resolved at construction
             InferencePrecision = _options.InferencePrecision,
             ForcePrecision = _options.ForceInferencePrecision,
             EntityHead = _options.Head,

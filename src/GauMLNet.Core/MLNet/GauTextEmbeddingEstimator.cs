@@ -19,7 +19,7 @@ public sealed class GauTextEmbeddingEstimator : IEstimator<GauTextEmbeddingTrans
     internal GauTextEmbeddingEstimator(IHostEnvironment env, GauTextEmbeddingOptions options, IGauTrainingBackend backend)
     {
         _env = env;
-        _options = options with { };
+        _options = options with { Device = options.Device ?? MLNetInternals.RequestedDevice(env) };
         _backend = backend;
         GauModelLoaders.Register(env.ComponentCatalog);
     }
@@ -41,7 +41,7 @@ public sealed class GauTextEmbeddingEstimator : IEstimator<GauTextEmbeddingTrans
             MaxLength = _options.MaxLength,
             BatchSize = _options.BatchSize,
             Pooling = _options.Pooling,
-            Device = _options.Device,
+            Device = _options.Device!, // resolved at construction
             InferencePrecision = _options.InferencePrecision,
             ForcePrecision = _options.ForceInferencePrecision,
         };

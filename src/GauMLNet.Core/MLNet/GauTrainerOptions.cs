@@ -21,8 +21,12 @@ public abstract record GauTrainerOptionsBase
     public int MaxVocabSize { get; init; } = 8000;
     public int MinTokenFrequency { get; init; } = 1;
 
-    /// <summary>auto (CUDA when available, else CPU), cpu, cuda or cuda:N.</summary>
-    public string Device { get; init; } = "auto";
+    /// <summary>
+    /// auto (CUDA when available, else CPU), cpu, cuda, cuda:N, or a comma list tried in order (cuda:0,cpu). Null (the
+    /// default): as the MLContext says, like Microsoft.ML.TorchSharp — the CPU unless MLContext.GpuDeviceId names a GPU,
+    /// which must then be usable unless MLContext.FallbackToCpu is set.
+    /// </summary>
+    public string? Device { get; init; }
     /// <summary>libtorch intra-op threads for this process (0 leaves libtorch's default).</summary>
     public int CpuThreads { get; init; }
     /// <summary>
@@ -95,7 +99,7 @@ public sealed record GauTextClassificationOptions : GauTrainerOptionsBase
 {
     public string LabelColumnName { get; init; } = DefaultLabelColumn;
     public string SentenceColumnName { get; init; } = "Sentence";
-    /// <summary>Set to classify sentence pairs (AFQMC, OCNLI, CMNLI, CSL); GauSentencePairClassification(…) is the shorthand that sets it.</summary>
+    /// <summary>Set to classify sentence pairs (AFQMC, OCNLI, CMNLI, CSL); the simple overload's sentence2ColumnName sets it.</summary>
     public string? SecondSentenceColumnName { get; init; }
     public string ScoreColumnName { get; init; } = DefaultScoreColumn;
     public string PredictedLabelColumnName { get; init; } = DefaultPredictedLabelColumn;
@@ -122,7 +126,8 @@ public sealed record GauTextEmbeddingOptions
     public GauAlphaConfig? Config { get; init; }
     /// <summary>Required without ModelDirectory: embeddings need a fixed vocabulary.</summary>
     public string? VocabPath { get; init; }
-    public string Device { get; init; } = "auto";
+    /// <summary>As <see cref="GauTrainerOptionsBase.Device"/>: null follows the MLContext (GpuDeviceId, FallbackToCpu).</summary>
+    public string? Device { get; init; }
     /// <summary>The format the embeddings are computed in; saved with the model.</summary>
     public InferencePrecision InferencePrecision { get; init; } = InferencePrecision.Float32;
     /// <summary>

@@ -49,7 +49,24 @@ internal static class MLNetInternals
         _ = LoadableClassAttributeCtor();
         _ = SchemaShapeCreate();
         _ = InternalCatalogEnvironment();
+        _ = HostEnvironmentInternal("GpuDeviceId");
+        _ = HostEnvironmentInternal("FallbackToCpu");
     }
+
+    /// <summary>
+    /// The device an environment asks for through MLContext.GpuDeviceId and MLContext.FallbackToCpu (kept on ML.NET's
+    /// internal IHostEnvironmentInternal, which the catalogs' environment implements), as a <see cref="Engines.DeviceSpec"/>.
+    /// </summary>
+    public static string RequestedDevice(IHostEnvironment env)
+    {
+        var gpu = HostEnvironmentInternal("GpuDeviceId");
+        if (!gpu.DeclaringType!.IsInstanceOfType(env)) return Engines.DeviceSpec.FromMLContext(null, fallbackToCpu: false);
+        return Engines.DeviceSpec.FromMLContext((int?)gpu.GetValue(env), (bool)HostEnvironmentInternal("FallbackToCpu").GetValue(env)!);
+    }
+
+    private static PropertyInfo HostEnvironmentInternal(string name) =>
+        RequireType("Microsoft.ML.Runtime.IHostEnvironmentInternal").GetProperty(name, Instance)
+        ?? throw Moved($"Microsoft.ML.Runtime.IHostEnvironmentInternal.{name}");
 
     /// <summary>The SchemaShape of a schema (SchemaShape.Create is internal; estimators need it for GetOutputSchema).</summary>
     public static SchemaShape ToSchemaShape(DataViewSchema schema) => (SchemaShape)SchemaShapeCreate().Invoke(null, [schema])!;

@@ -8,10 +8,11 @@ namespace GauMLNet.MLNet;
 /// <summary>
 /// GauMLNet's entry points, as extension methods on the ML.NET catalogs:
 /// <c>mlContext.MulticlassClassification.Trainers.GauTextClassification(...)</c>,
-/// <c>.GauSentencePairClassification(...)</c>, <c>mlContext.Regression.Trainers.GauSentenceSimilarity(...)</c>,
+/// <c>.GauNamedEntityRecognition(...)</c>, <c>mlContext.Regression.Trainers.GauSentenceSimilarity(...)</c>,
 /// <c>mlContext.Transforms.Text.GauTextEmbedding(...)</c>, and
 /// <c>mlContext.ComponentCatalog.RegisterGauMLNet()</c> so mlContext.Model.Load can read GAU transformers.
-/// They wire GauMLNet.Core's engine-agnostic estimators to the TorchSharp training backend and engine.
+/// They wire GauMLNet.Core's engine-agnostic estimators to the TorchSharp training backend and engine. Each trainer has an
+/// options overload and one shaped like Microsoft.ML.TorchSharp's (same parameter names, defaults and meanings).
 /// </summary>
 public static class GauCatalog
 {
@@ -19,38 +20,28 @@ public static class GauCatalog
         GauTextClassificationOptions options) =>
         new(Environment(catalog), options ?? throw new ArgumentNullException(nameof(options)), TorchSharpTrainingBackend.Instance);
 
-    /// <summary>Classifies one text column; from scratch (Tiny) unless <paramref name="modelDirectory"/> names a checkpoint.</summary>
-    public static GauClassificationTrainer GauTextClassification(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog,
-        string labelColumnName = GauTrainerOptionsBase.DefaultLabelColumn, string sentenceColumnName = "Sentence",
-        string? modelDirectory = null, int epochs = 3, int batchSize = 32, int maxLength = 128, string device = "auto") =>
-        catalog.GauTextClassification(new GauTextClassificationOptions
-        {
-            LabelColumnName = labelColumnName,
-            SentenceColumnName = sentenceColumnName,
-            ModelDirectory = modelDirectory,
-            Epochs = epochs,
-            BatchSize = batchSize,
-            MaxLength = maxLength,
-            Device = device,
-        });
-
     /// <summary>
-    /// Classifies sentence pairs ([CLS] a [SEP] b [SEP]): AFQMC, OCNLI, CMNLI, CSL. Shorthand for GauTextClassification
-    /// with <see cref="GauTextClassificationOptions.SecondSentenceColumnName"/> set; use that options form for every other setting.
+    /// Classifies one text column, or sentence pairs ([CLS] a [SEP] b [SEP]: AFQMC, OCNLI, CSL) when
+    /// <paramref name="sentence2ColumnName"/> is set. The parameters are Microsoft.ML.TorchSharp's TextClassification's,
+    /// with the same names, defaults and meanings, so code written for it runs with the method name changed (its
+    /// <c>architecture</c> has no counterpart). It trains the default configuration from scratch; a checkpoint to
+    /// fine-tune, the device, the maximum length and the rest are in the options overload. The device follows the
+    /// MLContext (GpuDeviceId, FallbackToCpu).
     /// </summary>
-    public static GauClassificationTrainer GauSentencePairClassification(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog,
-        string labelColumnName = GauTrainerOptionsBase.DefaultLabelColumn, string sentence1ColumnName = "Sentence1", string sentence2ColumnName = "Sentence2",
-        string? modelDirectory = null, int epochs = 3, int batchSize = 32, int maxLength = 128, string device = "auto") =>
+    public static GauClassificationTrainer GauTextClassification(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog,
+        string labelColumnName = GauTrainerOptionsBase.DefaultLabelColumn, string scoreColumnName = GauTrainerOptionsBase.DefaultScoreColumn,
+        string outputColumnName = GauTrainerOptionsBase.DefaultPredictedLabelColumn, string sentence1ColumnName = "Sentence1",
+        string? sentence2ColumnName = null, int batchSize = 32, int maxEpochs = 10, IDataView? validationSet = null) =>
         catalog.GauTextClassification(new GauTextClassificationOptions
         {
             LabelColumnName = labelColumnName,
+            ScoreColumnName = scoreColumnName,
+            PredictedLabelColumnName = outputColumnName,
             SentenceColumnName = sentence1ColumnName,
             SecondSentenceColumnName = sentence2ColumnName,
-            ModelDirectory = modelDirectory,
-            Epochs = epochs,
             BatchSize = batchSize,
-            MaxLength = maxLength,
-            Device = device,
+            Epochs = maxEpochs,
+            ValidationSet = validationSet,
         });
 
     /// <summary>
@@ -61,39 +52,41 @@ public static class GauCatalog
         GauNamedEntityRecognitionOptions options) =>
         new(Environment(catalog), options ?? throw new ArgumentNullException(nameof(options)), TorchSharpTrainingBackend.Instance);
 
-    /// <summary>Finds named entities; from scratch (Tiny) unless <paramref name="modelDirectory"/> names a checkpoint.</summary>
+    /// <summary>
+    /// Finds named entities with Microsoft.ML.TorchSharp's NamedEntityRecognition parameters (names, defaults, meanings).
+    /// One difference in the data: the label holds one tag per character (GAU-α reads Chinese characters), where the
+    /// anchor's holds one per space-separated word; for Chinese text, which has no spaces, the two agree.
+    /// </summary>
     public static GauNamedEntityRecognitionTrainer GauNamedEntityRecognition(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog,
-        string labelColumnName = GauTrainerOptionsBase.DefaultLabelColumn, string sentenceColumnName = "Sentence", string? modelDirectory = null,
-        Configuration.EntityHead head = Configuration.EntityHead.GlobalPointer, int epochs = 3, int batchSize = 32, int maxLength = 128, string device = "auto") =>
+        string labelColumnName = GauTrainerOptionsBase.DefaultLabelColumn, string outputColumnName = GauTrainerOptionsBase.DefaultPredictedLabelColumn,
+        string sentence1ColumnName = "Sentence", int batchSize = 32, int maxEpochs = 10, IDataView? validationSet = null) =>
         catalog.GauNamedEntityRecognition(new GauNamedEntityRecognitionOptions
         {
             LabelColumnName = labelColumnName,
-            SentenceColumnName = sentenceColumnName,
-            ModelDirectory = modelDirectory,
-            Head = head,
-            Epochs = epochs,
+            PredictedLabelColumnName = outputColumnName,
+            SentenceColumnName = sentence1ColumnName,
             BatchSize = batchSize,
-            MaxLength = maxLength,
-            Device = device,
+            Epochs = maxEpochs,
+            ValidationSet = validationSet,
         });
 
     public static GauSentenceSimilarityTrainer GauSentenceSimilarity(this RegressionCatalog.RegressionTrainers catalog, GauSentenceSimilarityOptions options) =>
         new(Environment(catalog), options ?? throw new ArgumentNullException(nameof(options)), TorchSharpTrainingBackend.Instance);
 
-    /// <summary>Regresses a float label on sentence pairs.</summary>
+    /// <summary>Regresses a float label on sentence pairs, with Microsoft.ML.TorchSharp's SentenceSimilarity parameters (names, defaults, meanings).</summary>
     public static GauSentenceSimilarityTrainer GauSentenceSimilarity(this RegressionCatalog.RegressionTrainers catalog,
-        string labelColumnName = GauTrainerOptionsBase.DefaultLabelColumn, string sentence1ColumnName = "Sentence1", string sentence2ColumnName = "Sentence2",
-        string? modelDirectory = null, int epochs = 3, int batchSize = 32, int maxLength = 128, string device = "auto") =>
+        string labelColumnName = GauTrainerOptionsBase.DefaultLabelColumn, string scoreColumnName = GauTrainerOptionsBase.DefaultScoreColumn,
+        string sentence1ColumnName = "Sentence1", string sentence2ColumnName = "Sentence2", int batchSize = 32, int maxEpochs = 10,
+        IDataView? validationSet = null) =>
         catalog.GauSentenceSimilarity(new GauSentenceSimilarityOptions
         {
             LabelColumnName = labelColumnName,
+            ScoreColumnName = scoreColumnName,
             Sentence1ColumnName = sentence1ColumnName,
             Sentence2ColumnName = sentence2ColumnName,
-            ModelDirectory = modelDirectory,
-            Epochs = epochs,
             BatchSize = batchSize,
-            MaxLength = maxLength,
-            Device = device,
+            Epochs = maxEpochs,
+            ValidationSet = validationSet,
         });
 
     public static GauTextEmbeddingEstimator GauTextEmbedding(this TransformsCatalog.TextTransforms catalog, GauTextEmbeddingOptions options) =>

@@ -28,4 +28,28 @@ public class ComputeDeviceTests
         var ex = Assert.Throws<ArgumentException>(() => ComputeDevice.Resolve("cuda:0"));
         Assert.Contains("TorchBackend=cuda-linux", ex.Message);
     }
+
+    [Fact]
+    public void AListFallsThroughToTheFirstAvailableChoice()
+    {
+        if (cuda.is_available()) return; // with a GPU the first choice is taken and the fallback cannot be observed
+        Assert.Equal(TorchSharp.DeviceType.CPU, ComputeDevice.Resolve("cuda:0,cpu").type);
+        var ex = Assert.Throws<ArgumentException>(() => ComputeDevice.Resolve("cuda:1"));
+        Assert.Contains("FallbackToCpu", ex.Message);
+    }
+
+    [Theory]
+    [InlineData("cpu,gpu")]
+    [InlineData("cuda:0,")]
+    [InlineData("cuda:0;cpu")]
+    public void AMalformedChoiceIsRefusedWhereverItStands(string spec) =>
+        Assert.Throws<ArgumentException>(() => GauMLNet.Engines.DeviceSpec.Choices(spec));
+
+    [Theory]
+    [InlineData(null, false, "cpu")]
+    [InlineData(null, true, "cpu")]
+    [InlineData(0, false, "cuda:0")]
+    [InlineData(2, true, "cuda:2,cpu")]
+    public void TheMLContextsRequestReadsAsTheAnchorReadsIt(int? gpu, bool fallback, string expected) =>
+        Assert.Equal(expected, GauMLNet.Engines.DeviceSpec.FromMLContext(gpu, fallback));
 }
