@@ -8,6 +8,8 @@ using GauMLNet.Text;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 
+// This sample opts in to GauMLNet's process-wide settings in its project file; say what they are, once.
+Console.WriteLine($"process settings: {GauMLNet.Runtime.ProcessSettings.Describe()}");
 var ml = new MLContext(seed: 0);
 var examples = ClueDataReader.Read(Path.Combine("samples", "data", "sentiment", "train.json"), ClueTask.Get("eprstmt"), requireLabels: true).Examples;
 var data = ml.Data.LoadFromEnumerable(examples);

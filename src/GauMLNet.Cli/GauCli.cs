@@ -6,6 +6,8 @@ namespace GauMLNet.Cli;
 /// <summary>The `gau` command line: one subcommand per file under Commands/.</summary>
 public static class GauCli
 {
+    private static readonly HashSet<string> RunsLibtorch = ["quickstart", "train", "pretrain", "evaluate", "predict", "sweep", "encode"];
+
     /// <summary>On every command: print the stack trace of a failure too.</summary>
     public static readonly Option<bool> Verbose = new("--verbose") { Description = "on failure, also print the stack trace", Recursive = true };
 
@@ -50,6 +52,8 @@ public static class GauCli
     {
         try
         {
+            // The tool opts in to GauMLNet's process-wide settings (its project file); commands that run libtorch say so once.
+            if (RunsLibtorch.Contains(parsed.CommandResult.Command.Name)) error.WriteLine($"gau: {Runtime.ProcessSettings.Describe()}");
             return body();
         }
         catch (Exception ex)

@@ -36,9 +36,10 @@ Console.WriteLine($"load average (1, 5, 15 min) at the start: {loadStart}");
 
 var cpu = CpuCapabilities.Current;
 Console.WriteLine(cpu.Describe());
-// Decided at GauMLNet.dll's load, before any matrix product; every child process decides the same way.
+// Decided at GauMLNet.dll's load, before any matrix product; every child process decides the same way. The benchmark
+// opts in to GauMLNet's process-wide settings in its project file and says so once, here.
 var mkl = MklVendorDispatch.EnsureApplied();
-Console.WriteLine($"MKL kernel choice: {mkl}");
+Console.WriteLine($"process settings: {ProcessSettings.Describe()}");
 report["mkl_vendor_dispatch"] = mkl.ToString();
 report["cpu"] = new Dictionary<string, object?>
 {

@@ -1,4 +1,5 @@
 using GauMLNet.Engine;
+using GauMLNet.Runtime;
 using GauMLNet.Engines;
 using Microsoft.ML;
 using Microsoft.ML.Runtime;
@@ -114,10 +115,17 @@ public static class GauCatalog
         return catalog;
     }
 
+    private static int _processSettingsLogged;
+
     private static IHostEnvironment Environment(object catalog)
     {
         var env = MLNetInternals.GetEnvironment(catalog);
         env.ComponentCatalog.RegisterGauMLNet();
+        if (Interlocked.Exchange(ref _processSettingsLogged, 1) == 0)
+        {
+            using var channel = env.Start("GauMLNet");
+            channel.Info(MessageSensitivity.None, $"GauMLNet process settings: {ProcessSettings.Describe()}");
+        }
         return env;
     }
 }

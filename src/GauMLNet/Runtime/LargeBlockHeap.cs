@@ -48,8 +48,12 @@ public static class LargeBlockHeap
         return new Scope(open: true);
     }
 
-    /// <summary><see cref="Keep()"/> for training on <paramref name="device"/>: only the CPU's memory comes from malloc.</summary>
-    public static Scope KeepWhileTrainingOn(Device device) => device.type == TorchSharp.DeviceType.CPU ? Keep() : NoScope;
+    /// <summary>
+    /// <see cref="Keep()"/> for training on <paramref name="device"/> when the application opted in
+    /// (<see cref="ProcessSettings.KeepsLargeBlocksWhileTraining"/>): only the CPU's memory comes from malloc.
+    /// </summary>
+    public static Scope KeepWhileTrainingOn(Device device) =>
+        device.type == TorchSharp.DeviceType.CPU && ProcessSettings.KeepsLargeBlocksWhileTraining ? Keep() : NoScope;
 
     /// <summary>The same setting in glibc's environment form, for a process started with it (the benchmark's PyTorch peer).</summary>
     internal static IReadOnlyDictionary<string, string> AsEnvironment { get; } = new Dictionary<string, string>

@@ -7,7 +7,7 @@ namespace GauMLNet.Runtime;
 /// <summary>What <see cref="MklVendorDispatch"/> did in this process.</summary>
 public enum MklVendorDispatchState
 {
-    /// <summary>MKL's vendor check left as shipped: <see cref="MklVendorDispatch.SettingVariable"/>=keep.</summary>
+    /// <summary>MKL's vendor check left as shipped: the application did not opt in, or <see cref="MklVendorDispatch.SettingVariable"/>=keep.</summary>
     Kept,
     /// <summary>Asked for, but nothing to do: not an AMD CPU with AVX-512, or not Linux x64, or MKL already treats it as Intel.</summary>
     NotNeeded,
@@ -45,14 +45,15 @@ public sealed record MklVendorDispatchResult(MklVendorDispatchState State, strin
 /// bits on the same CPU and thread count whatever the buffers' alignment, at no measured cost to the GEMM ceiling. If
 /// MKL refuses it, the vendor check is put back as it was. MKL still reads the CPU's feature bits to choose among its
 /// kernels; that it runs nothing this CPU lacks rests on those checks and on the test suite passing under it.
-/// On by default; GAUMLNET_MKL_VENDOR_CHECK=keep leaves MKL as shipped, and MKL_CBWR or MKL_ENABLE_INSTRUCTIONS set by
-/// the user are left alone. MKL decides once per process, so this runs as GauMLNet's module initializer — before
-/// GauMLNet's first code runs; an application that runs TorchSharp products itself before touching GauMLNet should
-/// call <see cref="EnsureApplied"/> first.
+/// Off unless the application opts in (<see cref="ProcessSettings"/>: the MSBuild property GauMklVendorDispatch, or
+/// GAUMLNET_MKL_VENDOR_CHECK=lift; =keep leaves MKL as shipped whatever the project says), and MKL_CBWR or
+/// MKL_ENABLE_INSTRUCTIONS set by the user are left alone. MKL decides once per process, so this runs as GauMLNet's
+/// module initializer — before GauMLNet's first code runs; an application that opted in and runs TorchSharp products
+/// itself before touching GauMLNet should call <see cref="EnsureApplied"/> first.
 /// </summary>
 public static class MklVendorDispatch
 {
-    /// <summary>"lift" (or nothing) applies it on an AMD CPU with AVX-512; "keep" leaves MKL's vendor check as shipped.</summary>
+    /// <summary>"lift" applies it on an AMD CPU with AVX-512; "keep" leaves MKL's vendor check as shipped; unset, the application's switch decides.</summary>
     public const string SettingVariable = "GAUMLNET_MKL_VENDOR_CHECK";
     private const string Library = "libtorch_cpu.so";
     private const int NotYetAsked = -1, Intel = 1;
@@ -66,33 +67,36 @@ public static class MklVendorDispatch
 
     // The CPU is read only when lifting is not declined by a setting.
     private static readonly Lazy<MklVendorDispatchResult> Outcome =
-        new(() => Apply(Environment.GetEnvironmentVariable, () => CpuCapabilities.Current));
+        new(() => Apply(Environment.GetEnvironmentVariable, ProcessSettings.AppSwitch(ProcessSettings.MklVendorDispatchSwitch), () => CpuCapabilities.Current));
 
     /// <summary>Applies the setting once per process and returns what was done (later calls return the first outcome).</summary>
     public static MklVendorDispatchResult EnsureApplied() => Outcome.Value;
 
-#pragma warning disable CA2255 // A library's module initializer on purpose: MKL's choice is made at the process's first matrix product.
+#pragma warning disable CA2255 // A module initializer on purpose: MKL's choice is made at the process's first matrix product (it acts only if the application opted in).
     [ModuleInitializer]
     internal static void OnLoad() => EnsureApplied();
 #pragma warning restore CA2255
 
-    /// <summary>The decision and the write for a given environment and CPU; calling it again finds 1 and leaves it.</summary>
-    internal static MklVendorDispatchResult Apply(Func<string, string?> environment, Func<CpuCapabilities> readCpu)
+    /// <summary>The decision and the write for a given environment, application switch and CPU; calling it again finds 1 and leaves it.</summary>
+    internal static MklVendorDispatchResult Apply(Func<string, string?> environment, bool? optedIn, Func<CpuCapabilities> readCpu)
     {
-        try { return Decide(environment, readCpu); }
+        try { return Decide(environment, optedIn, readCpu); }
         catch (Exception ex) // never fail loading GauMLNet over a speed setting: the outcome records why
         {
             return new(MklVendorDispatchState.NotRecognized, $"libtorch could not be inspected ({ex.GetType().Name}: {ex.Message})");
         }
     }
 
-    private static MklVendorDispatchResult Decide(Func<string, string?> environment, Func<CpuCapabilities> readCpu)
+    private static MklVendorDispatchResult Decide(Func<string, string?> environment, bool? optedIn, Func<CpuCapabilities> readCpu)
     {
         string? setting = environment(SettingVariable)?.Trim().ToLowerInvariant();
         if (setting is not (null or "" or "keep" or "lift"))
             return new(MklVendorDispatchState.Declined, $"{SettingVariable}={setting} is neither keep nor lift: MKL left as shipped");
         if (setting == "keep")
             return new(MklVendorDispatchState.Kept, $"MKL's vendor check as shipped ({SettingVariable}=keep): no AVX-512 kernels on AMD");
+        if (setting != "lift" && optedIn != true)
+            return new(MklVendorDispatchState.Kept, $"MKL as shipped: the application did not opt in ({ProcessSettings.MklVendorDispatchSwitch}, " +
+                $"<GauMklVendorDispatch>true</GauMklVendorDispatch> or {SettingVariable}=lift)");
         foreach (string mklSetting in new[] { "MKL_CBWR", "MKL_ENABLE_INSTRUCTIONS" })
             if (!string.IsNullOrEmpty(environment(mklSetting)))
                 return new(MklVendorDispatchState.Declined, $"{mklSetting}={environment(mklSetting)}: MKL is configured by the user");

@@ -28,6 +28,8 @@ public class MklVendorDispatchTests
         var cpu = CpuCapabilities.Current;
         var result = MklVendorDispatch.EnsureApplied();
         string? setting = Variable(MklVendorDispatch.SettingVariable)?.Trim().ToLowerInvariant();
+        Assert.True(AppContext.TryGetSwitch(ProcessSettings.MklVendorDispatchSwitch, out bool optedIn) && optedIn,
+            "the test project opts in (<GauMklVendorDispatch>true</GauMklVendorDispatch>), and its runtimeconfig carries the switch");
         if (setting == "keep") Assert.True(result.State == MklVendorDispatchState.Kept, result.ToString());
         else if (setting is not (null or "" or "lift") || !string.IsNullOrEmpty(Variable("MKL_CBWR")) || !string.IsNullOrEmpty(Variable("MKL_ENABLE_INSTRUCTIONS")))
             Assert.Equal(MklVendorDispatchState.Declined, result.State);
@@ -79,7 +81,7 @@ public class MklVendorDispatchTests
     public void AppliedOnceTheCacheHoldsIntelAndASecondPassLeavesIt()
     {
         using (var scope = NewDisposeScope()) ones(8, 8).mm(ones(8, 8)); // MKL has decided by now, whichever way
-        var again = MklVendorDispatch.Apply(Environment((MklVendorDispatch.SettingVariable, "lift")), () => CpuCapabilities.Current);
+        var again = MklVendorDispatch.Apply(Environment((MklVendorDispatch.SettingVariable, "lift")), optedIn: true, () => CpuCapabilities.Current);
         if (MklVendorDispatch.EnsureApplied().State == MklVendorDispatchState.Applied)
         {
             Assert.Equal(MklVendorDispatchState.NotNeeded, again.State);
@@ -125,19 +127,42 @@ public class MklVendorDispatchTests
     public void SettingsAreHonouredBeforeAnythingIsRead(string? setting, string? mklVariable, string? mklValue, MklVendorDispatchState expected, string reason)
     {
         var environment = Environment((MklVendorDispatch.SettingVariable, setting!), (mklVariable ?? "unused", mklValue!));
-        var result = MklVendorDispatch.Apply(environment, () => Cpu("AuthenticAMD", 0x1A, "avx512f"));
+        var result = MklVendorDispatch.Apply(environment, optedIn: true, () => Cpu("AuthenticAMD", 0x1A, "avx512f"));
         Assert.Equal(expected, result.State);
         Assert.Contains(reason, result.Detail);
     }
 
     [Theory]
+    [InlineData(null, null, MklVendorDispatchState.Kept, "did not opt in")]
+    [InlineData("", false, MklVendorDispatchState.Kept, "did not opt in")]
+    [InlineData("keep", true, MklVendorDispatchState.Kept, "=keep")]
+    public void AHostThatDidNotOptInKeepsMklAsShipped(string? setting, bool? optedIn, MklVendorDispatchState expected, string reason)
+    {
+        bool cpuRead = false;
+        var result = MklVendorDispatch.Apply(Environment((MklVendorDispatch.SettingVariable, setting!)), optedIn,
+            () => { cpuRead = true; return Cpu("AuthenticAMD", 0x1A, "avx512f"); });
+        Assert.Equal(expected, result.State);
+        Assert.Contains(reason, result.Detail);
+        Assert.False(cpuRead, "a declined setting reads nothing, libtorch included");
+    }
+
+    [Theory]
+    [InlineData("lift", null)] // the environment opts in for an application that did not
+    [InlineData(null, true)]
+    public void EitherTheApplicationOrTheEnvironmentOptsIn(string? setting, bool? optedIn)
+    {
+        var result = MklVendorDispatch.Apply(Environment((MklVendorDispatch.SettingVariable, setting!)), optedIn, () => Cpu("GenuineIntel", 6, "avx512f"));
+        Assert.Equal(MklVendorDispatchState.NotNeeded, result.State); // it went on to read the CPU
+    }
+
+    [Theory]
     [InlineData("lift", "GenuineIntel", 6, "avx512f", "MKL's own dispatch")]
     [InlineData("lift", "AuthenticAMD", 0x1A, "avx2", "no AVX-512")]
-    [InlineData(null, "GenuineIntel", 6, "avx512f", "MKL's own dispatch")] // lifting is the default
+    [InlineData(null, "GenuineIntel", 6, "avx512f", "MKL's own dispatch")] // the application opted in
     [InlineData("", "AuthenticAMD", 0x19, "avx2", "no AVX-512")]
     public void LiftingTouchesOnlyAnAmdCpuWithAvx512(string? setting, string vendor, int family, string flag, string reason)
     {
-        var result = MklVendorDispatch.Apply(Environment((MklVendorDispatch.SettingVariable, setting!)), () => Cpu(vendor, family, flag));
+        var result = MklVendorDispatch.Apply(Environment((MklVendorDispatch.SettingVariable, setting!)), optedIn: true, () => Cpu(vendor, family, flag));
         Assert.Equal(MklVendorDispatchState.NotNeeded, result.State);
         Assert.Contains(reason, result.Detail);
     }
