@@ -1,6 +1,6 @@
 using GauMLNet.Engine;
-using GauMLNet.Runtime;
 using GauMLNet.Engines;
+using GauMLNet.Runtime;
 using Microsoft.ML;
 using Microsoft.ML.Runtime;
 
@@ -115,13 +115,13 @@ public static class GauCatalog
         return catalog;
     }
 
-    private static int _processSettingsLogged;
+    private static int ProcessSettingsLogged;
 
     private static IHostEnvironment Environment(object catalog)
     {
         var env = MLNetInternals.GetEnvironment(catalog);
         env.ComponentCatalog.RegisterGauMLNet();
-        if (Interlocked.Exchange(ref _processSettingsLogged, 1) == 0)
+        if (Interlocked.Exchange(ref ProcessSettingsLogged, 1) == 0)
         {
             using var channel = env.Start("GauMLNet");
             channel.Info(MessageSensitivity.None, $"GauMLNet process settings: {ProcessSettings.Describe()}");
