@@ -60,6 +60,13 @@ report["cpu"] = new Dictionary<string, object?>
 };
 if (smoke) failures.AddRange(CpuCapabilitiesCheck.Run());
 
+// Model-file load time (LoadGauModel of a base-size classifier), alone with --model-load; the smoke pass loads a tiny one.
+if (args.Contains("--model-load") || smoke)
+{
+    report["model_load"] = ModelLoad.Run(smoke);
+    if (!smoke) return 0;
+}
+
 // (a) the GEMM ceiling: squares and the model's own projection shapes at this run's batch and lengths.
 var ceiling = MatmulCeiling.Measure(smoke, batch, lengths);
 Console.WriteLine($"(a) matmul ceiling: fp32 {ceiling.Fp32:F1} GFLOP/s ({ceiling.Fp32Shape}), bf16 {(ceiling.Bf16 is { } b ? $"{b:F1} GFLOP/s ({ceiling.Bf16Shape})" : "unsupported")}; best of each shape at steady state:");
