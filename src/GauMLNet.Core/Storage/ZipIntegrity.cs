@@ -19,7 +19,7 @@ public static class ZipIntegrity
             var buffer = new byte[1 << 16];
             foreach (var entry in archive.Entries)
             {
-                uint crc = 0;
+                var crc = new System.IO.Hashing.Crc32();
                 long length = 0;
                 try
                 {
@@ -27,7 +27,7 @@ public static class ZipIntegrity
                     int read;
                     while ((read = stream.Read(buffer)) > 0)
                     {
-                        crc = Crc32.Append(crc, buffer.AsSpan(0, read));
+                        crc.Append(buffer.AsSpan(0, read));
                         length += read;
                     }
                 }
@@ -36,7 +36,8 @@ public static class ZipIntegrity
                     throw new IntegrityException(path, entry.FullName, $"cannot be decompressed ({ex.Message})");
                 }
                 if (length != entry.Length) throw new IntegrityException(path, entry.FullName, $"holds {length} bytes where the archive says {entry.Length}");
-                if (crc != entry.Crc32) throw new IntegrityException(path, entry.FullName, $"fails its CRC-32 check (stored {entry.Crc32:x8}, computed {crc:x8})");
+                uint computed = crc.GetCurrentHashAsUInt32();
+                if (computed != entry.Crc32) throw new IntegrityException(path, entry.FullName, $"fails its CRC-32 check (stored {entry.Crc32:x8}, computed {computed:x8})");
             }
         }
     }

@@ -112,4 +112,17 @@ public class TensorFlowCheckpointTests
         var ex = Assert.Throws<InvalidDataException>(() => TensorFlowCheckpoint.Open(prefix));
         Assert.Contains("tensor 'names' has unsupported dtype 7", ex.Message);
     }
+
+    [Theory]
+    [InlineData("", 0x00000000u)]
+    [InlineData("123456789", 0xE3069283u)] // the CRC-32C check value
+    [InlineData("The quick brown fox jumps over the lazy dog", 0x22620404u)]
+    public void Crc32CMatchesItsPublishedCheckValues(string text, uint expected)
+    {
+        byte[] bytes = System.Text.Encoding.ASCII.GetBytes(text);
+        Assert.Equal(expected, GauMLNet.Checkpoints.Crc32C.Compute(bytes));
+        // Incremental over any split, as the readers feed it.
+        for (int split = 0; split <= bytes.Length; split++)
+            Assert.Equal(expected, GauMLNet.Checkpoints.Crc32C.Compute(bytes.AsSpan(split), GauMLNet.Checkpoints.Crc32C.Compute(bytes.AsSpan(0, split))));
+    }
 }
