@@ -17,9 +17,15 @@ public static class CliProcess
         }
     }
 
-    public static Process Start(IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null)
+    /// <param name="wrapper">a program and its arguments to run `dotnet gau.dll …` under (strace with fault injection)</param>
+    public static Process Start(IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null, IReadOnlyList<string>? wrapper = null)
     {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var start = new ProcessStartInfo(wrapper?[0] ?? "dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        if (wrapper is not null)
+        {
+            foreach (string arg in wrapper.Skip(1)) start.ArgumentList.Add(arg);
+            start.ArgumentList.Add("dotnet");
+        }
         start.ArgumentList.Add(GauDll);
         foreach (string arg in args) start.ArgumentList.Add(arg);
         foreach (var (name, value) in environment ?? new Dictionary<string, string>()) start.Environment[name] = value;
@@ -27,9 +33,10 @@ public static class CliProcess
     }
 
     /// <summary>Runs to the end (at most <paramref name="timeout"/>), returning exit code and output.</summary>
-    public static (int Code, string Out, string Err) Run(IEnumerable<string> args, TimeSpan timeout, IReadOnlyDictionary<string, string>? environment = null)
+    public static (int Code, string Out, string Err) Run(IEnumerable<string> args, TimeSpan timeout, IReadOnlyDictionary<string, string>? environment = null,
+        IReadOnlyList<string>? wrapper = null)
     {
-        using var process = Start(args, environment);
+        using var process = Start(args, environment, wrapper);
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         if (!process.WaitForExit(timeout))
