@@ -434,7 +434,7 @@ def main():
         }
         if args.log_json:
             write_text_atomically(args.log_json, json.dumps(summary, indent=2))
-        print(f"trained {step} step(s) on {world} process(es) ({summary['backend']}, {device}); final loss {losses[-1]:.6f}; "
+        print(f"trained {step} step(s) on {world} process(es) ({summary['backend']}, {device}); final loss {losses[-1] if losses else float('nan'):.6f}; "
               f"{summary['steps_per_second'] or 0:.2f} steps/s; wrote {final}", flush=True)
     if distributed:
         dist.destroy_process_group()

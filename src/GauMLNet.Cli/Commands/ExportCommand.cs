@@ -82,10 +82,14 @@ internal static class ExportCommand
             output.WriteLine($"exported the checkpoint {source} (MLM head) to the PyTorch layout in {clock.Elapsed.TotalSeconds:F1} s: wrote {outDir}");
             return 0;
         }
-        var ml = new MLContext();
-        var trained = TrainingRun.LoadModel(ml, source);
-        ml.Model.ExportToPyTorch(trained, outDir);
-        var description = PyTorchLayout.ReadDescription(outDir);
+        PyTorchModelDescription description;
+        if (Directory.Exists(source) && PyTorchLayout.Holds(source))
+            description = PyTorchLayout.Write(PyTorchLayout.ReadPackage(source), outDir); // files to files: no engine needed
+        else
+        {
+            var ml = new MLContext();
+            description = ml.Model.ExportToPyTorch(TrainingRun.LoadModel(ml, source), outDir);
+        }
         output.WriteLine($"exported the {description.Task} model (head {string.Join(", ", description.HeadParameters)}) to the PyTorch layout " +
                          $"in {clock.Elapsed.TotalSeconds:F1} s: wrote {outDir} (config.json, model.safetensors, vocab.txt, gaumlnet.json, manifest.json)");
         return 0;

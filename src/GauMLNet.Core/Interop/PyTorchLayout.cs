@@ -21,7 +21,7 @@ public static class PyTorchLayout
     public static bool Holds(string directory) => File.Exists(Path.Combine(directory, PyTorchModelDescription.FileName));
 
     /// <summary>Writes a fitted model's weights, vocabulary and description; engine files (model.onnx) are left out.</summary>
-    public static void Write(GauModelPackage package, string directory)
+    public static PyTorchModelDescription Write(GauModelPackage package, string directory)
     {
         byte[] weights = package.Weights ?? throw new InvalidDataException($"{package.Source} holds no {CheckpointFiles.WeightsFile}; only a model with its weights can be exported.");
         var description = PyTorchModelDescription.Of(package.Spec with { Engine = "torchsharp" }, HeadParameters(weights, package.Source));
@@ -32,10 +32,11 @@ public static class PyTorchLayout
             [CheckpointFiles.VocabFile] = Encoding.UTF8.GetBytes(package.VocabText),
             [PyTorchModelDescription.FileName] = Encoding.UTF8.GetBytes(description.ToJson()),
         });
+        return description;
     }
 
     /// <summary>Writes a pretraining checkpoint directory (config.json, model.safetensors, vocab.txt) with an MLM description.</summary>
-    public static void WriteCheckpoint(string checkpointDirectory, string directory)
+    public static PyTorchModelDescription WriteCheckpoint(string checkpointDirectory, string directory)
     {
         CheckpointFiles.LoadConfig(checkpointDirectory); // a readable config, or an error naming it
         byte[] weights = File.ReadAllBytes(CheckpointFiles.RequireWeights(checkpointDirectory));
@@ -47,6 +48,7 @@ public static class PyTorchLayout
             [CheckpointFiles.VocabFile] = Encoding.UTF8.GetBytes(CheckpointFiles.ReadVocab(checkpointDirectory)),
             [PyTorchModelDescription.FileName] = Encoding.UTF8.GetBytes(description.ToJson()),
         });
+        return description;
     }
 
     /// <summary>The description, after checking every member against the manifest (when there is one).</summary>

@@ -14,13 +14,13 @@ namespace GauMLNet.MLNet;
 /// </summary>
 public static class GauPyTorchModels
 {
-    /// <summary>Writes the one GAU transformer in <paramref name="model"/> in the PyTorch layout.</summary>
-    public static void ExportToPyTorch(this ModelOperationsCatalog catalog, ITransformer model, string directory)
+    /// <summary>Writes the one GAU transformer in <paramref name="model"/> in the PyTorch layout; returns what gaumlnet.json says.</summary>
+    public static PyTorchModelDescription ExportToPyTorch(this ModelOperationsCatalog catalog, ITransformer model, string directory)
     {
         ArgumentNullException.ThrowIfNull(catalog);
         var gau = CluePipeline.GauTransformers(model).ToList();
         if (gau.Count != 1) throw new InvalidDataException($"the model holds {gau.Count} GAU transformers; a PyTorch export needs exactly one.");
-        PyTorchLayout.Write(gau[0].Model.Package, directory);
+        return PyTorchLayout.Write(gau[0].Model.Package, directory);
     }
 
     /// <summary>Loads a PyTorch-layout directory as an ML.NET model scoring with the engine its package resolves to.</summary>
