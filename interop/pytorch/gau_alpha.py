@@ -187,10 +187,17 @@ def _is_cjk(cp):
             or 0x2B740 <= cp <= 0x2B81F or 0x2B820 <= cp <= 0x2CEAF or 0xF900 <= cp <= 0xFAFF or 0x2F800 <= cp <= 0x2FA1F)
 
 
+# The pre-tokenizer's pattern is .NET's \w+|[\p{P}]: words of letters, non-spacing marks, decimal digits and connector
+# punctuation (.NET's \w), or one punctuation character. Everything else separates words and is dropped: symbols
+# ($ + ~ emoji), other numbers, spacing marks. (HF's BasicTokenizer keeps ASCII symbols as punctuation; GauMLNet does not.)
+_WORD_CATEGORIES = {"Lu", "Ll", "Lt", "Lm", "Lo", "Mn", "Nd", "Pc"}
+
+
+def _is_word_character(ch):
+    return unicodedata.category(ch) in _WORD_CATEGORIES
+
+
 def _is_punctuation(ch):
-    cp = ord(ch)
-    if 33 <= cp <= 47 or 58 <= cp <= 64 or 91 <= cp <= 96 or 123 <= cp <= 126:
-        return True
     return unicodedata.category(ch).startswith("P")
 
 
@@ -212,19 +219,16 @@ class WordPieceTokenizer:
         out, word = [], []
         for ch in text:
             cp = ord(ch)
-            if cp == 0 or cp == 0xFFFD or (unicodedata.category(ch) in ("Cc", "Cf") and ch not in "\t\n\r"):
-                continue
-            if ch.isspace():
-                if word:
-                    out.append("".join(word))
-                    word = []
-            elif _is_cjk(cp) or _is_punctuation(ch):
-                if word:
-                    out.append("".join(word))
-                    word = []
-                out.append(ch)
-            else:
+            if cp == 0 or cp == 0xFFFD or unicodedata.category(ch) == "Cc":
+                continue  # removed, joining what is around them (tabs and newlines too, as GauMLNet's normalizer does)
+            if _is_word_character(ch) and not _is_cjk(cp):
                 word.append(ch)
+                continue
+            if word:
+                out.append("".join(word))
+                word = []
+            if _is_cjk(cp) or _is_punctuation(ch):
+                out.append(ch)  # CJK characters stand alone (IndividuallyTokenizeCjk), as does each punctuation mark
         if word:
             out.append("".join(word))
         return out

@@ -49,6 +49,11 @@ ddp() { # ddp NPROC ARGS...: train_ddp.py under torchrun on this machine, gloo o
 TRAIN_ARGS=(--model "$WORK/export" --train "$DATA/train.json" --max-steps 8 --checkpoint-every 2 --no-dropout --learning-rate 1e-4 --seed 7)
 losses_max_diff() { "$PYTHON" -c 'import json, sys; a, b = (json.load(open(p))["losses"] for p in sys.argv[1:3]); assert len(a) == len(b), (len(a), len(b)); print(f"{max(abs(x - y) for x, y in zip(a, b)):.2e}")' "$1" "$2"; }
 
+tokenizer_rows() { # mixed scripts, symbols, emoji, control and zero-width characters: both tokenizers must split alike
+  "${GAU[@]}" evaluate --task eprstmt --file "$HERE/tokenizer_rows.json" --model "$WORK/export" --scores "$WORK/rows-gau.jsonl" >/dev/null
+  "$PYTHON" "$HERE/parity.py" --model "$WORK/export" --data "$HERE/tokenizer_rows.json" --against "$WORK/rows-gau.jsonl" --tolerance 1e-5
+}
+
 step "1. gau train (tiny, eprstmt sample, 1 epoch)" quiet "$WORK/train.log" \
   "${GAU[@]}" train --task eprstmt --data "$DATA" --config tiny --epochs 1 --max-length 32 --output "$WORK/train" --device cpu --seed 1
 tail -n 2 "$WORK/train.log"
@@ -64,6 +69,8 @@ step "3b. PyTorch scores the export; compare" \
 step "3c. gau encode --compare (hidden states, 1e-5)" \
   "${GAU[@]}" encode --model "$WORK/export" --input "$WORK/enc-in.json" --output "$WORK/enc-out.json" --compare "$WORK/enc-ref.json" --tolerance 1e-5 \
   | tee "$WORK/encode-export.txt"
+
+step "3d. tokenizer edge cases (tokenizer_rows.json)" tokenizer_rows
 
 # 4. DDP: 2 processes × batch 8 against 1 process × batch 16 (the same global batches, dropout off).
 step "4a. torchrun --nproc_per_node 2 (8 steps, global batch 16)" quiet "$WORK/ddp2.log" \
