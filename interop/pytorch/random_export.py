@@ -29,7 +29,9 @@ def main():
     _, description, _, _ = ga.load_export(args.like)
     config = ga.read_json(args.config)
     with open(args.vocab, "r", encoding="utf-8") as f:
-        vocab = [line.rstrip("\r\n") for line in f if line.rstrip("\r\n") != "" or False]
+        vocab = [line.rstrip("\r\n") for line in f]
+    while vocab and vocab[-1] == "":
+        vocab.pop()  # the file's final newline, as GauMLNet reads vocab.txt
     if len(vocab) != config["vocab_size"]:
         raise SystemExit(f"error: {args.vocab} has {len(vocab)} entries, {args.config} says vocab_size {config['vocab_size']}")
     torch.manual_seed(args.seed)
