@@ -3,6 +3,7 @@ using System.Text.Json;
 using GauMLNet.Clue;
 using GauMLNet.Storage;
 using Microsoft.ML;
+using Microsoft.ML.Data;
 
 namespace GauMLNet.Cli.Commands;
 
@@ -13,14 +14,15 @@ internal static class EvaluateCommand
     {
         var task = CommonOptions.Task();
         var data = new Option<string?>("--data") { Description = "the task's folder (its dev split is scored)" };
-        var model = CommonOptions.RequiredPath("--model", "a training output folder (with model.zip) or a model zip");
+        var model = CommonOptions.RequiredPath("--model", "a training output folder (with model.zip), a model zip, or a PyTorch-layout folder (gau export --format pytorch)");
         var file = new Option<string?>("--file") { Description = "a labelled JSON-lines file to score instead of the folder's dev split" };
         var json = new Option<string?>("--json") { Description = "also write the metrics to this JSON file" };
+        var scores = new Option<string?>("--scores") { Description = "also write each row's id, predicted label and class probabilities (the head's output order) to this JSON-lines file" };
         var skipBad = new Option<bool>("--skip-bad-lines");
         var encoding = CommonOptions.Encoding();
         var command = new Command("evaluate", "Report accuracy of a trained model on labelled CLUE data (every row counts).")
         {
-            task, data, model, file, json, skipBad, encoding,
+            task, data, model, file, json, scores, skipBad, encoding,
         };
         command.SetAction(r => GauCli.Guard(r, error, () =>
         {
@@ -40,10 +42,35 @@ internal static class EvaluateCommand
             output.WriteLine($"{clueTask.Name} {Path.GetFileName(path)}: accuracy {metrics.Accuracy:P2} (macro {metrics.MacroAccuracy:P2}, log-loss {metrics.LogLoss:F4}) " +
                              $"over {metrics.Rows} rows, scored in {seconds:F2} s ({metrics.Rows / seconds:F0} rows/s)");
             TrainingRun.ReportTruncation(output, classifier.Model, "rows");
+            if (r.GetValue(scores) is { } scoresPath) WriteScores(trained, labelled, classifier.Model.Spec.OutputColumns[0], scoresPath);
             if (r.GetValue(json) is { } jsonPath)
                 AtomicFile.WriteAllText(jsonPath, JsonSerializer.Serialize(metrics, new JsonSerializerOptions { WriteIndented = true }));
             return 0;
         }));
         return command;
+    }
+
+    // One pass over the scored rows: id, predicted label and the probabilities, for comparisons with other implementations.
+    private static void WriteScores(ITransformer model, IDataView labelled, string scoreColumn, string path)
+    {
+        var scored = model.Transform(labelled);
+        var columns = new[] { scored.Schema[nameof(ClueExample.Id)], scored.Schema["PredictedLabel"], scored.Schema[scoreColumn] };
+        AtomicFile.Write(path, stream =>
+        {
+            using var writer = new StreamWriter(stream, leaveOpen: true);
+            using var cursor = scored.GetRowCursor(columns);
+            var getId = cursor.GetGetter<ReadOnlyMemory<char>>(columns[0]);
+            var getLabel = cursor.GetGetter<ReadOnlyMemory<char>>(columns[1]);
+            var getScore = cursor.GetGetter<VBuffer<float>>(columns[2]);
+            ReadOnlyMemory<char> id = default, label = default;
+            VBuffer<float> score = default;
+            while (cursor.MoveNext())
+            {
+                getId(ref id);
+                getLabel(ref label);
+                getScore(ref score);
+                writer.WriteLine(JsonSerializer.Serialize(new { id = id.ToString(), label = label.ToString(), scores = score.DenseValues().ToArray() }));
+            }
+        });
     }
 }

@@ -1,5 +1,7 @@
 using System.CommandLine;
 using GauMLNet.Clue;
+using GauMLNet.Interop;
+using GauMLNet.MLNet;
 using GauMLNet.Onnx;
 using GauMLNet.Storage;
 using Microsoft.ML;
@@ -7,22 +9,35 @@ using Microsoft.ML;
 namespace GauMLNet.Cli.Commands;
 
 /// <summary>
-/// gau export: a trained model (output folder or model.zip) or a checkpoint directory → ONNX. For a trained model it
-/// writes model.onnx (encoder + task head), model.zip converted to score with ONNX Runtime (no libtorch needed to
-/// serve it), and vocab.txt; for a checkpoint directory, model.onnx with the MLM head and vocab.txt.
+/// gau export: a trained model (output folder, model.zip or PyTorch-layout folder) or a checkpoint directory → ONNX
+/// or PyTorch. ONNX: for a trained model model.onnx (encoder + task head), model.zip converted to score with ONNX Runtime
+/// (no libtorch needed to serve it), and vocab.txt; for a checkpoint directory, model.onnx with the MLM head and vocab.txt.
+/// PyTorch (--format pytorch): the folder interop/pytorch reads — config.json, model.safetensors, vocab.txt,
+/// gaumlnet.json, manifest.json (<see cref="PyTorchLayout"/>).
 /// </summary>
 internal static class ExportCommand
 {
     public static Command Create(TextWriter output, TextWriter error)
     {
-        var model = CommonOptions.RequiredPath("--model", "a training output folder (with model.zip), a model zip, or a checkpoint directory (config.json + model.safetensors)");
-        var outputDir = CommonOptions.RequiredPath("--output", "the folder to write model.onnx (and, for a trained model, an ONNX Runtime model.zip) into");
+        var model = CommonOptions.RequiredPath("--model", "a training output folder (with model.zip), a model zip, a PyTorch-layout folder, or a checkpoint directory (config.json + model.safetensors)");
+        var outputDir = CommonOptions.RequiredPath("--output", "the folder to write model.onnx (and, for a trained model, an ONNX Runtime model.zip) into, or the PyTorch-layout folder");
+        var format = new Option<string>("--format") { Description = "onnx (default) or pytorch (config.json, model.safetensors, vocab.txt, gaumlnet.json; see interop/pytorch/README.md)", DefaultValueFactory = _ => "onnx" };
         var int8 = new Option<bool>("--int8") { Description = "dynamic int8 quantization of the large matrix multiplications (smaller and faster; see the README for its accuracy cost)" };
         var portable = new Option<bool>("--portable") { Description = "standard ONNX operators only (for ONNX hosts other than ONNX Runtime); slower on ONNX Runtime" };
-        var command = new Command("export", "Export a trained model or a checkpoint to ONNX, and a model.zip that scores with ONNX Runtime.") { model, outputDir, int8, portable };
+        var command = new Command("export", "Export a trained model or a checkpoint to ONNX (and a model.zip that scores with ONNX Runtime), or to PyTorch's layout.") { model, outputDir, format, int8, portable };
         command.SetAction(r => GauCli.Guard(r, error, () =>
         {
             string source = r.GetValue(model)!, outDir = r.GetValue(outputDir)!;
+            switch (r.GetValue(format)?.Trim().ToLowerInvariant())
+            {
+                case "pytorch":
+                    if (r.GetValue(int8) || r.GetValue(portable)) throw new UsageException("--int8 and --portable are ONNX options; a PyTorch export keeps the fp32 weights.");
+                    return ToPyTorch(source, outDir, output);
+                case "onnx":
+                    break;
+                default:
+                    throw new UsageException($"--format: '{r.GetValue(format)}' is not a format; use onnx or pytorch.");
+            }
             var options = new OnnxExportOptions
             {
                 Quantization = r.GetValue(int8) ? OnnxQuantization.DynamicInt8 : OnnxQuantization.None,
@@ -31,7 +46,7 @@ internal static class ExportCommand
             Directory.CreateDirectory(outDir);
             string onnxPath = Path.Combine(outDir, OnnxNames.ModelMember);
             var clock = System.Diagnostics.Stopwatch.StartNew();
-            if (Directory.Exists(source) && File.Exists(CheckpointFiles.ConfigPath(source)))
+            if (Directory.Exists(source) && File.Exists(CheckpointFiles.ConfigPath(source)) && !IsFittedPyTorchExport(source))
             {
                 byte[] graph = GauOnnxExporter.Export(source, options);
                 AtomicFile.Write(onnxPath, s => s.Write(graph));
@@ -52,6 +67,32 @@ internal static class ExportCommand
             return 0;
         }));
         return command;
+    }
+
+    private static bool IsFittedPyTorchExport(string directory) =>
+        PyTorchLayout.Holds(directory) && PyTorchLayout.ReadDescription(directory).Spec is not null;
+
+    // A fitted model (model.zip, its folder, or a PyTorch export) or a checkpoint directory → the PyTorch layout.
+    private static int ToPyTorch(string source, string outDir, TextWriter output)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        if (Directory.Exists(source) && File.Exists(CheckpointFiles.ConfigPath(source)) && !IsFittedPyTorchExport(source))
+        {
+            PyTorchLayout.WriteCheckpoint(source, outDir);
+            output.WriteLine($"exported the checkpoint {source} (MLM head) to the PyTorch layout in {clock.Elapsed.TotalSeconds:F1} s: wrote {outDir}");
+            return 0;
+        }
+        PyTorchModelDescription description;
+        if (Directory.Exists(source) && PyTorchLayout.Holds(source))
+            description = PyTorchLayout.Write(PyTorchLayout.ReadPackage(source), outDir); // files to files: no engine needed
+        else
+        {
+            var ml = new MLContext();
+            description = ml.Model.ExportToPyTorch(TrainingRun.LoadModel(ml, source), outDir);
+        }
+        output.WriteLine($"exported the {description.Task} model (head {string.Join(", ", description.HeadParameters)}) to the PyTorch layout " +
+                         $"in {clock.Elapsed.TotalSeconds:F1} s: wrote {outDir} (config.json, model.safetensors, vocab.txt, gaumlnet.json, manifest.json)");
+        return 0;
     }
 
     private static string Kind(OnnxExportOptions options) =>

@@ -187,11 +187,15 @@ internal static class TrainingRun
     public static void SaveModelAtomically(MLContext ml, ITransformer model, Microsoft.ML.DataViewSchema schema, string path) =>
         AtomicFile.Write(path, stream => ml.Model.Save(model, schema, stream));
 
-    /// <summary>--model may name a training output folder (with model.zip) or the zip itself; the zip's every entry is checked first.</summary>
+    /// <summary>
+    /// --model may name a training output folder (with model.zip), the zip itself (its every entry is checked first), or a
+    /// folder in the PyTorch layout (gaumlnet.json; written by gau export --format pytorch or interop/pytorch).
+    /// </summary>
     public static ITransformer LoadModel(MLContext ml, string modelPath) => LoadModel(ml, modelPath, out _);
 
     public static ITransformer LoadModel(MLContext ml, string modelPath, out DataViewSchema inputSchema)
     {
+        if (Directory.Exists(modelPath) && Interop.PyTorchLayout.Holds(modelPath)) return ml.Model.LoadGauModel(modelPath, out inputSchema);
         string zip = Directory.Exists(modelPath) ? Path.Combine(modelPath, ModelFile) : modelPath;
         if (!File.Exists(zip)) throw new UsageException($"--model: {zip} does not exist (train first with gau train).");
         return ml.Model.LoadGauModel(zip, out inputSchema);

@@ -11,9 +11,11 @@ public static class GauModelOperations
     /// <summary>
     /// Checks the zip's every entry (CRC-32), registers GauMLNet's loaders with this context, and loads. The model
     /// scores with the engine it was saved for, or another installed one (<see cref="Engines.GauEngines"/>).
+    /// A directory in the PyTorch layout (its gaumlnet.json, see <see cref="Interop.PyTorchLayout"/>) loads too.
     /// </summary>
     public static ITransformer LoadGauModel(this ModelOperationsCatalog catalog, string filePath, out DataViewSchema inputSchema)
     {
+        if (Directory.Exists(filePath) && Interop.PyTorchLayout.Holds(filePath)) return GauPyTorchModels.Load(catalog, filePath, out inputSchema);
         ZipIntegrity.Verify(filePath);
         GauModelLoaders.Register(MLNetInternals.GetEnvironment(catalog).ComponentCatalog);
         try

@@ -24,6 +24,9 @@ public static class SafeTensorsFile
         return ReadHeader(stream, path, out _, out _);
     }
 
+    /// <summary>Reads the header only from a seekable stream; <paramref name="source"/> names it in errors.</summary>
+    public static IReadOnlyList<Entry> ReadHeader(Stream stream, string source) => ReadHeader(stream, source, out _, out _);
+
     public static Dictionary<string, RawTensor> Read(string path) => Read(path, out _);
 
     public static Dictionary<string, RawTensor> Read(string path, out Dictionary<string, string> metadata)

@@ -10,6 +10,9 @@ namespace GauMLNet.Checkpoints;
 /// </summary>
 public static class CheckpointDirectory
 {
+    /// <summary>Where a fitted model's task head lives in its weights (TaskNetwork's "head").</summary>
+    private const string FittedHeadPrefix = "head.";
+
     /// <summary>Loads the encoder and MLM head onto the CPU; the decoder is untied when the file carries one.</summary>
     /// <param name="adjust">changes to the saved config that do not touch the weights (e.g. dropout, gradient checkpointing)</param>
     public static GauAlphaForMaskedLM LoadMaskedLM(string directory, Func<Configuration.GauAlphaConfig, Configuration.GauAlphaConfig>? adjust = null)
@@ -18,6 +21,9 @@ public static class CheckpointDirectory
         if (adjust is not null) config = adjust(config).Validate();
         string weights = CheckpointFiles.RequireWeights(directory);
         var tensors = SafeTensors.Load(weights);
+        // A fitted model's weights (a PyTorch export, gaumlnet.json): its backbone with the tied MLM head; the task head is not part of it.
+        foreach (string name in tensors.Keys.Where(n => n.StartsWith(FittedHeadPrefix, StringComparison.Ordinal)).ToList())
+            if (tensors.Remove(name, out var head)) head.Dispose();
         try
         {
             var model = new GauAlphaForMaskedLM(config, tiedDecoder: !tensors.ContainsKey(CheckpointFiles.DecoderWeightName));

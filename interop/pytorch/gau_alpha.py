@@ -1,0 +1,545 @@
+#!/usr/bin/env python3
+"""GAU-alpha in plain PyTorch (1.13+), reading and writing GauMLNet's PyTorch layout.
+
+Written for GauMLNet from its own C# sources (src/GauMLNet/Modeling, src/GauMLNet/Training, src/GauMLNet.Core/Text);
+nothing here is copied from another implementation. Parameter names are the PyTorch port's, as GauMLNet's
+state_dict() yields them, so `load_state_dict(strict=True)` checks every name and shape:
+
+  gau_alpha.embeddings.word_embeddings.weight          [vocab, d]
+  gau_alpha.embeddings.token_type_embeddings.weight    [2, d]
+  gau_alpha.encoder.layer.{i}.gau.i_dense.weight       [2e + s, d]   (.bias when use_bias)
+  gau_alpha.encoder.layer.{i}.gau.o_dense.weight       [d, e]
+  gau_alpha.encoder.layer.{i}.gau.q_scaleoffset.weight [s]           (.bias when use_bias)
+  gau_alpha.encoder.layer.{i}.gau.k_scaleoffset.weight [s]
+  head.classifier.weight / head.classifier.bias        classification [classes, d] / regression [1, d]
+  head.classifier.* (+ head.crf.*) / head.dense.*, head.bias_dense.*   token classification (not run here)
+  cls.predictions.decoder.weight                       MLM decoder when untied (else tied to word_embeddings)
+
+The model (x <- RMSNorm(x + GAU(x)) per layer, RMSNorm without gain, no biases):
+  [u, v, z] = act(x W_i) split (e, e, s);  q = RoPE(z * gamma_q), k = RoPE(z * gamma_k)
+  A = softmax_plus(q k^T / sqrt(s)) over real keys (logits times log l / log 512, l = the row's real tokens)
+  GAU(x) = (u * (A v)) W_o
+"""
+
+import hashlib
+import json
+import math
+import os
+import shutil
+import struct
+import unicodedata
+import uuid
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+DESCRIPTION_FILE = "gaumlnet.json"
+MANIFEST_FILE = "manifest.json"
+CONFIG_FILE = "config.json"
+WEIGHTS_FILE = "model.safetensors"
+VOCAB_FILE = "vocab.txt"
+LAYOUT_FILES = (CONFIG_FILE, WEIGHTS_FILE, VOCAB_FILE, DESCRIPTION_FILE)
+BACKBONE_PREFIX = "gau_alpha."
+DESCRIPTION_FORMAT = 1
+
+# ----------------------------------------------------------------------------------------------------------------
+# safetensors, by hand (8-byte little-endian header length, JSON header, raw little-endian bytes)
+
+_DTYPES = {"F64": np.float64, "F32": np.float32, "F16": np.float16, "I64": np.int64, "I32": np.int32,
+           "I16": np.int16, "I8": np.int8, "U8": np.uint8, "BOOL": np.bool_}
+
+
+def read_safetensors(path):
+    """Every tensor of a safetensors file as a CPU tensor; bf16 is widened to fp32."""
+    with open(path, "rb") as f:
+        blob = f.read()
+    if len(blob) < 8:
+        raise ValueError(f"{path}: too short for a safetensors file")
+    (length,) = struct.unpack_from("<Q", blob, 0)
+    if 8 + length > len(blob):
+        raise ValueError(f"{path}: header length {length} runs past the end of the file")
+    header = json.loads(blob[8:8 + length].decode("utf-8"))
+    start = 8 + length
+    tensors = {}
+    for name, entry in header.items():
+        if name == "__metadata__":
+            continue
+        begin, end = entry["data_offsets"]
+        shape = [int(s) for s in entry["shape"]]
+        count = int(np.prod(shape)) if shape else 1
+        if entry["dtype"] == "BF16":
+            raw = np.frombuffer(blob, dtype=np.uint16, count=count, offset=start + begin).astype(np.uint32) << 16
+            array = raw.view(np.float32).reshape(shape)
+        else:
+            dtype = _DTYPES.get(entry["dtype"])
+            if dtype is None:
+                raise ValueError(f"{path}: tensor {name} has dtype {entry['dtype']}, which this reader does not handle")
+            if end - begin != count * np.dtype(dtype).itemsize or start + end > len(blob):
+                raise ValueError(f"{path}: tensor {name} has offsets [{begin}, {end}) that do not fit shape {shape}")
+            array = np.frombuffer(blob, dtype=dtype, count=count, offset=start + begin).reshape(shape)
+        tensors[name] = torch.from_numpy(array.copy())
+    return tensors
+
+
+def safetensors_bytes(tensors):
+    """fp32 tensors as safetensors, in name order, the header padded with spaces to a multiple of 8 (as GauMLNet writes)."""
+    header, chunks, offset = {}, [], 0
+    for name in sorted(tensors):
+        array = np.ascontiguousarray(tensors[name].detach().cpu().to(torch.float32).numpy())
+        raw = array.tobytes()
+        header[name] = {"dtype": "F32", "shape": list(array.shape), "data_offsets": [offset, offset + len(raw)]}
+        chunks.append(raw)
+        offset += len(raw)
+    text = json.dumps(header, separators=(",", ":")).encode("utf-8")
+    text += b" " * (-len(text) % 8)
+    return struct.pack("<Q", len(text)) + text + b"".join(chunks)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# the export layout: config.json, model.safetensors, vocab.txt, gaumlnet.json, manifest.json
+
+
+def read_json(path):
+    with open(path, "r", encoding="utf-8") as f:
+        return json.load(f)
+
+
+def verify_manifest(directory):
+    """Checks every member listed in manifest.json (SHA-256 and length), as GauMLNet does before it loads."""
+    path = os.path.join(directory, MANIFEST_FILE)
+    if not os.path.exists(path):
+        return
+    for name, member in read_json(path)["files"].items():
+        with open(os.path.join(directory, name), "rb") as f:
+            data = f.read()
+        if len(data) != member["bytes"] or hashlib.sha256(data).hexdigest() != member["sha256"].lower():
+            raise ValueError(f"{directory}: {name} does not match manifest.json; the export is damaged")
+
+
+def load_export(directory):
+    """(config dict, description dict, vocabulary list, state dict) of an exported model."""
+    verify_manifest(directory)
+    for name in LAYOUT_FILES:
+        if not os.path.exists(os.path.join(directory, name)):
+            raise FileNotFoundError(f"{directory}: {name} is missing; is this a `gau export --format pytorch` folder?")
+    config = read_json(os.path.join(directory, CONFIG_FILE))
+    description = read_json(os.path.join(directory, DESCRIPTION_FILE))
+    if description.get("format", 0) > DESCRIPTION_FORMAT:
+        raise ValueError(f"{directory}/{DESCRIPTION_FILE}: format {description['format']} is newer than this script reads")
+    with open(os.path.join(directory, VOCAB_FILE), "r", encoding="utf-8") as f:
+        vocab = [line.rstrip("\r\n") for line in f]
+    while vocab and vocab[-1] == "":
+        vocab.pop()
+    return config, description, vocab, read_safetensors(os.path.join(directory, WEIGHTS_FILE))
+
+
+def write_export(directory, config, description, vocab, state_dict, extra_files=None):
+    """Writes the layout whole: into a sibling temporary folder, fsynced, then renamed over `directory`.
+
+    `extra_files` (name -> bytes) go beside it but outside the manifest (a trainer's optimizer state).
+    A reader sees the previous folder or the new one, never a mix.
+    """
+    target = os.path.abspath(directory)
+    parent = os.path.dirname(target)
+    os.makedirs(parent, exist_ok=True)
+    staged = os.path.join(parent, f".{os.path.basename(target)}.tmp-{uuid.uuid4().hex}")
+    os.makedirs(staged)
+    members = {
+        CONFIG_FILE: json.dumps(config, indent=2, ensure_ascii=False).encode("utf-8"),
+        WEIGHTS_FILE: safetensors_bytes({k: v for k, v in state_dict.items()}),
+        VOCAB_FILE: ("\n".join(vocab) + "\n").encode("utf-8"),
+        DESCRIPTION_FILE: json.dumps(description, indent=2, ensure_ascii=False).encode("utf-8"),
+    }
+    manifest = {"format": 1, "files": {name: {"sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
+                                       for name, data in sorted(members.items())}}
+    members[MANIFEST_FILE] = json.dumps(manifest, indent=2).encode("utf-8")
+    for name, data in list(members.items()) + list((extra_files or {}).items()):
+        with open(os.path.join(staged, name), "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+    old = None
+    if os.path.exists(target):
+        old = os.path.join(parent, f".{os.path.basename(target)}.old-{uuid.uuid4().hex}")
+        os.rename(target, old)
+    os.rename(staged, target)
+    if old is not None:
+        shutil.rmtree(old)
+    _fsync_directory(parent)
+
+
+def _fsync_directory(path):
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# tokenization: BERT WordPiece as GauMLNet runs it (Microsoft.ML.Tokenizers' BertTokenizer, lower-cased, CJK split)
+
+
+def _is_cjk(cp):
+    return (0x4E00 <= cp <= 0x9FFF or 0x3400 <= cp <= 0x4DBF or 0x20000 <= cp <= 0x2A6DF or 0x2A700 <= cp <= 0x2B73F
+            or 0x2B740 <= cp <= 0x2B81F or 0x2B820 <= cp <= 0x2CEAF or 0xF900 <= cp <= 0xFAFF or 0x2F800 <= cp <= 0x2FA1F)
+
+
+# The pre-tokenizer's pattern is .NET's \w+|[\p{P}]: words of letters, non-spacing marks, decimal digits and connector
+# punctuation (.NET's \w), or one punctuation character. Everything else separates words and is dropped: symbols
+# ($ + ~ emoji), other numbers, spacing marks. (HF's BasicTokenizer keeps ASCII symbols as punctuation; GauMLNet does not.)
+_WORD_CATEGORIES = {"Lu", "Ll", "Lt", "Lm", "Lo", "Mn", "Nd", "Pc"}
+
+
+def _is_word_character(ch):
+    return unicodedata.category(ch) in _WORD_CATEGORIES
+
+
+def _is_punctuation(ch):
+    return unicodedata.category(ch).startswith("P")
+
+
+class WordPieceTokenizer:
+    """[CLS] a [SEP] (b [SEP]) with segment ids 0/1; over-long inputs cut longest-first, as GauTokenizer.Encode does."""
+
+    def __init__(self, vocab):
+        self.vocab = vocab
+        self.ids = {}
+        for i, token in enumerate(vocab):
+            self.ids.setdefault(token, i)
+        for special in ("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"):
+            if special not in self.ids:
+                raise ValueError(f"vocab.txt lacks {special}")
+        self.pad_id, self.unk_id = self.ids["[PAD]"], self.ids["[UNK]"]
+        self.cls_id, self.sep_id, self.mask_id = self.ids["[CLS]"], self.ids["[SEP]"], self.ids["[MASK]"]
+
+    def _words(self, text):
+        out, word = [], []
+        for ch in text:
+            cp = ord(ch)
+            if cp == 0 or cp == 0xFFFD or unicodedata.category(ch) == "Cc":
+                continue  # removed, joining what is around them (tabs and newlines too, as GauMLNet's normalizer does)
+            if _is_word_character(ch) and not _is_cjk(cp):
+                word.append(ch)
+                continue
+            if word:
+                out.append("".join(word))
+                word = []
+            if _is_cjk(cp) or _is_punctuation(ch):
+                out.append(ch)  # CJK characters stand alone (IndividuallyTokenizeCjk), as does each punctuation mark
+        if word:
+            out.append("".join(word))
+        return out
+
+    def pieces(self, text):
+        """Word-piece ids of a text, without special tokens."""
+        ids = []
+        for word in self._words((text or "").lower()):
+            if len(word) > 100:
+                ids.append(self.unk_id)
+                continue
+            start, found = 0, []
+            while start < len(word):
+                end, match = len(word), None
+                while start < end:
+                    piece = word[start:end] if start == 0 else "##" + word[start:end]
+                    if piece in self.ids:
+                        match = self.ids[piece]
+                        break
+                    end -= 1
+                if match is None:
+                    found = [self.unk_id]
+                    break
+                found.append(match)
+                start = end
+            ids.extend(found)
+        return ids
+
+    def encode(self, first, second, max_length):
+        a = self.pieces(first)
+        b = self.pieces(second) if second is not None else None
+        budget = max_length - (3 if b is not None else 2)
+        while len(a) + (len(b) if b is not None else 0) > budget:
+            longer = b if b is not None and len(b) > len(a) else a
+            longer.pop()
+        ids = [self.cls_id] + a + [self.sep_id]
+        types = [0] * len(ids)
+        if b is not None:
+            ids += b + [self.sep_id]
+            types += [1] * (len(b) + 1)
+        return ids, types
+
+
+def collate(encoded, pad_id):
+    """Pads (ids, types) pairs to the batch's longest: input_ids, token_type_ids, attention_mask as int64 [b, n]."""
+    width = max(len(ids) for ids, _ in encoded)
+    input_ids = torch.full((len(encoded), width), pad_id, dtype=torch.int64)
+    token_types = torch.zeros((len(encoded), width), dtype=torch.int64)
+    mask = torch.zeros((len(encoded), width), dtype=torch.int64)
+    for row, (ids, types) in enumerate(encoded):
+        input_ids[row, :len(ids)] = torch.tensor(ids)
+        token_types[row, :len(types)] = torch.tensor(types)
+        mask[row, :len(ids)] = 1
+    return input_ids, token_types, mask
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# the model
+
+
+def rms_norm(x, eps):
+    """RMSNorm without gain or offset: x / sqrt(mean(x^2) + eps)."""
+    return x * torch.rsqrt(x.square().mean(dim=-1, keepdim=True) + eps)
+
+
+def rotary(length, dim, dtype, device):
+    """cos, sin [n, dim] for RoPE over adjacent pairs (2i, 2i+1), theta_i = 10000^(-2i/dim), angles in float64."""
+    inverse_frequency = torch.pow(10000.0, -torch.arange(0, dim, 2, dtype=torch.float64, device=device) / dim)
+    angles = torch.outer(torch.arange(length, dtype=torch.float64, device=device), inverse_frequency)
+    angles = angles.repeat_interleave(2, dim=-1)
+    return angles.cos().to(dtype), angles.sin().to(dtype)
+
+
+def apply_rotary(x, cos, sin):
+    pairs = x.reshape(*x.shape[:-1], x.shape[-1] // 2, 2)
+    turned = torch.stack((-pairs[..., 1], pairs[..., 0]), dim=-1).reshape(x.shape)  # (-x1, x0, -x3, x2, ...)
+    return x * cos + turned * sin
+
+
+ACTIVATIONS = {"swish": F.silu, "silu": F.silu, "gelu": F.gelu}
+
+
+class ScaleOffset(nn.Module):
+    def __init__(self, dim, offset):
+        super().__init__()
+        self.weight = nn.Parameter(torch.ones(dim))
+        self.bias = nn.Parameter(torch.zeros(dim)) if offset else None
+
+    def forward(self, z):
+        return z * self.weight + self.bias if self.bias is not None else z * self.weight
+
+
+class GatedAttentionUnit(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.e, self.s = c["intermediate_size"], c["attention_key_size"]
+        self.scale = c.get("attention_scale", True)
+        self.normalization = c.get("normalization", "softmax_plus")
+        if self.normalization not in ("softmax_plus", "softmax", "squared_relu"):
+            raise ValueError(f"config.json: unknown normalization '{self.normalization}'")
+        act = c.get("hidden_act", "swish")
+        if act not in ACTIVATIONS:
+            raise ValueError(f"config.json: hidden_act '{act}' is not one of {sorted(ACTIVATIONS)}")
+        self.act = ACTIVATIONS[act]
+        bias = c.get("use_bias", False)
+        self.i_dense = nn.Linear(c["hidden_size"], 2 * self.e + self.s, bias=bias)
+        self.o_dense = nn.Linear(self.e, c["hidden_size"], bias=bias)
+        self.q_scaleoffset = ScaleOffset(self.s, bias)
+        self.k_scaleoffset = ScaleOffset(self.s, bias)
+        self.attention_dropout = nn.Dropout(c.get("attention_probs_dropout_prob", 0.0))
+
+    def forward(self, x, key_mask, cos, sin):
+        u, v, z = torch.split(self.act(self.i_dense(x)), [self.e, self.e, self.s], dim=-1)
+        q = apply_rotary(self.q_scaleoffset(z), cos, sin)
+        k = apply_rotary(self.k_scaleoffset(z), cos, sin)
+        a = torch.matmul(q, k.transpose(-1, -2))
+        if self.scale:
+            a = a / math.sqrt(self.s)
+        keys = key_mask.unsqueeze(1)  # [b, 1, n]
+        if self.normalization == "squared_relu":
+            length = key_mask.sum(dim=-1, keepdim=True).clamp_min(1).to(a.dtype).unsqueeze(-1)
+            weights = F.relu(a).square().masked_fill(~keys, 0.0) / length
+        else:
+            if self.normalization == "softmax_plus":
+                length = key_mask.sum(dim=-1, keepdim=True).clamp_min(1).to(torch.float32)
+                a = a * (torch.log(length) / math.log(512.0)).unsqueeze(-1)
+            weights = torch.softmax(a.masked_fill(~keys, float("-inf")), dim=-1)
+        return self.o_dense(u * torch.matmul(self.attention_dropout(weights), v))
+
+
+class GauLayer(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.gau = GatedAttentionUnit(c)
+        self.dropout = nn.Dropout(c.get("hidden_dropout_prob", 0.0))
+        self.eps = c.get("layer_norm_eps", 1e-12)
+
+    def forward(self, x, key_mask, cos, sin):
+        return rms_norm(x + self.dropout(self.gau(x, key_mask, cos, sin)), self.eps)
+
+
+class Embeddings(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        if c.get("embedding_size", c["hidden_size"]) != c["hidden_size"]:
+            raise ValueError("config.json: embedding_size differs from hidden_size, which GAU-alpha (and GauMLNet) does not use")
+        self.word_embeddings = nn.Embedding(c["vocab_size"], c["hidden_size"])
+        self.token_type_embeddings = nn.Embedding(c.get("type_vocab_size", 2), c["hidden_size"])
+        self.dropout = nn.Dropout(c.get("hidden_dropout_prob", 0.0))
+        self.eps = c.get("layer_norm_eps", 1e-12)
+
+    def forward(self, input_ids, token_type_ids):
+        return self.dropout(rms_norm(self.word_embeddings(input_ids) + self.token_type_embeddings(token_type_ids), self.eps))
+
+
+class Encoder(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.layer = nn.ModuleList([GauLayer(c) for _ in range(c["num_hidden_layers"])])
+
+
+class GauAlpha(nn.Module):
+    """The backbone: last hidden states [b, n, d]."""
+
+    def __init__(self, c):
+        super().__init__()
+        self.key_size = c["attention_key_size"]
+        self.embeddings = Embeddings(c)
+        self.encoder = Encoder(c)
+
+    def forward(self, input_ids, token_type_ids, attention_mask):
+        x = self.embeddings(input_ids, token_type_ids)
+        cos, sin = rotary(x.shape[1], self.key_size, x.dtype, x.device)
+        key_mask = attention_mask.bool()
+        for layer in self.encoder.layer:
+            x = layer(x, key_mask, cos, sin)
+        return x
+
+
+def pool(hidden, attention_mask, pooling):
+    if pooling == "first":
+        return hidden[:, 0]
+    if pooling == "mean":
+        weights = attention_mask.to(hidden.dtype).unsqueeze(-1)
+        return (hidden * weights).sum(1) / weights.sum(1).clamp_min(1)
+    raise ValueError(f"unknown pooling '{pooling}'")
+
+
+class PooledHead(nn.Module):
+    """Pooled hidden state -> dropout -> linear (with bias): class logits, or one score for regression."""
+
+    def __init__(self, c, outputs, pooling):
+        super().__init__()
+        self.pooling = pooling
+        self.dropout = nn.Dropout(c.get("hidden_dropout_prob", 0.0))
+        self.classifier = nn.Linear(c["hidden_size"], outputs, bias=True)
+
+    def forward(self, hidden, attention_mask):
+        return self.classifier(self.dropout(pool(hidden, attention_mask, self.pooling)))
+
+
+class GauAlphaForSequenceTask(nn.Module):
+    """classification (logits [b, classes]) and regression ([b, 1])."""
+
+    def __init__(self, c, outputs, pooling):
+        super().__init__()
+        self.gau_alpha = GauAlpha(c)
+        self.head = PooledHead(c, outputs, pooling)
+
+    def forward(self, input_ids, token_type_ids, attention_mask):
+        return self.head(self.gau_alpha(input_ids, token_type_ids, attention_mask), attention_mask)
+
+
+class GauAlphaForEmbedding(nn.Module):
+    """The pooled hidden state [b, d] (no head, nothing to train)."""
+
+    def __init__(self, c, pooling):
+        super().__init__()
+        self.gau_alpha = GauAlpha(c)
+        self.pooling = pooling
+
+    def forward(self, input_ids, token_type_ids, attention_mask):
+        return pool(self.gau_alpha(input_ids, token_type_ids, attention_mask), attention_mask, self.pooling)
+
+
+class MaskedLMPredictions(nn.Module):
+    def __init__(self, c, tied):
+        super().__init__()
+        self.decoder = None if tied else nn.Linear(c["hidden_size"], c["vocab_size"], bias=False)
+
+
+class MaskedLMHead(nn.Module):
+    def __init__(self, c, tied):
+        super().__init__()
+        self.predictions = MaskedLMPredictions(c, tied)
+
+
+class GauAlphaForMaskedLM(nn.Module):
+    """MLM logits = h E^T (tied, no bias) or h W_dec^T when the checkpoint carries cls.predictions.decoder.weight."""
+
+    def __init__(self, c, tied=True):
+        super().__init__()
+        self.gau_alpha = GauAlpha(c)
+        self.cls = MaskedLMHead(c, tied)
+
+    def forward(self, input_ids, token_type_ids, attention_mask):
+        hidden = self.gau_alpha(input_ids, token_type_ids, attention_mask)
+        decoder = self.cls.predictions.decoder
+        return decoder(hidden) if decoder is not None else hidden.matmul(self.gau_alpha.embeddings.word_embeddings.weight.t())
+
+
+def build_model(config, description, state_dict=None):
+    """The network an exported description names, with its weights loaded strictly when given."""
+    task = description["task"]
+    if task in ("classification", "regression"):
+        model = GauAlphaForSequenceTask(config, description["outputs"], description.get("pooling", "first"))
+    elif task == "embedding":
+        model = GauAlphaForEmbedding(config, description.get("pooling", "first"))
+    elif task == "masked_lm":
+        tied = state_dict is None or "cls.predictions.decoder.weight" not in state_dict
+        model = GauAlphaForMaskedLM(config, tied=tied)
+    else:
+        raise ValueError(f"task '{task}' has no PyTorch module here (token classification heads are read by GauMLNet only)")
+    if state_dict is not None:
+        model.load_state_dict(state_dict, strict=True)  # every name and shape must match GauMLNet's
+    return model
+
+
+def load_model(directory):
+    """(model, config, description, tokenizer) of an exported folder."""
+    config, description, vocab, state_dict = load_export(directory)
+    model = build_model(config, description, state_dict)
+    return model, config, description, WordPieceTokenizer(vocab)
+
+
+def save_model(directory, model, config, description, vocab, extra_files=None):
+    write_export(directory, config, description, vocab, model.state_dict(), extra_files)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# data: CLUE-style JSON lines, the fields gaumlnet.json names (data.text_fields, data.label_field)
+
+
+def read_clue_rows(path, description, require_labels=True):
+    """[(id, first, second or None, label or None)] of a JSON-lines file; errors name the file and line."""
+    data = description.get("data")
+    if not data:
+        raise ValueError(f"{DESCRIPTION_FILE} names no CLUE task (no 'data'); this model was not trained on CLUE rows")
+    fields, label_field = data["text_fields"], data["label_field"]
+    if description.get("clue_task") in ("csl", "cluewsc"):
+        raise ValueError(f"{description['clue_task']} rows are rebuilt by GauMLNet's reader; convert them to sentence1/sentence2 rows first")
+    rows = []
+    with open(path, "r", encoding="utf-8") as f:
+        for number, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as ex:
+                raise ValueError(f"{path}:{number}:{ex.colno}: not valid JSON ({ex.msg})") from None
+            missing = [k for k in fields if k not in row]
+            if missing:
+                raise ValueError(f"{path}:{number}: the field(s) {', '.join(missing)} are missing")
+            label = row.get(label_field)
+            if label is not None:
+                label = str(label)
+            if description.get("clue_task") in ("cmnli", "ocnli") and label == "-":
+                continue  # annotators disagreed: CLUE drops these rows, as GauMLNet does
+            if require_labels and not label:
+                raise ValueError(f"{path}:{number}: the row has no {label_field}")
+            rows.append((str(row.get("id", number - 1)), str(row[fields[0]]), str(row[fields[1]]) if len(fields) > 1 else None, label))
+    if not rows:
+        raise ValueError(f"{path} holds no rows")
+    return rows
