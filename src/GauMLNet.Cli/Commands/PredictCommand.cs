@@ -5,17 +5,20 @@ using Microsoft.ML.Data;
 
 namespace GauMLNet.Cli.Commands;
 
-/// <summary>gau predict: write the CLUE submission file for a task's test split, or label sentences given inline.</summary>
+/// <summary>gau predict: write the CLUE submission file for a task's test split, score a data file into another, or label sentences given inline.</summary>
 internal static class PredictCommand
 {
     public const string PairSeparator = "|||";
 
     public static Command Create(TextWriter output, TextWriter error)
     {
-        var task = CommonOptions.Task();
+        var task = CommonOptions.Task(required: false);
+        var input = new Option<string?>("--input") { Description = "a data file to score (.csv, .tsv, .jsonl): --output names the scored file, written whole or not at all" };
+        var batchSize = new Option<int>("--batch-size") { Description = "with --input: rows scored at a time (memory is bounded by this, not by the file)", DefaultValueFactory = _ => 256 };
+        var dataFile = new DataFileOptions();
         var data = new Option<string?>("--data") { Description = "the task's folder; its test.json is predicted" };
         var model = CommonOptions.RequiredPath("--model", "a training output folder (with model.zip) or a model zip");
-        var outputDir = new Option<string>("--output") { Description = "folder for the submission file", DefaultValueFactory = _ => "." };
+        var outputDir = new Option<string>("--output") { Description = "folder for the submission file; with --input, the scored file", DefaultValueFactory = _ => "." };
         var text = new Option<string[]>("--text")
         {
             Description = $"predict these sentences instead (pair tasks: \"first {PairSeparator} second\")",
@@ -23,13 +26,18 @@ internal static class PredictCommand
         };
         var skipBad = new Option<bool>("--skip-bad-lines");
         var encoding = CommonOptions.Encoding();
-        var command = new Command("predict", "Predict a task's test split into a CLUE submission file (e.g. afqmc_predict.json).")
+        var command = new Command("predict", "Predict a task's test split into a CLUE submission file (e.g. afqmc_predict.json), or score a data file (--input).")
         {
-            task, data, model, outputDir, text, skipBad, encoding,
+            task, data, model, outputDir, text, skipBad, encoding, input, batchSize,
         };
+        foreach (var option in dataFile.All(withLabel: false)) command.Options.Add(option);
         command.SetAction(r => GauCli.Guard(r, error, () =>
         {
             var textEncoding = Arguments.Encoding(r.GetValue(encoding));
+            if (r.GetValue(input) is { } inputFile)
+                return DataFileRun.Predict(r.GetValue(model)!, inputFile, r.GetValue(outputDir)!, dataFile, r, r.GetValue(skipBad), textEncoding, r.GetValue(batchSize), output);
+            if (dataFile.AnyGiven(r)) throw new UsageException("--text-column, --text-pair-column and --header read the data file given as --input.");
+            if (r.GetValue(task) is null) throw new UsageException("predict needs --task with --data (a CLUE folder) or --text, or a data file as --input.");
             var sentences = (r.GetValue(text) ?? []).Select(t => Arguments.Text("--text", t)).ToList();
             string? folder = sentences.Count > 0 ? null
                 : Arguments.ExistingDirectory("--data", r.GetValue(data) ?? throw new UsageException("predict needs --data (a folder with test.json) or --text."));
