@@ -61,7 +61,7 @@ public static class TabularScorer
         var resolved = columns.ResolvedIn(reader);
         var added = PredictionColumns(kind);
         if (reader.HasHeader && added.FirstOrDefault(c => reader.Columns.Contains(c, StringComparer.Ordinal)) is { } clash)
-            throw new InvalidDataException($"{inputPath} already has a column '{clash}', which the predictions would add; rename it.");
+            throw new InvalidDataException($"{inputPath} already has a column '{clash}', which the predictions would add; rename it in the input.");
         string scoreColumn = gau.Model.Spec.OutputColumns[0];
         var clock = System.Diagnostics.Stopwatch.StartNew();
         long rows = 0, skipped = 0;
@@ -170,7 +170,7 @@ public static class TabularScorer
         string json = row.Json!.Trim(); // an object: TabularRow.ReadProperties refused anything else
         foreach (string name in names)
             if (row.Columns.Contains(name, StringComparer.Ordinal))
-                throw new TabularFormatException(path, row.Line, $"the row already has a property '{name}', which the predictions would add; rename it");
+                throw new InvalidDataException($"{path}:{row.Line}: the row already has a property '{name}', which the predictions would add; rename it in the input."); // not a bad row to skip
         var builder = new StringBuilder(json, 0, json.Length - 1, json.Length + 64);
         bool empty = json.AsSpan(1, json.Length - 2).Trim().IsEmpty;
         for (int i = 0; i < names.Count; i++)
