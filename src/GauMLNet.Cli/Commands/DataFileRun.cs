@@ -154,7 +154,7 @@ internal static class DataFileRun
     }
 
     public static int Predict(string modelPath, string input, string outputPath, DataFileOptions options, ParseResult r, bool skipBadLines,
-        System.Text.Encoding encoding, int batchSize, TextWriter output)
+        System.Text.Encoding encoding, int batchSize, (int Index, int Count)? shard, TextWriter output)
     {
         DataFileOptions.RequireFile("--input", input);
         if (!TabularFormats.IsDataFile(outputPath))
@@ -177,6 +177,7 @@ internal static class DataFileRun
                 SkipBadLines = skipBadLines,
                 BatchSize = batchSize,
                 CancellationToken = stop.Token,
+                Shard = shard,
                 Progress = (rows, fraction) => progress.Report(fraction, $"{rows:N0} rows {rows / Math.Max(clock.Elapsed.TotalSeconds, 1e-9):F0} rows/s"),
             });
         }
@@ -191,7 +192,7 @@ internal static class DataFileRun
             progress.EndLine();
         }
         ReportSkipped(output, input, result.SkippedBadLines);
-        output.WriteLine($"wrote {result.Rows:N0} scored rows ({kind.Name()}: {string.Join(", ", TabularScorer.PredictionColumns(kind))}) to {outputPath} " +
+        output.WriteLine($"wrote {result.Rows:N0} scored rows{(shard is { } s ? $" of shard {s.Index}/{s.Count}" : "")} ({kind.Name()}: {string.Join(", ", TabularScorer.PredictionColumns(kind))}) to {outputPath} " +
                          $"in {result.Seconds:F1} s ({result.RowsPerSecond:F0} rows/s)");
         TrainingRun.ReportTruncation(output, gau.Model, "rows");
         return 0;

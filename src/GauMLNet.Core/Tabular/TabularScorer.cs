@@ -27,6 +27,12 @@ public sealed record TabularScoringOptions
     /// <summary>Called after each batch with the rows written so far and the fraction of the input read.</summary>
     public Action<long, double>? Progress { get; init; }
     public CancellationToken CancellationToken { get; init; }
+    /// <summary>
+    /// Score only shard <c>Index</c> of <c>Count</c>: the records whose 0-based position in the file (header and blank lines not
+    /// counted) modulo Count is Index. <see cref="TabularShards.Merge"/> puts the shards' outputs back in input order.
+    /// Not with <see cref="SkipBadLines"/>: a left-out row would shift the merge.
+    /// </summary>
+    public (int Index, int Count)? Shard { get; init; }
 }
 
 /// <summary>
@@ -49,6 +55,12 @@ public static class TabularScorer
     {
         options ??= new TabularScoringOptions();
         if (options.BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(options), options.BatchSize, "The batch size must be at least 1.");
+        if (options.Shard is { } shard)
+        {
+            if (shard.Count < 1 || shard.Index < 0 || shard.Index >= shard.Count)
+                throw new ArgumentException($"--shard {shard.Index}/{shard.Count}: the shard index must be 0 to {shard.Count - 1}.");
+            if (options.SkipBadLines) throw new ArgumentException("--shard does not combine with --skip-bad-lines: a left-out row would put the merged rows out of order.");
+        }
         var (kind, gau) = TabularModel.Inspect(model);
         var inputFormat = TabularFormats.FromPath(inputPath);
         var outputFormat = TabularFormats.FromPath(outputPath);
@@ -64,7 +76,7 @@ public static class TabularScorer
             throw new InvalidDataException($"{inputPath} already has a column '{clash}', which the predictions would add; rename it in the input.");
         string scoreColumn = gau.Model.Spec.OutputColumns[0];
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        long rows = 0, skipped = 0;
+        long rows = 0, skipped = 0, position = -1;
 
         AtomicFile.Write(outputPath, stream =>
         {
@@ -80,6 +92,7 @@ public static class TabularScorer
                 try
                 {
                     row = reader.Next();
+                    if (row is not null && options.Shard is { } part && ++position % part.Count != part.Index) continue; // another shard's row
                     if (row is not null) batch.Add((row, resolved.Read(row, inputPath, requireLabel: false)));
                 }
                 catch (TabularFormatException) when (options.SkipBadLines)

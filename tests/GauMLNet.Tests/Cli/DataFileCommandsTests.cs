@@ -188,6 +188,48 @@ public class DataFileCommandsTests(CsvModelFixture trained) : IClassFixture<CsvM
     }
 
     [Fact]
+    public void TwoShardsMergeBackIntoTheUnshardedOutput()
+    {
+        string folder = TestPaths.NewTempDirectory();
+        string input = Path.Combine(folder, "in.csv");
+        WriteReviews(input, 101);
+        string whole = Path.Combine(folder, "whole.csv");
+        Assert.Equal(0, Gau("predict", "--input", input, "--model", trained.Model, "--output", whole).Code);
+        var parts = new[] { "0/2", "1/2" }.Select((shard, i) =>
+        {
+            string part = Path.Combine(folder, $"part{i}.csv");
+            var run = Gau("predict", "--input", input, "--model", trained.Model, "--output", part, "--shard", shard, "--batch-size", "16");
+            Assert.True(run.Code == 0, run.Err);
+            Assert.Contains($"wrote {(i == 0 ? 51 : 50)} scored rows of shard {shard}", run.Out);
+            return part;
+        }).ToArray();
+        Assert.Equal(["1", "3", "5"], ReadRecords(parts[1]).Skip(1).Take(3).Select(r => r[0])); // rows whose position % 2 == 1
+
+        string merged = Path.Combine(folder, "merged.csv");
+        var merge = Gau("merge-shards", parts[0], parts[1], "--output", merged);
+        Assert.True(merge.Code == 0, merge.Err);
+        Assert.Contains("merged 2 shards: 101 rows", merge.Out);
+        var expected = ReadRecords(whole);
+        var actual = ReadRecords(merged);
+        Assert.Equal(expected.Count, actual.Count);
+        for (int i = 0; i < expected.Count; i++)
+        {
+            Assert.Equal(expected[i][..5], actual[i][..5]); // input columns and predicted label
+            if (i > 0) Assert.Equal(double.Parse(expected[i][5], System.Globalization.CultureInfo.InvariantCulture), double.Parse(actual[i][5], System.Globalization.CultureInfo.InvariantCulture), 1e-4);
+        }
+
+        var swapped = Gau("merge-shards", parts[1], parts[0], "--output", Path.Combine(folder, "swapped.csv"));
+        Assert.Equal(ExitCodes.DataError, swapped.Code);
+        Assert.Contains("are these shards of one file, in shard order?", swapped.Err);
+        Assert.False(File.Exists(Path.Combine(folder, "swapped.csv")));
+
+        Assert.Equal(ExitCodes.Usage, Gau("predict", "--input", input, "--model", trained.Model, "--output", merged, "--shard", "2/2").Code);
+        var skip = Gau("predict", "--input", input, "--model", trained.Model, "--output", merged, "--shard", "0/2", "--skip-bad-lines");
+        Assert.Equal(ExitCodes.Usage, skip.Code);
+        Assert.Contains("--shard does not combine with --skip-bad-lines", skip.Err);
+    }
+
+    [Fact]
     public void BadFilesAndArgumentsGetMessagesNamingWhatIsWrong()
     {
         string folder = TestPaths.NewTempDirectory();
