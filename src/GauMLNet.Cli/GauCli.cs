@@ -20,6 +20,7 @@ public static class GauCli
             PretrainCommand.Create(output, error),
             EvaluateCommand.Create(output, error),
             PredictCommand.Create(output, error),
+            MergeShardsCommand.Create(output, error),
             SweepCommand.Create(output, error),
             BaselineCommand.Create(output, error),
             ConvertCommand.Create(output, error),

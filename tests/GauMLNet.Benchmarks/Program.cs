@@ -22,6 +22,19 @@ if (Environment.GetEnvironmentVariable(Cases.ChildMarker) is not null)
     return 2;
 }
 
+// Opt-in stage: scoring a generated CSV as gau predict --input does (rows/s; resident memory must stay flat).
+//   dotnet run --project tests/GauMLNet.Benchmarks -c Release -- --file-scoring [ROWS [BATCH]]   (default 1,000,000 rows, batch 256; only this stage)
+if (args.Length >= 1 && args[0] == "--file-scoring")
+{
+    long fileRows = args.Length > 1 ? long.Parse(args[1], CultureInfo.InvariantCulture) : 1_000_000;
+    Console.WriteLine($"file scoring: {fileRows:N0} rows, {CpuCapabilities.Current.ModelName}, {Environment.ProcessorCount} logical CPUs, libtorch threads {torch.get_num_threads()}");
+    var scoring = FileScoring.Measure(fileRows, args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 256);
+    Console.WriteLine($"file scoring: {scoring.Rows:N0} rows in {scoring.Seconds:F1} s = {scoring.RowsPerSecond:F0} rows/s (batch {scoring.BatchSize}); RSS start {scoring.ResidentStartMegabytes:F0} MB, " +
+                      $"after a tenth {scoring.ResidentAfterTenthMegabytes:F0} MB, end {scoring.ResidentEndMegabytes:F0} MB, max {scoring.ResidentMaxMegabytes:F0} MB");
+    File.WriteAllText("file-scoring-results.json", JsonSerializer.Serialize(scoring, new JsonSerializerOptions { WriteIndented = true }));
+    return scoring.OutputRows == scoring.Rows && scoring.Rows == fileRows ? 0 : 1;
+}
+
 bool smoke = args.Contains("--smoke");
 int[] lengths = smoke ? [64] : [128, 512, 1024, 2048];
 int batch = smoke ? 1 : 8;
@@ -256,6 +269,12 @@ report["entities"] = entityRows;
 var overhead = MLNetOverhead.Measure(smoke);
 report["mlnet"] = overhead;
 Console.WriteLine($"(f) ML.NET Transform {overhead.TransformRowsPerSecond:F0} rows/s vs raw encoder {overhead.RawRowsPerSecond:F0} rows/s: overhead {overhead.Overhead:P1}");
+
+// The file-scoring stage in small (its full measurement is opt-in: --file-scoring, above).
+var fileScoring = FileScoring.Measure(smoke ? 300 : 20_000);
+report["file_scoring"] = fileScoring;
+Console.WriteLine($"(k) file scoring (gau predict --input): {fileScoring.Rows} rows at {fileScoring.RowsPerSecond:F0} rows/s, RSS {fileScoring.ResidentStartMegabytes:F0} → {fileScoring.ResidentEndMegabytes:F0} MB");
+if (fileScoring.OutputRows != fileScoring.Rows) failures.Add($"file scoring wrote {fileScoring.OutputRows} rows for {fileScoring.Rows}");
 
 var memory = MemoryDrift.Measure(smoke ? 200 : 10_000);
 report["memory_drift"] = memory;

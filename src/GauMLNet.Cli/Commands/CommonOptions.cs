@@ -16,10 +16,11 @@ internal static class CommonOptions
         Description = "recompute each GAU layer during backward: activation memory of one layer instead of all, for one more forward pass",
     };
 
-    public static Option<string> Task() => new("--task")
+    public static Option<string> Task(bool required = true) => new("--task")
     {
-        Description = "afqmc, tnews, iflytek, cmnli, ocnli, csl, cluewsc, eprstmt, bustm, csldcp, or cluener (named entities)",
-        Required = true,
+        Description = "afqmc, tnews, iflytek, cmnli, ocnli, csl, cluewsc, eprstmt, bustm, csldcp, or cluener (named entities)" +
+                      (required ? "" : "; not needed with a data file (.csv, .tsv, .jsonl)"),
+        Required = required,
     };
 
     public static Option<string?> Encoding() => new("--encoding")

@@ -12,21 +12,27 @@ internal static class EvaluateCommand
 {
     public static Command Create(TextWriter output, TextWriter error)
     {
-        var task = CommonOptions.Task();
-        var data = new Option<string?>("--data") { Description = "the task's folder (its dev split is scored)" };
+        var task = CommonOptions.Task(required: false);
+        var data = new Option<string?>("--data") { Description = "the task's folder (its dev split is scored), or a labelled data file: .csv, .tsv or .jsonl" };
+        var dataFile = new DataFileOptions();
         var model = CommonOptions.RequiredPath("--model", "a training output folder (with model.zip), a model zip, or a PyTorch-layout folder (gau export --format pytorch)");
         var file = new Option<string?>("--file") { Description = "a labelled JSON-lines file to score instead of the folder's dev split" };
         var json = new Option<string?>("--json") { Description = "also write the metrics to this JSON file" };
         var scores = new Option<string?>("--scores") { Description = "also write each row's id, predicted label and class probabilities (the head's output order) to this JSON-lines file" };
         var skipBad = new Option<bool>("--skip-bad-lines");
         var encoding = CommonOptions.Encoding();
-        var command = new Command("evaluate", "Report accuracy of a trained model on labelled CLUE data (every row counts).")
+        var command = new Command("evaluate", "Report accuracy (or Pearson r) of a trained model on labelled CLUE data or a data file (every row counts).")
         {
             task, data, model, file, json, scores, skipBad, encoding,
         };
+        foreach (var option in dataFile.All()) command.Options.Add(option);
         command.SetAction(r => GauCli.Guard(r, error, () =>
         {
             var textEncoding = Arguments.Encoding(r.GetValue(encoding));
+            if (r.GetValue(data) is { } given && DataFileOptions.IsDataFile(given))
+                return DataFileRun.Evaluate(r.GetValue(model)!, given, dataFile, r, r.GetValue(skipBad), textEncoding, r.GetValue(json), output, error);
+            if (dataFile.AnyGiven(r)) throw new UsageException("--text-column, --text-pair-column, --label-column and --header read a data file given as --data.");
+            if (r.GetValue(task) is null) throw new UsageException("evaluate needs --task with a CLUE folder or --file, or a data file (.csv, .tsv, .jsonl) as --data.");
             string path = r.GetValue(file) is { } f ? Arguments.ExistingFile("--file", f)
                 : r.GetValue(data) is { } folder ? ClueDataFolder.Require(Arguments.ExistingDirectory("--data", folder), ClueDataFolder.Split.Dev)
                 : throw new UsageException("evaluate needs --data (a folder with a dev split) or --file.");

@@ -2,13 +2,18 @@ using System.CommandLine;
 
 namespace GauMLNet.Cli.Commands;
 
-/// <summary>gau train: fine-tune (or train from scratch) on a CLUE task folder.</summary>
+/// <summary>gau train: fine-tune (or train from scratch) on a CLUE task folder or a data file (CSV, TSV, JSON lines).</summary>
 internal static class TrainCommand
 {
     public static Command Create(TextWriter output, TextWriter error)
     {
-        var task = CommonOptions.Task();
-        var data = CommonOptions.RequiredPath("--data", "the task's folder: train.json / dev.json (CLUE) or train_few_all.json / dev_few_all.json (FewCLUE)");
+        var task = CommonOptions.Task(required: false);
+        var data = CommonOptions.RequiredPath("--data",
+            "the task's folder: train.json / dev.json (CLUE) or train_few_all.json / dev_few_all.json (FewCLUE); or a data file: .csv, .tsv or .jsonl (docs/data-files.md)");
+        var file = new DataFileOptions();
+        var kind = new Option<string?>("--kind") { Description = "data file: classification, pair or similarity (default: inferred; a pair with fractional number labels is similarity)" };
+        var dev = new Option<string?>("--dev") { Description = "data file: a dev file of the same columns, scored after every epoch" };
+        var devFraction = new Option<double?>("--dev-fraction") { Description = "data file: hold out this fraction of the rows as the dev set (drawn with --seed)" };
         var model = new Option<string?>("--model") { Description = "a checkpoint directory to fine-tune (config.json + model.safetensors + vocab.txt)" };
         var config = new Option<string>("--config") { Description = "from scratch: tiny, small or base", DefaultValueFactory = _ => "tiny" };
         var epochs = new Option<int>("--epochs") { DefaultValueFactory = _ => 3 };
@@ -29,18 +34,30 @@ internal static class TrainCommand
         var trainingPrecision = CommonOptions.TrainingPrecision();
         var forcePrecision = CommonOptions.ForcePrecision();
         var head = new Option<string>("--head") { Description = "cluener only: global-pointer (best on CLUENER dev), crf or softmax", DefaultValueFactory = _ => "global-pointer" };
-        var command = new Command("train", "Train a GAU-α classifier on a CLUE task; writes model.zip, metrics.json and training-curve.png.")
+        var command = new Command("train", "Train a GAU-α classifier on a CLUE task or a data file; writes model.zip, metrics.json and training-curve.png.")
         {
+            kind, dev, devFraction,
             task, data, model, config, epochs, batch, maxLength, lr, maxGradNorm, outputDir, device, threads, seed, resume, skipBad, patience, encoding,
             precision, checkpointing, trainingPrecision, forcePrecision, head,
         };
+        foreach (var option in file.All()) command.Options.Add(option);
         command.SetAction(r => GauCli.Guard(r, error, () =>
         {
+            bool dataFile = DataFileOptions.IsDataFile(r.GetValue(data)!);
+            if (!dataFile && r.GetValue(task) is null)
+                throw new UsageException("train needs --task with a CLUE folder as --data, or a data file (.csv, .tsv, .jsonl) as --data.");
+            if (!dataFile && (file.AnyGiven(r) || r.GetValue(kind) is not null || r.GetValue(dev) is not null || r.GetValue(devFraction) is not null))
+                throw new UsageException("--text-column, --text-pair-column, --label-column, --header, --kind, --dev and --dev-fraction read a data file; --data is a folder.");
             var settings = new TrainingRun.Settings(
-                r.GetValue(task)!, r.GetValue(data)!, r.GetValue(outputDir)!, r.GetValue(model), r.GetValue(config)!,
+                r.GetValue(task) ?? "", r.GetValue(data)!, r.GetValue(outputDir)!, r.GetValue(model), r.GetValue(config)!,
                 r.GetValue(epochs), r.GetValue(batch), r.GetValue(maxLength), r.GetValue(lr), r.GetValue(device)!, r.GetValue(threads),
                 r.GetValue(seed), r.GetValue(resume), r.GetValue(skipBad), r.GetValue(patience), r.GetValue(precision)!,
                 r.GetValue(checkpointing), r.GetValue(maxGradNorm), r.GetValue(encoding), r.GetValue(trainingPrecision)!, r.GetValue(forcePrecision));
+            if (dataFile)
+            {
+                var columns = new Tabular.TabularColumns(r.GetValue(file.Text) ?? "text", r.GetValue(file.TextPair), r.GetValue(file.Label) ?? "label");
+                return DataFileRun.Train(settings, new DataFileRun.FileSettings(columns, r.GetValue(kind), file.HasHeader(r), r.GetValue(dev), r.GetValue(devFraction)), output);
+            }
             return EntityRun.IsEntityTask(settings.TaskName)
                 ? EntityRun.Train(settings, EntityRun.ParseHead(r.GetValue(head)!), output)
                 : TrainingRun.Run(settings, output);

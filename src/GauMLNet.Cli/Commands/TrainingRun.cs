@@ -42,7 +42,7 @@ internal static class TrainingRun
         var precision = Arguments.Precision("--inference-precision", s.Precision);
         var trainingPrecision = Arguments.TrainingPrecision(s.TrainingPrecision);
         var encoding = Arguments.Encoding(s.Encoding);
-        Arguments.ExistingDirectory("--data", s.DataDirectory);
+        if (!DataFileOptions.IsDataFile(s.DataDirectory)) Arguments.ExistingDirectory("--data", s.DataDirectory);
         GauAlphaConfig? config = null;
         if (s.ModelDirectory is { } pretrained) Arguments.ExistingDirectory("--model", pretrained);
         else

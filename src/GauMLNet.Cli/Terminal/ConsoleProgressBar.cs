@@ -30,6 +30,9 @@ internal sealed class ConsoleProgressBar(TextWriter output, bool interactive) : 
     public void Report(PretrainingProgress p) =>
         Update((double)p.Step / p.Steps, $"step {p.Step}/{p.Steps} loss {p.Loss:F4} masked acc {p.MaskedAccuracy:P1} {p.TokensPerSecond:F0} tokens/s ETA {p.EstimatedRemaining:hh\\:mm\\:ss}");
 
+    /// <summary>Progress of anything else (e.g. scoring a file): a fraction done and what to show beside the bar.</summary>
+    public void Report(double fraction, string details) => Update(fraction, details);
+
     public void Line(string text)
     {
         EndLine();

@@ -58,15 +58,25 @@ public static class CluePipeline
     {
         CheckLabels(task, train, "the training data");
         if (dev is not null) CheckLabels(task, dev, "the dev data");
+        return FitClassifier(ml, task.IsPair, train, dev, options, trainer, new Dictionary<string, string> { [TaskMetadataKey] = task.Name });
+    }
+
+    /// <summary>
+    /// Fits label mapping and classifier over <see cref="ClueExample"/> rows of any source (a CLUE task, a user's data file):
+    /// Sentence1 (and Sentence2 when <paramref name="isPair"/>), the label as text. <paramref name="metadata"/> is saved with the model.
+    /// </summary>
+    public static TransformerChain<ITransformer> FitClassifier(MLContext ml, bool isPair, IDataView train, IDataView? dev, GauTextClassificationOptions options,
+        Func<GauTextClassificationOptions, IEstimator<GauTextClassificationTransformer>> trainer, IReadOnlyDictionary<string, string> metadata)
+    {
         // Labels get keys in sorted order, so the same label set always maps to the same keys.
         var keyMap = ml.Transforms.Conversion.MapValueToKey("Label", keyOrdinality: ValueToKeyMappingEstimator.KeyOrdinality.ByValue).Fit(train);
         var classifierOptions = options with
         {
             SentenceColumnName = nameof(ClueExample.Sentence1),
-            SecondSentenceColumnName = task.IsPair ? nameof(ClueExample.Sentence2) : null,
+            SecondSentenceColumnName = isPair ? nameof(ClueExample.Sentence2) : null,
             LabelColumnName = "Label",
             ValidationSet = dev is null ? null : keyMap.Transform(dev),
-            Metadata = new Dictionary<string, string>(options.Metadata ?? new Dictionary<string, string>()) { [TaskMetadataKey] = task.Name },
+            Metadata = (options.Metadata ?? new Dictionary<string, string>()).Concat(metadata).GroupBy(p => p.Key).ToDictionary(g => g.Key, g => g.Last().Value),
         };
         var classifier = trainer(classifierOptions).Fit(keyMap.Transform(train));
         var keyToValue = ml.Transforms.Conversion.MapKeyToValue("PredictedLabel").Fit(classifier.Transform(keyMap.Transform(train)));
@@ -78,9 +88,15 @@ public static class CluePipeline
     /// its sentence-pair shape, or a label set disjoint from the data's) is an error; rows with labels the model
     /// never saw count as errors and are reported through <paramref name="log"/>.
     /// </summary>
-    public static ClueMetrics Evaluate(ClueTask task, ITransformer model, IDataView labelled, Action<string>? log = null)
+    public static ClueMetrics Evaluate(ClueTask task, ITransformer model, IDataView labelled, Action<string>? log = null) =>
+        EvaluateClassifier(task.Name, Classifier(model, task), model, labelled, log);
+
+    /// <summary>
+    /// <see cref="Evaluate(ClueTask, ITransformer, IDataView, Action{string})"/> for rows of any source; <paramref name="name"/> names them
+    /// in the metrics, <paramref name="gau"/> is the classifier inside <paramref name="model"/>.
+    /// </summary>
+    public static ClueMetrics EvaluateClassifier(string name, GauTextClassificationTransformer gau, ITransformer model, IDataView labelled, Action<string>? log = null)
     {
-        var gau = Classifier(model, task);
         string[] modelLabels = gau.Model.Spec.Labels?.Values ?? [];
         var dataLabels = labelled.GetColumn<string>(nameof(ClueExample.Label)).ToList();
         if (modelLabels.Length > 0 && !dataLabels.Any(modelLabels.Contains))
@@ -108,7 +124,7 @@ public static class CluePipeline
         int unseenRows = unseen.Sum(l => perClass[l].Rows);
         if (unseenRows > 0)
             log?.Invoke($"warning: {unseenRows} of {truth.Count} row(s) carry label(s) the model never saw in training ({string.Join(", ", unseen)}); they count as errors.");
-        return new ClueMetrics(task.Name, truth.Count, truth.Count == 0 ? 0 : (double)correct / truth.Count,
+        return new ClueMetrics(name, truth.Count, truth.Count == 0 ? 0 : (double)correct / truth.Count,
             perClass.Count == 0 ? 0 : perClass.Values.Average(c => (double)c.Correct / c.Rows), truth.Count == 0 ? 0 : logLoss / truth.Count, unseenRows, unseen);
     }
 

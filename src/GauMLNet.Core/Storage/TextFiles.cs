@@ -56,12 +56,42 @@ public static class TextFiles
         {
             int at = Math.Clamp(start + Math.Max(0, ex.Index), 0, bytes.Length);
             int line = 1 + bytes.AsSpan(0, at).Count((byte)'\n');
-            string hex = Convert.ToHexString(ex.BytesUnknown ?? []);
-            throw new InvalidDataException(
-                $"{source}:{line}: byte(s) 0x{hex} are not valid {encoding.WebName}. " +
-                (encoding.CodePage == Encoding.UTF8.CodePage ? "If the file is in a legacy Chinese encoding, pass --encoding gb18030 (or gbk, big5)." : "Check the file's encoding."), ex);
+            throw Undecodable(source, line, ex.BytesUnknown, encoding, ex);
         }
     }
+
+    /// <summary>
+    /// For a file a stream reader failed to decode: finds the first undecodable byte by reading the file again in chunks (constant
+    /// memory) and returns the error naming its line, as <see cref="Decode"/> does.
+    /// </summary>
+    public static InvalidDataException UndecodableError(string path, Encoding encoding, Exception? inner = null)
+    {
+        var decoder = encoding.GetDecoder();
+        var bytes = new byte[1 << 16];
+        var chars = new char[encoding.GetMaxCharCount(bytes.Length)];
+        long line = 1;
+        using var stream = File.OpenRead(path);
+        bool first = true;
+        for (int read; (read = stream.Read(bytes, 0, bytes.Length)) > 0; first = false)
+        {
+            int start = first && encoding.CodePage == Encoding.UTF8.CodePage && bytes.AsSpan(0, read).StartsWith((byte[])[0xEF, 0xBB, 0xBF]) ? 3 : 0;
+            try
+            {
+                decoder.GetChars(bytes, start, read - start, chars, 0, flush: false);
+            }
+            catch (DecoderFallbackException ex)
+            {
+                int at = Math.Clamp(start + Math.Max(0, ex.Index), 0, read);
+                return Undecodable(path, line + bytes.AsSpan(0, at).Count((byte)'\n'), ex.BytesUnknown, encoding, ex);
+            }
+            line += bytes.AsSpan(0, read).Count((byte)'\n');
+        }
+        return Undecodable(path, line, [], encoding, inner); // the end of the file cut a character short
+    }
+
+    private static InvalidDataException Undecodable(string source, long line, byte[]? unknown, Encoding encoding, Exception? inner) =>
+        new($"{source}:{line}: byte(s) 0x{Convert.ToHexString(unknown ?? [])} are not valid {encoding.WebName}. " +
+            (encoding.CodePage == Encoding.UTF8.CodePage ? "If the file is in a legacy Chinese encoding, pass --encoding gb18030 (or gbk, big5)." : "Check the file's encoding."), inner);
 
     /// <summary>
     /// Checks text that arrived without bytes to check, such as a command-line argument, which .NET decodes with
