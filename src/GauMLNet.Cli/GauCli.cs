@@ -6,7 +6,8 @@ namespace GauMLNet.Cli;
 /// <summary>The `gau` command line: one subcommand per file under Commands/.</summary>
 public static class GauCli
 {
-    private static readonly HashSet<string> RunsLibtorch = ["quickstart", "train", "pretrain", "evaluate", "predict", "sweep", "encode"];
+    // The training commands, whose log opens with what the process runs with (every torch command decides the same way).
+    private static readonly HashSet<string> TrainingCommands = ["quickstart", "train", "pretrain", "sweep"];
 
     /// <summary>On every command: print the stack trace of a failure too.</summary>
     public static readonly Option<bool> Verbose = new("--verbose") { Description = "on failure, also print the stack trace", Recursive = true };
@@ -53,8 +54,8 @@ public static class GauCli
     {
         try
         {
-            // The tool opts in to GauMLNet's process-wide settings (its project file); commands that run libtorch say so once.
-            if (RunsLibtorch.Contains(parsed.CommandResult.Command.Name)) error.WriteLine($"gau: {Runtime.ProcessSettings.Describe()}");
+            // The tool opts in to GauMLNet's process-wide settings (its project file); a training run says so once, at its start.
+            if (TrainingCommands.Contains(parsed.CommandResult.Command.Name)) error.WriteLine($"gau: {Runtime.ProcessSettings.Describe()}");
             return body();
         }
         catch (Exception ex)
