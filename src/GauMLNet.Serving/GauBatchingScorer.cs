@@ -196,7 +196,7 @@ public sealed class GauBatchingScorer : IGauScorer, IAsyncDisposable, IDisposabl
         GauServingTelemetry.Rows.Add(inputs.Count, _tag);
         try
         {
-            var result = await pending.Result.Task.ConfigureAwait(false);
+            var result = await pending.Completion.Task.ConfigureAwait(false);
             GauServingTelemetry.RequestDuration.Record(Stopwatch.GetElapsedTime(arrived).TotalSeconds, _tag);
             return result;
         }
@@ -285,7 +285,7 @@ public sealed class GauBatchingScorer : IGauScorer, IAsyncDisposable, IDisposabl
                 {
                     if (reader.TryRead(out var next))
                     {
-                        if (next.Result.Task.IsCompleted) continue; // cancelled while queued: never scored
+                        if (next.Completion.Task.IsCompleted) continue; // cancelled while queued: never scored
                         if (rows > 0 && rows + next.Rows > _options.MaxBatchSize)
                         {
                             carried = next; // starts the next batch
@@ -304,14 +304,14 @@ public sealed class GauBatchingScorer : IGauScorer, IAsyncDisposable, IDisposabl
                     }
                     if (remaining <= TimeSpan.Zero || !await WaitForMoreAsync(reader, remaining).ConfigureAwait(false)) break;
                 }
-                batch.RemoveAll(p => p.Result.Task.IsCompleted);
+                batch.RemoveAll(p => p.Completion.Task.IsCompleted);
                 if (batch.Count > 0) Run(served, batch);
             }
         }
         catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
         {
         }
-        if (carried is not null) carried.Result.TrySetException(new ObjectDisposedException(GetType().Name, $"GAU scorer '{Name}' is shutting down."));
+        if (carried is not null) carried.Completion.TrySetException(new ObjectDisposedException(GetType().Name, $"GAU scorer '{Name}' is shutting down."));
     }
 
     private async Task<bool> WaitForMoreAsync(ChannelReader<Pending> reader, TimeSpan wait)
@@ -442,20 +442,20 @@ public sealed class GauBatchingScorer : IGauScorer, IAsyncDisposable, IDisposabl
 
         public int Rows { get; } = encoded?.Length ?? inputs!.Length;
         public ActivityContext? Caller { get; set; }
-        public TaskCompletionSource<GauScores> Result { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public TaskCompletionSource<GauScores> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
         public CancellationTokenRegistration Registration { get; set; }
 
-        public void Cancel() => Result.TrySetCanceled(cancellationToken);
+        public void Cancel() => Completion.TrySetCanceled(cancellationToken);
 
         public void Complete(GauScores scores)
         {
-            Result.TrySetResult(scores);
+            Completion.TrySetResult(scores);
             Registration.Dispose();
         }
 
         public void Complete(Exception error)
         {
-            Result.TrySetException(error);
+            Completion.TrySetException(error);
             Registration.Dispose();
         }
     }
