@@ -139,7 +139,8 @@ static async Task<Summary?> RunServerAsync(Settings settings, string[] texts, bo
         {
             var s = m.GetProperty("statistics");
             long batches = s.GetProperty("batches").GetInt64(), rows = s.GetProperty("rows").GetInt64();
-            string transforms = m.GetProperty("transforms").GetArrayLength() == 0 ? "GAU alone" : string.Join(" → ", m.GetProperty("transforms").EnumerateArray().Select(t => t.GetString()));
+            var listed = m.GetProperty("transforms");
+            string transforms = listed.ValueKind != JsonValueKind.Array ? "not loaded" : listed.GetArrayLength() == 0 ? "GAU alone" : string.Join(" → ", listed.EnumerateArray().Select(t => t.GetString()));
             return $"{m.GetProperty("name").GetString()}: {s.GetProperty("requests").GetInt64()} requests, {batches} forward passes, {(batches == 0 ? 0 : (double)rows / batches):F1} rows/pass, engine {m.GetProperty("engine").GetString()}, {transforms}";
         }));
         string metrics = "";
