@@ -1,5 +1,4 @@
 using GauMLNet.Serving;
-using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace GauMLNet.Samples.WebApi;
 
@@ -9,8 +8,6 @@ public sealed record SimilarityRequest(string? Text1, string? Text2);
 public sealed record SimilarityResponse(string Model, float Similarity);
 public sealed record EmbedRequest(string? Text, string[]? Texts);
 public sealed record EmbedResponse(string Model, int Dimensions, IReadOnlyList<float[]> Embeddings);
-public sealed record ModelStatus(string Name, string State, string? Model, string? Engine, string? Error, GauScorerStatistics Statistics);
-public sealed record ReadyResponse(string Status, IReadOnlyList<ModelStatus> Models);
 
 /// <summary>The endpoints. /similarity is the cosine of the embed model's embeddings (or, if that is a sentence-pair regression model, its score).</summary>
 public static class ScoringApi
@@ -20,23 +17,6 @@ public static class ScoringApi
 
     public static void MapScoringApi(this WebApplication app, int maxTexts)
     {
-        app.MapGet("/health", () => Results.Ok(new { status = "ok" }));
-
-        app.MapGet("/ready", async Task<Results<Ok<ReadyResponse>, JsonHttpResult<ReadyResponse>>> (IGauScorerProvider scorers, CancellationToken ct) =>
-        {
-            var models = new List<ModelStatus>();
-            foreach (string name in scorers.Names)
-            {
-                var scorer = scorers.Get(name);
-                GauScorerInfo? info = scorer.IsReady ? await scorer.GetInfoAsync(ct) : null;
-                string state = scorer.IsReady ? "ready" : scorer.LoadError is null ? "loading" : "failed";
-                models.Add(new ModelStatus(name, state, info?.ModelId, info?.Engine, scorer.LoadError?.Message, scorer.Statistics));
-            }
-            bool ready = models.All(m => m.State == "ready");
-            var body = new ReadyResponse(ready ? "ready" : "not ready", models);
-            return ready ? TypedResults.Ok(body) : TypedResults.Json(body, statusCode: StatusCodes.Status503ServiceUnavailable);
-        });
-
         app.MapPost("/classify", async ([FromKeyedServices(Classify)] IGauScorer scorer, ClassifyRequest request, CancellationToken ct) =>
         {
             var texts = Texts(request.Text, request.Texts, maxTexts);

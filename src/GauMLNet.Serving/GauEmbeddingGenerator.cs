@@ -8,7 +8,8 @@ namespace GauMLNet.Serving;
 /// <c>IEmbeddingGenerator&lt;string, Embedding&lt;float&gt;&gt;</c> (Microsoft.Extensions.AI) over a GAU-α embedding model:
 /// the pooled hidden state of each text. Calls go through an <see cref="IGauScorer"/>, so concurrent calls are batched
 /// into shared forward passes and each call's cancellation token is honoured. Metadata: provider "GauMLNet", the
-/// model id and its dimensions (<c>GetService&lt;EmbeddingGeneratorMetadata&gt;()</c>). Usage counts input tokens.
+/// model id and its dimensions (<c>GetService&lt;EmbeddingGeneratorMetadata&gt;()</c>). Usage counts input tokens, from the scorer's
+/// one tokenization.
 /// </summary>
 public sealed class GauEmbeddingGenerator : IEmbeddingGenerator<string, Embedding<float>>
 {
@@ -54,17 +55,16 @@ public sealed class GauEmbeddingGenerator : IEmbeddingGenerator<string, Embeddin
             throw new NotSupportedException($"This generator serves model '{modelId}', not '{asked}'.");
 
         var texts = values as IReadOnlyList<string> ?? [.. values];
-        var vectors = await _scorer.ScoreAsync([.. texts.Select(t => new GauInput(t ?? ""))], cancellationToken).ConfigureAwait(false);
+        var scores = await _scorer.ScoreDetailedAsync([.. texts.Select(t => new GauInput(t ?? ""))], cancellationToken).ConfigureAwait(false);
         var created = DateTimeOffset.UtcNow;
-        var result = new GeneratedEmbeddings<Embedding<float>>(vectors.Select(v => new Embedding<float>(v) { ModelId = modelId, CreatedAt = created }));
-        if (TokenCounter(texts) is long tokens) result.Usage = new UsageDetails { InputTokenCount = tokens, TotalTokenCount = tokens };
+        var result = new GeneratedEmbeddings<Embedding<float>>(scores.Values.Select(v => new Embedding<float>(v) { ModelId = modelId, CreatedAt = created }));
+        if (scores.Tokens is { } tokens) // the scorer's own tokenization: counted, not repeated
+        {
+            long total = tokens.Sum(t => (long)t);
+            result.Usage = new UsageDetails { InputTokenCount = total, TotalTokenCount = total };
+        }
         return result;
     }
-
-    // Tokens the model read (the scorer tokenized them already; counting again is cheap next to the forward pass).
-    private long? TokenCounter(IReadOnlyList<string> texts) => _scorer is GauBatchingScorer { Model: { } model }
-        ? texts.Sum(t => (long)model.Tokenizer.Encode(t ?? "", null, model.Spec.MaxLength).Length)
-        : null;
 
     public object? GetService(Type serviceType, object? serviceKey = null)
     {
@@ -76,17 +76,17 @@ public sealed class GauEmbeddingGenerator : IEmbeddingGenerator<string, Embeddin
         return null;
     }
 
-    /// <summary>Provider "GauMLNet", the model id and dimensions (read from the model, which this loads if it is not yet).</summary>
+    /// <summary>
+    /// Provider "GauMLNet", the model id and dimensions. Never waits for the model: before it has loaded, the dimensions are
+    /// unknown (null) and the model id is the one given, if any.
+    /// </summary>
     public EmbeddingGeneratorMetadata Metadata
     {
         get
         {
-            if (_metadata is null)
-            {
-                var info = _scorer.GetInfoAsync().GetAwaiter().GetResult();
-                _metadata = new EmbeddingGeneratorMetadata("GauMLNet", providerUri: null, defaultModelId: _modelId ?? info.ModelId, defaultModelDimensions: info.Outputs);
-            }
-            return _metadata;
+            if (_metadata is not null) return _metadata;
+            if (_scorer.Info is not { } info) return new EmbeddingGeneratorMetadata("GauMLNet", providerUri: null, defaultModelId: _modelId);
+            return _metadata = new EmbeddingGeneratorMetadata("GauMLNet", providerUri: null, defaultModelId: _modelId ?? info.ModelId, defaultModelDimensions: info.Outputs);
         }
     }
 

@@ -1,41 +1,72 @@
-using GauMLNet.Clue;
 using GauMLNet.MLNet;
 using GauMLNet.Tasks;
 using Microsoft.ML;
 
 namespace GauMLNet.Serving;
 
-/// <summary>Loads the <see cref="GauTaskModel"/> a scorer serves from an ML.NET model file or a model directory.</summary>
+/// <summary>Loads what a scorer serves from an ML.NET model file (the whole saved pipeline) or a model directory.</summary>
 public static class GauModelLoading
 {
-    public static GauTaskModel Load(GauScoringOptions options)
+    public static GauServedModel Load(GauScoringOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         string path = options.ModelPath;
-        GauModelPackage package;
-        if (Directory.Exists(path))
+        if (Directory.Exists(path)) return new GauServedModel(LoadPackage(GauModelPackage.LoadDirectory(path), options), pipeline: null);
+        if (!File.Exists(path))
+            throw new FileNotFoundException($"No GAU model at {Path.GetFullPath(path)} (expected an ML.NET model .zip or a model directory).", path);
+
+        var (model, inputSchema) = LoadFile(path, options);
+        var transforms = GauServingPipeline.Flatten(model);
+        var gau = transforms.OfType<GauTransformerBase>().ToList();
+        if (gau.Count != 1)
         {
-            package = GauModelPackage.LoadDirectory(path);
+            foreach (var t in gau) t.Dispose();
+            throw new InvalidDataException($"{path} holds {gau.Count} GAU transformers; a scorer serves exactly one.");
         }
-        else if (File.Exists(path))
+        GauTaskModel served;
+        if (options.Engine is null && options.Device is null && options.Threads == 0 && NeedsNoChange(gau[0].Model.Spec, options))
         {
-            var model = new MLContext().Model.LoadGauModel(path, out _);
-            var gau = CluePipeline.GauTransformers(model).ToList();
-            if (gau.Count != 1)
-            {
-                foreach (var t in gau) t.Dispose();
-                throw new InvalidDataException($"{path} holds {gau.Count} GAU transformers; a scorer serves exactly one.");
-            }
-            if (options.Engine is null && options.Device is null && options.Threads == 0 && NeedsNoChange(gau[0].Model.Spec, options))
-                return gau[0].Model; // as saved
-            package = gau[0].Model.Package;
-            gau[0].Dispose(); // reloaded below with the engine, device or threads asked for
+            served = gau[0].Model; // as saved
         }
         else
         {
-            throw new FileNotFoundException($"No GAU model at {Path.GetFullPath(path)} (expected an ML.NET model .zip or a model directory).", path);
+            var package = gau[0].Model.Package;
+            gau[0].Dispose(); // reloaded with the engine, device, threads or task asked for
+            served = LoadPackage(package, options);
         }
+        if (transforms.Count == 1) return new GauServedModel(served, pipeline: null); // the GAU transformer alone: the fast path
+        try
+        {
+            return new GauServedModel(served, GauServingPipeline.Create(path, transforms, transforms.IndexOf(gau[0]), served, inputSchema, options));
+        }
+        catch
+        {
+            served.Dispose();
+            throw;
+        }
+    }
 
+    private static (ITransformer Model, DataViewSchema? InputSchema) LoadFile(string path, GauScoringOptions options)
+    {
+        var context = options.MLContext ?? new MLContext();
+        foreach (var assembly in options.ComponentAssemblies) context.ComponentCatalog.RegisterAssembly(assembly);
+        try
+        {
+            var model = context.Model.LoadGauModel(path, out var inputSchema);
+            return (model, inputSchema);
+        }
+        catch (Exception ex) when (ex is not (InvalidDataException or IOException or OutOfMemoryException))
+        {
+            // Not damage: a transform this application cannot construct, typically a CustomMapping whose factory is unknown here.
+            string reason = ex.GetBaseException().Message; // ML.NET nests the cause in "Error during class instantiation" wrappers
+            throw new InvalidOperationException(
+                $"{path}: the saved pipeline holds a transform this application cannot load: {reason} A CustomMapping loads only when the assembly of its " +
+                "[CustomMappingFactoryAttribute] factory is registered: add it to GauScoringOptions.ComponentAssemblies or give GauScoringOptions.MLContext a context that has it.", ex);
+        }
+    }
+
+    private static GauTaskModel LoadPackage(GauModelPackage package, GauScoringOptions options)
+    {
         if (!NeedsNoChange(package.Spec, options)) package = EncoderOnly(package);
         return GauTaskModel.Load(package, options.Device, options.Engine, options.Threads);
     }

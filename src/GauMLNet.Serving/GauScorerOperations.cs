@@ -11,13 +11,14 @@ public static class GauScorerOperations
     public static async Task<GauClassification[]> ClassifyAsync(this IGauScorer scorer, IReadOnlyList<GauInput> inputs, CancellationToken cancellationToken = default)
     {
         var info = await Require(scorer, GauTask.Classification, "classification", cancellationToken).ConfigureAwait(false);
-        var outputs = await scorer.ScoreAsync(inputs, cancellationToken).ConfigureAwait(false);
-        return [.. outputs.Select(p =>
+        var scores = await scorer.ScoreDetailedAsync(inputs, cancellationToken).ConfigureAwait(false);
+        return [.. scores.Values.Select((p, i) =>
         {
             int best = GauTaskModel.ArgMax(p);
             var probabilities = new Dictionary<string, float>(p.Length, StringComparer.Ordinal);
             for (int k = 0; k < p.Length; k++) probabilities[info.Labels[k]] = p[k];
-            return new GauClassification(info.Labels[best], p[best], probabilities);
+            // A saved pipeline's own label (e.g. after MapKeyToValue) is what model.Transform would answer.
+            return new GauClassification(scores.Labels?[i] ?? info.Labels[best], p[best], probabilities);
         })];
     }
 

@@ -1,3 +1,6 @@
+using System.Reflection;
+using Microsoft.ML;
+
 namespace GauMLNet.Serving;
 
 /// <summary>What to do with a request when the scorer's queue is full.</summary>
@@ -16,8 +19,29 @@ public sealed class GauScoringOptions
     /// <summary>
     /// The fitted model: an ML.NET model file (.zip, as saved by <c>mlContext.Model.Save</c> or <c>gau train</c>) holding one
     /// GAU transformer, or a model directory written by <c>SaveCheckpoint</c> (gau-task.json, config.json, vocab.txt, weights).
+    /// A model file is served as <c>model.Transform</c> scores it: every transform before and after the GAU transformer runs
+    /// (a file holding the GAU transformer alone takes the fast path: tokenized on the caller's thread, no data view).
     /// </summary>
     public string ModelPath { get; set; } = "";
+
+    /// <summary>
+    /// The ML.NET context that loads the model file (e.g. one whose <c>ComponentCatalog</c> knows the application's
+    /// CustomMapping factories); null makes a new one.
+    /// </summary>
+    public MLContext? MLContext { get; set; }
+
+    /// <summary>
+    /// Assemblies registered with the loading context's <c>ComponentCatalog</c> before the model file loads: those holding the
+    /// <c>[CustomMappingFactoryAttribute]</c> factories of the saved pipeline's CustomMapping transforms.
+    /// </summary>
+    public IList<Assembly> ComponentAssemblies { get; set; } = [];
+
+    /// <summary>
+    /// The saved pipeline's input columns that receive a request's text (and its pair). By default the columns the GAU
+    /// transformer reads when the pipeline's input has them, else the input's only text column (or two, for pairs). Other
+    /// input columns (a label, say) are given their type's default value, as a PredictionEngine's default-valued field would be.
+    /// </summary>
+    public string[]? InputColumnNames { get; set; }
 
     /// <summary>A name for the model in responses and embedding metadata; by default the model file's or directory's name.</summary>
     public string? ModelId { get; set; }
@@ -80,7 +104,12 @@ public sealed class GauScoringOptions
         Require(Task is null or Tasks.GauTask.Embedding, $"GAU scorer '{name}': Task can only turn a model into an embedding model (Embedding), not {Task}.");
     }
 
-    internal GauScoringOptions Clone() => (GauScoringOptions)MemberwiseClone();
+    internal GauScoringOptions Clone()
+    {
+        var copy = (GauScoringOptions)MemberwiseClone();
+        copy.ComponentAssemblies = [.. ComponentAssemblies];
+        return copy;
+    }
 }
 
 /// <summary>The scorer's queue is full (<see cref="QueueFullMode.Reject"/>): retry later.</summary>

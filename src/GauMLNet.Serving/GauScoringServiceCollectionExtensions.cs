@@ -42,15 +42,18 @@ public static class GauScoringServiceCollectionExtensions
 
     /// <summary>
     /// Registers <c>IEmbeddingGenerator&lt;string, Embedding&lt;float&gt;&gt;</c> over a GAU embedding model (a scorer named
-    /// <paramref name="name"/>, added here), batching concurrent calls like any scorer.
+    /// <paramref name="name"/>, added here), batching concurrent calls like any scorer; keyed by <paramref name="name"/>, and
+    /// unkeyed unless another generator is. Returns Microsoft.Extensions.AI's builder, so the pipeline composes:
+    /// <c>services.AddGauEmbeddingGenerator(…).UseDistributedCache().UseOpenTelemetry()</c>.
     /// </summary>
-    public static IServiceCollection AddGauEmbeddingGenerator(this IServiceCollection services, Action<GauScoringOptions> configure, string name = "embeddings")
+    public static EmbeddingGeneratorBuilder<string, Embedding<float>> AddGauEmbeddingGenerator(this IServiceCollection services, Action<GauScoringOptions> configure,
+        string name = "embeddings")
     {
         services.AddGauScoring(name, configure);
-        services.AddKeyedSingleton<IEmbeddingGenerator<string, Embedding<float>>>(name,
-            static (sp, key) => new GauEmbeddingGenerator(sp.GetRequiredService<IGauScorerProvider>().Get((string)key!)));
+        var builder = services.AddKeyedEmbeddingGenerator(name,
+            sp => new GauEmbeddingGenerator(sp.GetRequiredService<IGauScorerProvider>().Get(name)));
         services.TryAddSingleton(sp => sp.GetRequiredKeyedService<IEmbeddingGenerator<string, Embedding<float>>>(name));
-        return services;
+        return builder;
     }
 }
 
@@ -83,7 +86,11 @@ internal sealed class GauScorerProvider(IEnumerable<GauScorerRegistration> regis
         foreach (var scorer in _scorers.Values.Where(s => s.IsValueCreated)) await scorer.Value.DisposeAsync().ConfigureAwait(false);
     }
 
-    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
+    /// <summary>Starts each scorer's shutdown without waiting (see <see cref="GauBatchingScorer.Dispose"/>); prefer DisposeAsync.</summary>
+    public void Dispose()
+    {
+        foreach (var scorer in _scorers.Values.Where(s => s.IsValueCreated)) scorer.Value.Dispose();
+    }
 }
 
 /// <summary>Starts loading every scorer whose options say WarmUpOnStart, without holding up the host's start.</summary>

@@ -22,6 +22,9 @@ public interface IGauScorer
     /// <summary>What the model serves (loads it first if needed).</summary>
     Task<GauScorerInfo> GetInfoAsync(CancellationToken cancellationToken = default);
 
+    /// <summary>What the model serves, or null before it has loaded (never waits for the load).</summary>
+    GauScorerInfo? Info { get; }
+
     GauScorerStatistics Statistics { get; }
 
     /// <summary>
@@ -30,4 +33,7 @@ public interface IGauScorer
     /// <see cref="OperationCanceledException"/> when <paramref name="cancellationToken"/> fires before the result is ready.
     /// </summary>
     Task<float[][]> ScoreAsync(IReadOnlyList<GauInput> inputs, CancellationToken cancellationToken = default);
+
+    /// <summary>As <see cref="ScoreAsync"/>, with the pipeline's predicted labels and the token counts when known.</summary>
+    Task<GauScores> ScoreDetailedAsync(IReadOnlyList<GauInput> inputs, CancellationToken cancellationToken = default);
 }

@@ -9,6 +9,7 @@ using TorchSharp;
 // is measured in a fresh child process per case so one case's high-water mark cannot leak into another's.
 //   dotnet run --project tests/GauMLNet.Benchmarks -c Release            full run, writes benchmark-results.json
 //   dotnet run --project tests/GauMLNet.Benchmarks -c Release -- --smoke seconds-long pass (CI)
+//   dotnet run --project tests/GauMLNet.Benchmarks -c Release -- --serving [ROWS [ROUNDS]]   (k) serving paths only
 // Either exits 1 when a check fails (MFU outside (0, 100%], a peer that does not compute our function, …).
 // A child invocation is: --case KIND N [BATCH [LAYERS]]  (prints one JSON line).
 
@@ -16,6 +17,13 @@ CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 if (args.Length >= 3 && args[0] == "--case")
     return (MixedPrecisionTraining.Handles(args[1]) ? (Func<string, int, int, int, int>)MixedPrecisionTraining.RunChild : Cases.RunChild)(
         args[1], int.Parse(args[2]), args.Length > 3 ? int.Parse(args[3]) : 8, args.Length > 4 ? int.Parse(args[4]) : Cases.DefaultLayers);
+if (args.Length >= 1 && args[0] == "--serving") // (k) alone: --serving [ROWS [ROUNDS]]
+{
+    var only = ServingThroughput.Measure(args.Length > 1 ? int.Parse(args[1]) : 512, args.Length > 2 ? int.Parse(args[2]) : 3);
+    Console.WriteLine($"{CpuCapabilities.Current.ModelName}, {Environment.ProcessorCount} logical CPUs, load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]}: " +
+        $"(k) {only.Rows} one-row requests: GAU alone {only.AloneRowsPerSecond:F1} rows/s, pipeline {only.PipelineRowsPerSecond:F1} rows/s (cost {only.PipelineCost:P1}), max |Δ| {only.MaxAbsDifference:E1}");
+    return 0;
+}
 if (Environment.GetEnvironmentVariable(Cases.ChildMarker) is not null)
 {
     Console.Error.WriteLine($"benchmark child started without --case ({string.Join(' ', args)}); refusing to run the suite recursively");
@@ -273,8 +281,15 @@ Console.WriteLine($"(f) ML.NET Transform {overhead.TransformRowsPerSecond:F0} ro
 // The file-scoring stage in small (its full measurement is opt-in: --file-scoring, above).
 var fileScoring = FileScoring.Measure(smoke ? 300 : 20_000);
 report["file_scoring"] = fileScoring;
-Console.WriteLine($"(k) file scoring (gau predict --input): {fileScoring.Rows} rows at {fileScoring.RowsPerSecond:F0} rows/s, RSS {fileScoring.ResidentStartMegabytes:F0} → {fileScoring.ResidentEndMegabytes:F0} MB");
+Console.WriteLine($"(l) file scoring (gau predict --input): {fileScoring.Rows} rows at {fileScoring.RowsPerSecond:F0} rows/s, RSS {fileScoring.ResidentStartMegabytes:F0} → {fileScoring.ResidentEndMegabytes:F0} MB");
 if (fileScoring.OutputRows != fileScoring.Rows) failures.Add($"file scoring wrote {fileScoring.OutputRows} rows for {fileScoring.Rows}");
+
+// (k) GauMLNet.Serving: a GAU transformer alone (the fast path) against the same one inside a saved pipeline.
+var serving = ServingThroughput.Measure(smoke);
+report["serving"] = serving;
+Console.WriteLine($"(k) serving {serving.Rows} one-row requests, batches of 32: GAU transformer alone {serving.AloneRowsPerSecond:F0} rows/s, " +
+    $"pipeline [NormalizeText → GAU → NormalizeLpNorm] {serving.PipelineRowsPerSecond:F0} rows/s (cost {serving.PipelineCost:P1}); max |Δ| vs the normalised fast path {serving.MaxAbsDifference:E1}");
+if (!(serving.MaxAbsDifference < 1e-4)) failures.Add($"(k) the served pipeline's vectors differ from the fast path's, normalised, by {serving.MaxAbsDifference:E2}");
 
 var memory = MemoryDrift.Measure(smoke ? 200 : 10_000);
 report["memory_drift"] = memory;

@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
 using GauMLNet.Serving.Tests.Support;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
@@ -25,7 +27,13 @@ public sealed class EmbeddingGeneratorTests(TrainedModels models)
             var actual = embeddings[i].Vector.ToArray();
             for (int d = 0; d < actual.Length; d++) Assert.Equal(expected[i][d], actual[d], 4);
         }
-        Assert.True(embeddings.Usage?.InputTokenCount > models.Sentences.Length);
+        // Usage counts the tokens of the scorer's own tokenization, which ran once per text.
+        var model = generator.GetService<GauBatchingScorer>()!.Model!;
+        Assert.Equal(models.Sentences.Sum(t => (long)model.Tokenizer.Encode(t, null, model.Spec.MaxLength).Length), embeddings.Usage?.InputTokenCount);
+        Assert.Equal(embeddings.Usage?.InputTokenCount, embeddings.Usage?.TotalTokenCount);
+        long encoded = model.RowsEncoded;
+        await generator.GenerateAsync(models.Sentences[..5]);
+        Assert.Equal(encoded + 5, model.RowsEncoded);
 
         var metadata = generator.GetService<EmbeddingGeneratorMetadata>()!;
         Assert.Equal("GauMLNet", metadata.ProviderName);
@@ -79,5 +87,46 @@ public sealed class EmbeddingGeneratorTests(TrainedModels models)
         var expected = models.Embed(models.Sentences[..3]);
         Assert.Equal("embedder", generator.GetService<EmbeddingGeneratorMetadata>()!.DefaultModelId);
         for (int i = 0; i < 3; i++) Assert.True(GauScorerOperations.Cosine(expected[i], embeddings[i].Vector.Span) > 0.9999f);
+    }
+
+    [Fact]
+    public async Task TheBuilderComposesADistributedCacheAndOpenTelemetry()
+    {
+        const string source = "GauMLNet.Serving.Tests.EmbeddingPipeline";
+        var activities = new ConcurrentQueue<Activity>();
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = s => s.Name == source,
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = activities.Enqueue,
+        };
+        ActivitySource.AddActivityListener(listener);
+
+        var services = new ServiceCollection();
+        services.AddDistributedMemoryCache();
+        services.AddGauEmbeddingGenerator(o => o.ModelPath = models.EmbedderPath, name: "cached")
+            .UseDistributedCache()
+            .UseOpenTelemetry(sourceName: source);
+        await using var provider = services.BuildServiceProvider();
+        var generator = provider.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>();
+        Assert.Same(generator, provider.GetRequiredKeyedService<IEmbeddingGenerator<string, Embedding<float>>>("cached"));
+        Assert.NotNull(generator.GetService<DistributedCachingEmbeddingGenerator<string, Embedding<float>>>());
+        Assert.NotNull(generator.GetService<OpenTelemetryEmbeddingGenerator<string, Embedding<float>>>());
+        var scorer = provider.GetRequiredService<IGauScorerProvider>().Get("cached");
+
+        var first = await generator.GenerateAsync([models.Sentences[0]]);
+        Assert.Equal(1, scorer.Statistics.Requests);
+        var traced = Assert.Single(activities);
+        Assert.Contains("embeddings", traced.DisplayName);
+        Assert.Equal("embedder", traced.GetTagItem("gen_ai.request.model") ?? traced.GetTagItem("gen_ai.response.model"));
+
+        var second = await generator.GenerateAsync([models.Sentences[0]]);
+        Assert.Equal(1, scorer.Statistics.Requests); // served from the cache: the scorer saw no second request
+        Assert.Equal(first[0].Vector.ToArray(), second[0].Vector.ToArray());
+        Assert.Single(activities); // the cache sits outside the telemetry: a hit runs nothing below it
+
+        await generator.GenerateAsync([models.Sentences[1]]);
+        Assert.Equal(2, scorer.Statistics.Requests);
+        Assert.Equal(2, activities.Count);
     }
 }

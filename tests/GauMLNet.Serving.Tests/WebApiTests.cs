@@ -45,6 +45,69 @@ public sealed class WebApiTests(TrainedModels models) : IDisposable
         var states = ready.GetProperty("models").EnumerateArray().ToDictionary(m => m.GetProperty("name").GetString()!, m => m.GetProperty("state").GetString());
         Assert.Equal(new Dictionary<string, string?> { ["classify"] = "ready", ["embed"] = "ready" }, states);
         Assert.All(ready.GetProperty("models").EnumerateArray(), m => Assert.StartsWith("onnxruntime", m.GetProperty("engine").GetString()));
+        Assert.Contains("2 GAU scorer(s) ready", ready.GetProperty("description").GetString());
+        // The fixture's classifier is a pipeline (MapValueToKey(Label) → GAU → MapKeyToValue): served whole.
+        var classify = ready.GetProperty("models").EnumerateArray().Single(m => m.GetProperty("name").GetString() == "classify");
+        Assert.Equal(["ValueToKeyMappingTransformer", "GauTextClassificationTransformer", "KeyToValueMappingTransformer"],
+            classify.GetProperty("transforms").EnumerateArray().Select(t => t.GetString()));
+    }
+
+    [Fact]
+    public async Task ReadinessIsTheHealthCheckAndAModelThatFailsToLoadIsNotReady()
+    {
+        using var broken = _factory.WithWebHostBuilder(b => b.UseSetting("Gau:Embed:ModelPath", Path.Combine(models.Directory, "no-such-model.zip")));
+        var client = broken.CreateClient();
+        var scorers = broken.Services.GetRequiredService<IGauScorerProvider>();
+        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(2);
+        while (scorers.Get("embed").LoadError is null || !scorers.Get("classify").IsReady)
+        {
+            Assert.True(DateTime.UtcNow < deadline);
+            await Task.Delay(50);
+        }
+        var ready = await client.GetAsync("/ready");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+        var body = await ready.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("not ready", body.GetProperty("status").GetString());
+        Assert.Contains("'embed' failed to load", body.GetProperty("description").GetString());
+        Assert.Contains("no-such-model.zip", body.GetProperty("description").GetString());
+        var states = body.GetProperty("models").EnumerateArray().ToDictionary(m => m.GetProperty("name").GetString()!, m => m.GetProperty("state").GetString());
+        Assert.Equal(new Dictionary<string, string?> { ["classify"] = "ready", ["embed"] = "failed" }, states);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health")).StatusCode); // the process is up
+    }
+
+    [Fact]
+    public async Task TheScorersMetricsAreObservedAndExported()
+    {
+        using var recorder = new TelemetryRecorder(GauMLNet.Samples.WebApi.ScoringApi.Classify);
+        var client = await ReadyClient();
+        var responses = await Task.WhenAll(Enumerable.Range(0, 12).Select(i =>
+            client.PostAsJsonAsync("/classify", new { texts = models.Sentences[..(1 + i % 3)] })));
+        Assert.All(responses, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
+
+        Assert.Equal(12, recorder.Values("gaumlnet.serving.requests").Sum());
+        Assert.Equal(Enumerable.Range(0, 12).Sum(i => 1 + i % 3), recorder.Values("gaumlnet.serving.rows").Sum());
+        Assert.Equal(12, recorder.Values("gaumlnet.serving.request.duration").Length);
+        Assert.Equal(recorder.Values("gaumlnet.serving.rows").Sum(), recorder.Values("gaumlnet.serving.batch.size").Sum());
+        Assert.NotEmpty(recorder.Spans);
+
+        // The sample's OpenTelemetry pipeline exports the same instruments to Prometheus.
+        string metrics = await client.GetStringAsync("/metrics");
+        Assert.Contains("gaumlnet_serving_requests", metrics);
+        Assert.Contains("gaumlnet_serving_request_duration_seconds_bucket", metrics);
+        Assert.Contains("gaumlnet_scorer_name=\"classify\"", metrics);
+    }
+
+    [Fact]
+    public async Task TheOpenApiDocumentDescribesTheEndpoints()
+    {
+        var client = _factory.CreateClient();
+        var document = await client.GetFromJsonAsync<JsonElement>("/openapi/v1.json");
+        Assert.StartsWith("3.", document.GetProperty("openapi").GetString());
+        var paths = document.GetProperty("paths").EnumerateObject().Select(p => p.Name).ToList();
+        Assert.Contains("/classify", paths);
+        Assert.Contains("/embed", paths);
+        Assert.Contains("/similarity", paths);
+        Assert.True(document.GetProperty("paths").GetProperty("/classify").TryGetProperty("post", out _));
     }
 
     [Fact]
