@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using GauMLNet.Tasks;
 
 namespace GauMLNet.Serving;
@@ -49,18 +50,11 @@ public static class GauScorerOperations
         }
     }
 
-    /// <summary>Cosine similarity (0 when either vector is all zeros).</summary>
+    /// <summary>Cosine similarity (0 when either vector is all zeros, where the platform's would be NaN).</summary>
     public static float Cosine(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
     {
         if (a.Length != b.Length) throw new ArgumentException($"Vectors of {a.Length} and {b.Length} dimensions.");
-        double dot = 0, na = 0, nb = 0;
-        for (int i = 0; i < a.Length; i++)
-        {
-            dot += (double)a[i] * b[i];
-            na += (double)a[i] * a[i];
-            nb += (double)b[i] * b[i];
-        }
-        return na == 0 || nb == 0 ? 0f : (float)(dot / Math.Sqrt(na * nb));
+        return TensorPrimitives.Norm(a) == 0 || TensorPrimitives.Norm(b) == 0 ? 0f : TensorPrimitives.CosineSimilarity(a, b);
     }
 
     private static async Task<GauScorerInfo> Require(IGauScorer scorer, GauTask task, string what, CancellationToken cancellationToken)
