@@ -1,7 +1,7 @@
 // GauTextEmbedding: GAU-α sentence vectors as Features for any ML.NET trainer.
 // Usage (from the repository root): dotnet run --project samples/TextEmbedding -c Release [-- CHECKPOINT_DIR]
 // With no checkpoint it embeds with a freshly seeded tiny encoder over a vocabulary built from the data,
-// which shows the plumbing; a pretrained checkpoint (see README "Released weights") gives useful features.
+// which shows the plumbing; a pretrained checkpoint (see docs/clue-and-pretraining.md, "Released weights") gives useful features.
 using GauMLNet.Clue;
 using GauMLNet.MLNet;
 using GauMLNet.Text;

@@ -22,7 +22,7 @@ internal static class ExportCommand
         var model = CommonOptions.RequiredPath("--model", "a training output folder (with model.zip), a model zip, a PyTorch-layout folder, or a checkpoint directory (config.json + model.safetensors)");
         var outputDir = CommonOptions.RequiredPath("--output", "the folder to write model.onnx (and, for a trained model, an ONNX Runtime model.zip) into, or the PyTorch-layout folder");
         var format = new Option<string>("--format") { Description = "onnx (default) or pytorch (config.json, model.safetensors, vocab.txt, gaumlnet.json; see interop/pytorch/README.md)", DefaultValueFactory = _ => "onnx" };
-        var int8 = new Option<bool>("--int8") { Description = "dynamic int8 quantization of the large matrix multiplications (smaller and faster; see the README for its accuracy cost)" };
+        var int8 = new Option<bool>("--int8") { Description = "dynamic int8 quantization of the large matrix multiplications (smaller and faster; see docs/onnx.md for its accuracy cost)" };
         var portable = new Option<bool>("--portable") { Description = "standard ONNX operators only (for ONNX hosts other than ONNX Runtime); slower on ONNX Runtime" };
         var command = new Command("export", "Export a trained model or a checkpoint to ONNX (and a model.zip that scores with ONNX Runtime), or to PyTorch's layout.") { model, outputDir, format, int8, portable };
         command.SetAction(r => GauCli.Guard(r, error, () =>

@@ -7,8 +7,8 @@ using Microsoft.ML.Runtime;
 namespace GauMLNet.MLNet;
 
 /// <summary>
-/// Fine-tunes GAU-α to classify one text, or a sentence pair when SecondSentenceColumnName is set
-/// (GauSentencePairClassification is the same trainer). The label must be a key; its key count sets the
+/// Fine-tunes GAU-α to classify one text, or a sentence pair when SecondSentenceColumnName (sentence2ColumnName in
+/// the simple overload) is set. The label must be a key; its key count sets the
 /// number of classes, so a cross-validation fold missing a class still trains the full head.
 /// </summary>
 public sealed class GauClassificationTrainer : GauFineTuningEstimator<GauTextClassificationTransformer>

@@ -47,7 +47,7 @@ public static class GauCatalog
 
     /// <summary>
     /// Finds named entities (CLUENER-style): a Sentence text column and a label of per-character BIO tag keys (or CLUENER label
-    /// JSON text) in; PredictedEntities (and PredictedLabel for the tag form) out. Heads: GlobalPointer (the default: best on CLUENER, see the README), CRF, softmax.
+    /// JSON text) in; PredictedEntities (and PredictedLabel for the tag form) out. Heads: GlobalPointer (the default: best on CLUENER, see docs/named-entities.md), CRF, softmax.
     /// </summary>
     public static GauNamedEntityRecognitionTrainer GauNamedEntityRecognition(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog,
         GauNamedEntityRecognitionOptions options) =>
