@@ -65,6 +65,7 @@ public sealed class FineTuner(FineTuningOptions options, GauTask task, Action<st
             if (state.Kind != Kind) throw new InvalidDataException($"{checkpoint.Source} is a {state.Kind} checkpoint, not a {Kind} one.");
             fingerprint!.RequireSame(state.Fingerprint, checkpoint.Source);
             checkpoint.RestoreWeights(model);
+            mixedPrecision?.MastersReplaced();
             checkpoint.RestoreOptimizer(optimizer);
             (firstEpoch, step, bestEpoch, bestMetric, epochsWithoutImprovement, stop) =
                 (state.EpochsCompleted + 1, state.Step, state.BestEpoch, state.BestMetric, state.EpochsWithoutImprovement, state.Stopped);

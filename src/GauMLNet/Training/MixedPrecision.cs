@@ -69,20 +69,30 @@ public sealed class MixedPrecision<TModule> : IDisposable where TModule : nn.Mod
         }
     }
 
-    /// <summary>Copies the masters into the working copy (rounded to bf16), with their requires_grad and training mode.</summary>
+    /// <summary>
+    /// Copies the masters into the working copy (rounded to bf16), with their requires_grad and training mode. After the
+    /// first, full copy a parameter frozen on both sides is skipped: no step changes it.
+    /// </summary>
     public TModule Sync()
     {
         using (no_grad())
         {
             foreach (var (master, working) in _pairs)
             {
+                if (_copiedOnce && !master.requires_grad && !working.requires_grad) continue;
                 working.copy_(master);
                 if (working.requires_grad != master.requires_grad) working.requires_grad = master.requires_grad;
             }
         }
+        _copiedOnce = true;
         Working.train(_master.training);
         return Working;
     }
+
+    private bool _copiedOnce;
+
+    /// <summary>The masters were replaced wholesale (a resume's weights): the next <see cref="Sync"/> copies every parameter.</summary>
+    public void MastersReplaced() => _copiedOnce = false;
 
     /// <summary>
     /// Adds the working copy's gradients (bf16) into the masters' (fp32) and clears the working copy's, so gradient

@@ -277,4 +277,27 @@ public class MixedPrecisionTests(ITestOutputHelper output)
     {
         public void Report(T value) => report(value);
     }
+
+    [Fact]
+    public void SyncCopiesTrainableParametersAndSkipsFrozenOnesUntilTheMastersAreReplaced()
+    {
+        var config = TinyConfig(vocab: 40);
+        using var master = Classifier(config, classes: 3, seed: 1);
+        var frozen = master.named_parameters().First(p => p.name.Contains("embeddings")).parameter;
+        var trainable = master.named_parameters().First(p => p.name.Contains("classifier")).parameter;
+        frozen.requires_grad = false;
+        using var mixed = MixedPrecision<TaskNetwork>.For(TrainingPrecision.BFloat16, master, () => TaskNetworks.Create(GauTask.Classification, config, 3, SequencePooling.First))!;
+        Tensor Working(TorchSharp.Modules.Parameter p) => mixed.Working.named_parameters().First(w => w.name == master.named_parameters().First(m => ReferenceEquals(m.parameter, p)).name).parameter;
+        using (no_grad())
+        {
+            frozen.fill_(0.5f);
+            trainable.fill_(0.25f);
+        }
+        mixed.Sync();
+        Assert.NotEqual(0.5f, Working(frozen).to(ScalarType.Float32).max().item<float>()); // a frozen parameter is not copied each step
+        Assert.Equal(0.25f, Working(trainable).to(ScalarType.Float32).max().item<float>());
+        mixed.MastersReplaced();
+        mixed.Sync();
+        Assert.Equal(0.5f, Working(frozen).to(ScalarType.Float32).max().item<float>()); // …until the masters are replaced (a resume)
+    }
 }

@@ -46,6 +46,7 @@ public sealed class MaskedLanguageModelPretrainer(PretrainingOptions options, IW
             if (checkpoint.State.Kind != Kind) throw new InvalidDataException($"{checkpoint.Source} is a {checkpoint.State.Kind} checkpoint, not a {Kind} one.");
             fingerprint!.RequireSame(checkpoint.State.Fingerprint, checkpoint.Source);
             checkpoint.RestoreWeights(model);
+            mixedPrecision?.MastersReplaced();
             checkpoint.RestoreOptimizer(lamb);
             checkpoint.RestoreRandomState();
             state = checkpoint.State;
