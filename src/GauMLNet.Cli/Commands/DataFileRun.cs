@@ -7,6 +7,7 @@ using GauMLNet.Configuration;
 using GauMLNet.MLNet;
 using GauMLNet.Storage;
 using GauMLNet.Tabular;
+using GauMLNet.Training;
 using Microsoft.ML;
 
 namespace GauMLNet.Cli.Commands;

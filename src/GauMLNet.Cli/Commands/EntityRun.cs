@@ -5,6 +5,7 @@ using GauMLNet.Configuration;
 using GauMLNet.Entities;
 using GauMLNet.MLNet;
 using GauMLNet.Storage;
+using GauMLNet.Training;
 using Microsoft.ML;
 
 namespace GauMLNet.Cli.Commands;

@@ -117,7 +117,7 @@ internal static class PretrainCommand
                 bar.Line($"stopped by {stop.Name} after the current step; the last checkpoint is in {stateDir}. Continue with the same command and --resume.");
                 return stop.ExitCode;
             }
-            catch (TrainingDivergedException ex)
+            catch (GauTrainingDivergedException ex)
             {
                 bar.EndLine();
                 throw new CliFailure(ExitCodes.Diverged, $"error: pretraining diverged at step {ex.Step}: {ex.Reason}. The last checkpoint in {stateDir} holds the last good weights.\n" +

@@ -161,8 +161,8 @@ internal static class TrainingRun
     public static CliFailure Diverged(GauTrainingDivergedException ex, MLContext ml, DataViewSchema schema, Settings s, double? learningRate, string checkpoints)
     {
         string lastGood = Path.Combine(s.OutputDirectory, LastGoodModelFile);
-        SaveModelAtomically(ml, ex.LastGoodModel, schema, lastGood);
-        var diverged = (TrainingDivergedException)ex.InnerException!;
+        SaveModelAtomically(ml, ex.LastGoodModel ?? throw new InvalidOperationException("a diverged Fit carries its last good model"), schema, lastGood);
+        var diverged = ex;
         string advice = s.MaxGradNorm > 0
             ? $"Rerun with a lower --learning-rate (now {learningRate?.ToString("G3") ?? "the default"}) or a smaller --max-grad-norm (now {s.MaxGradNorm:G3})"
             : "Rerun with gradient clipping (--max-grad-norm 1) or a lower --learning-rate";

@@ -19,7 +19,7 @@ public interface IGauTrainingBackend
 /// <summary>A task network being trained. Dispose releases it unless <see cref="ToEngine"/> took it over.</summary>
 public interface IGauTrainableNetwork : IDisposable
 {
-    /// <summary>Fine-tunes in place; on divergence throws <see cref="Training.TrainingDivergedException"/> and keeps the last good weights.</summary>
+    /// <summary>Fine-tunes in place; on divergence throws <see cref="Training.GauTrainingDivergedException"/> and keeps the last good weights.</summary>
     Training.FineTuningResult FineTune(Training.FineTuningJob job);
 
     /// <summary>The weights as fp32 safetensors bytes, with the port's tensor names.</summary>

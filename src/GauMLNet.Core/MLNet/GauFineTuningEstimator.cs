@@ -140,9 +140,3 @@ public abstract class GauFineTuningEstimator<TTransformer> : IEstimator<TTransfo
         return examples;
     }
 }
-
-/// <summary>Training diverged (NaN or infinite loss or gradients); <see cref="LastGoodModel"/> holds the last good weights.</summary>
-public sealed class GauTrainingDivergedException(string message, GauTransformerBase lastGoodModel, Exception inner) : Exception(message, inner)
-{
-    public GauTransformerBase LastGoodModel { get; } = lastGoodModel;
-}

@@ -59,9 +59,10 @@ internal static class GauFitting
         {
             result = network.FineTune(job);
         }
-        catch (TrainingDivergedException ex)
+        catch (GauTrainingDivergedException ex) when (ex.LastGoodModel is null)
         {
-            throw new GauTrainingDivergedException(ex.Message, transformer(Fitted(network, spec, source)), ex);
+            ex.LastGoodModel = transformer(Fitted(network, spec, source));
+            throw;
         }
         catch
         {

@@ -251,7 +251,7 @@ public sealed class FineTuner(FineTuningOptions options, GauTask task, Action<st
     {
         bool finite = model.parameters().All(p => p.isfinite().all().item<bool>());
         if (!finite) Restore(model, epochStart.Tensors);
-        throw new TrainingDivergedException(
+        throw new GauTrainingDivergedException(
             $"Training stopped at epoch {epoch}, step {step + 1}: {what}. The model keeps the last good weights " +
             $"({(finite ? "those before this step" : "those at the start of the epoch")}). Lower the LearningRate or set a MaxGradNorm.",
             epoch, step + 1, what);

@@ -1,5 +1,6 @@
 using GauMLNet.MLNet;
 using GauMLNet.Tests.Support;
+using GauMLNet.Training;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 
@@ -80,7 +81,7 @@ public class BadInputTests
         var ex = Assert.Throws<GauTrainingDivergedException>(() => trainer.Fit(keyed));
         Assert.Contains("became", ex.Message);
         Assert.Contains("last good weights", ex.Message);
-        var scores = ex.LastGoodModel.Transform(keyed).GetColumn<VBuffer<float>>("Score").ToList();
+        var scores = ex.LastGoodModel!.Transform(keyed).GetColumn<VBuffer<float>>("Score").ToList();
         Assert.All(scores, s => Assert.True(s.DenseValues().All(float.IsFinite), "the kept weights give non-finite scores"));
     }
 

@@ -95,7 +95,7 @@ public sealed class MaskedLanguageModelPretrainer(PretrainingOptions options, IW
                 tokens += microTokens;
             }
             if (!double.IsFinite(loss))
-                throw new TrainingDivergedException($"Pretraining stopped at step {state.Step + 1}: the loss became {loss}. The last checkpoint holds the last good weights.",
+                throw new GauTrainingDivergedException($"Pretraining stopped at step {state.Step + 1}: the loss became {loss}. The last checkpoint holds the last good weights.",
                     0, state.Step + 1, $"the loss became {loss}");
             if (_options.MaxGradNorm > 0) nn.utils.clip_grad_norm_(lamb.Parameters, _options.MaxGradNorm);
             lamb.Step();
