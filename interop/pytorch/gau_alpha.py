@@ -12,7 +12,7 @@ state_dict() yields them, so `load_state_dict(strict=True)` checks every name an
   gau_alpha.encoder.layer.{i}.gau.q_scaleoffset.weight [s]           (.bias when use_bias)
   gau_alpha.encoder.layer.{i}.gau.k_scaleoffset.weight [s]
   head.classifier.weight / head.classifier.bias        classification [classes, d] / regression [1, d]
-  head.classifier.* (+ head.crf.*) / head.dense.*, head.bias_dense.*   token classification (not run here)
+  head.classifier.* (+ head.crf.*) / head.dense.*, head.bias_dense.*   token classification: BIO tags (softmax, CRF) / GlobalPointer
   cls.predictions.decoder.weight                       MLM decoder when untied (else tied to word_embeddings)
 
 The model (x <- RMSNorm(x + GAU(x)) per layer, RMSNorm without gain, no biases):
@@ -272,6 +272,132 @@ class WordPieceTokenizer:
         return ids, types
 
 
+_LETTER_OR_DIGIT = {"Lu", "Ll", "Lt", "Lm", "Lo", "Nd"}
+
+
+class CharacterTokenizer:
+    """Tokens for named entities, as GauMLNet's CharacterTokenizer: one per non-whitespace character, so every character
+    offset is a token boundary. CJK characters and punctuation are looked up as they are; letters and digits are pieces
+    of one character (the first of a word "a", the rest "##a"), lower-cased, then NFKC as a fallback; else [UNK].
+    Offsets are UTF-16 code units, as CLUENER's labels and GauMLNet count them."""
+
+    def __init__(self, wordpiece):
+        self.wordpiece = wordpiece
+
+    def encode(self, text):
+        """(ids, starts, lengths) per token; starts and lengths in UTF-16 units."""
+        ids, starts, lengths = [], [], []
+        in_word, position = False, 0
+        for ch in text:
+            width = 2 if ord(ch) > 0xFFFF else 1
+            if ch.isspace() or unicodedata.category(ch) == "Cc":
+                in_word = False
+                position += width
+                continue
+            word_character = unicodedata.category(ch) in _LETTER_OR_DIGIT and not _is_cjk(ord(ch))  # .NET Rune.IsLetterOrDigit
+            ids.append(self._lookup(ch, word_character and in_word))
+            starts.append(position)
+            lengths.append(width)
+            in_word = word_character
+            position += width
+        return ids, starts, lengths
+
+    def _lookup(self, ch, continuation):
+        ids = self.wordpiece.ids
+        forms = [ch]
+        lower = ch.lower()
+        if lower != ch:
+            forms.append(lower)
+        try:
+            normalized = unicodedata.normalize("NFKC", ch).lower()
+        except ValueError:
+            normalized = lower
+        if normalized != lower and normalized:
+            forms.append(normalized)
+        for form in forms:
+            if continuation and "##" + form in ids:
+                return ids["##" + form]
+            if form in ids:
+                return ids[form]
+        return self.wordpiece.unk_id
+
+
+def entity_windows(length, max_length):
+    """(start, count) token windows of at most max_length - 2 tokens, overlapping by a quarter (GauMLNet's EntityWindows)."""
+    size = max_length - 2
+    if size < 1:
+        raise ValueError("max_length must leave room for [CLS] and [SEP]")
+    overlap = min(max(size // 4, 0), size // 2)
+    if length <= size:
+        return [(0, length)]
+    windows, start = [], 0
+    while True:
+        count = min(size, length - start)
+        windows.append((start, count))
+        if start + count >= length:
+            return windows
+        start += size - overlap
+
+
+def read_ner_rows(path):
+    """[(id, text, [(type, start, end inclusive)])] of CLUENER JSON lines: {"text", "label": {type: {entity: [[start, end]]}}}."""
+    rows = []
+    with open(path, "r", encoding="utf-8") as f:
+        for number, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as ex:
+                raise ValueError(f"{path}:{number}:{ex.colno}: not valid JSON ({ex.msg})") from None
+            if not isinstance(row.get("text"), str):
+                raise ValueError(f"{path}:{number}: 'text' is missing or not a string")
+            entities = []
+            for kind, found in (row.get("label") or {}).items():
+                for mention, spans in (found or {}).items():
+                    for span in spans:
+                        if not (isinstance(span, list) and len(span) == 2 and all(isinstance(v, int) for v in span) and 0 <= span[0] <= span[1]):
+                            raise ValueError(f"{path}:{number}: label {kind}/{mention}: {span} is not [start, end]")
+                        entities.append((kind, span[0], span[1]))
+            rows.append((str(row.get("id", number - 1)), row["text"], entities))
+    if not rows:
+        raise ValueError(f"{path} holds no rows")
+    return rows
+
+
+def ner_examples(rows, tokenizer, types, max_length, path="data"):
+    """Training windows as GauMLNet's EntityWindows.Examples: ([CLS] ids [SEP], BIO tags of the window's tokens,
+    [(first, last, type)] spans); entities that do not lie inside a window are left out of it."""
+    type_index = {t: i for i, t in enumerate(types)}
+    examples = []
+    for row_id, text, entities in rows:
+        ids, starts, lengths = tokenizer.encode(text)
+        token_at = {}
+        for k, (a, w) in enumerate(zip(starts, lengths)):
+            for p in range(a, a + w):
+                token_at[p] = k
+        located = []
+        for kind, start, end in entities:
+            if kind not in type_index:
+                raise ValueError(f"{path}: row {row_id}: entity type '{kind}' is not one of the model's {types}")
+            first, last = token_at.get(start, -1), token_at.get(end, -1)
+            if first < 0 or last < 0 or starts[first] != start or starts[last] + lengths[last] - 1 != end:
+                raise ValueError(f"{path}: row {row_id}: entity {kind} [{start}, {end}] does not start and end on characters of the text")
+            located.append((first, last, type_index[kind]))
+        for offset, count in entity_windows(len(ids), max_length):
+            inside = [(f - offset, l - offset, t) for f, l, t in located if f >= offset and l < offset + count]
+            tags = [0] * count
+            for first, last, t in sorted(inside, key=lambda e: e[0]):  # by start (stable); overlapping entities: BIO keeps the first (GlobalPointer keeps all)
+                if any(tags[first:last + 1]):
+                    continue
+                tags[first] = 1 + 2 * t
+                for i in range(first + 1, last + 1):
+                    tags[i] = 2 + 2 * t
+            window_ids = [tokenizer.wordpiece.cls_id] + ids[offset:offset + count] + [tokenizer.wordpiece.sep_id]
+            examples.append((window_ids, tags, inside))
+    return examples
+
+
 def collate(encoded, pad_id):
     """Pads (ids, types) pairs to the batch's longest: input_ids, token_type_ids, attention_mask as int64 [b, n]."""
     width = max(len(ids) for ids, _ in encoded)
@@ -480,6 +606,121 @@ class GauAlphaForMaskedLM(nn.Module):
         return decoder(hidden) if decoder is not None else hidden.matmul(self.gau_alpha.embeddings.word_embeddings.weight.t())
 
 
+# ----------------------------------------------------------------------------------------------------------------
+# token classification (named entities): GauMLNet's TokenTaggingHead, LinearChainCrf, GlobalPointerHead and their losses
+# (src/GauMLNet/Modeling/GauAlphaForTokenClassification.cs). Tags are BIO: 0 is O, then B-type, I-type per type in order.
+
+GLOBAL_POINTER_HEAD_SIZE = 64
+HEAD_SOFTMAX, HEAD_CRF, HEAD_GLOBAL_POINTER = "softmax", "crf", "global_pointer"
+
+
+class LinearChainCrf(nn.Module):
+    """Transition scores [from, to], start and end scores; forward is the mean negative log-likelihood of the gold tags."""
+
+    def __init__(self, tags):
+        super().__init__()
+        self.transitions = nn.Parameter(torch.zeros(tags, tags))
+        self.start_transitions = nn.Parameter(torch.zeros(tags))
+        self.end_transitions = nn.Parameter(torch.zeros(tags))
+
+    def forward(self, emissions, tags, mask, reduction="mean"):
+        """emissions [b, n, T]; tags [b, n] int64; mask [b, n] bool: the scored positions, a contiguous run from position 1."""
+        n = emissions.shape[1]
+        e = emissions.float()
+        maskf = mask.float()
+        alpha = self.start_transitions.unsqueeze(0) + e[:, 1]
+        for t in range(2, n):
+            following = (alpha.unsqueeze(2) + self.transitions.unsqueeze(0)).logsumexp(1) + e[:, t]
+            alpha = torch.where(mask[:, t].unsqueeze(1), following, alpha)
+        log_z = (alpha + self.end_transitions.unsqueeze(0)).logsumexp(1)
+        gold = (e.gather(2, tags.unsqueeze(2)).squeeze(2) * maskf).sum(1) + self.start_transitions[tags[:, 1]]
+        moves = self.transitions[tags[:, :-1], tags[:, 1:]]
+        gold = gold + (moves * maskf[:, 1:] * maskf[:, :-1]).sum(1)
+        last = tags.gather(1, mask.long().sum(1, keepdim=True)).squeeze(1)  # the last gold tag is at position length
+        nll = log_z - (gold + self.end_transitions[last])
+        return nll.mean() if reduction == "mean" else nll
+
+
+class TokenTaggingHead(nn.Module):
+    """Hidden states -> dropout -> linear: tag scores [b, n, tags]; the CRF (when there is one) scores the loss only."""
+
+    def __init__(self, c, tags, crf):
+        super().__init__()
+        self.dropout = nn.Dropout(c.get("hidden_dropout_prob", 0.0))
+        self.classifier = nn.Linear(c["hidden_size"], tags, bias=True)
+        self.crf = LinearChainCrf(tags) if crf else None
+
+    def forward(self, hidden):
+        return self.classifier(self.dropout(hidden))
+
+
+class GlobalPointerHead(nn.Module):
+    """Efficient GlobalPointer: s_t(i, j) = RoPE(q_i) . RoPE(k_j) / sqrt(64) + b_t^start(i) + b_t^end(j); [b, types, n, n]."""
+
+    def __init__(self, c, types):
+        super().__init__()
+        self.types = types
+        self.dense = nn.Linear(c["hidden_size"], 2 * GLOBAL_POINTER_HEAD_SIZE, bias=True)
+        self.bias_dense = nn.Linear(2 * GLOBAL_POINTER_HEAD_SIZE, 2 * types, bias=True)
+
+    def forward(self, hidden):
+        b, n = hidden.shape[0], hidden.shape[1]
+        projected = self.dense(hidden)
+        q, k = projected.chunk(2, dim=-1)
+        cos, sin = rotary(n, GLOBAL_POINTER_HEAD_SIZE, hidden.dtype, hidden.device)
+        logits = apply_rotary(q, cos, sin).matmul(apply_rotary(k, cos, sin).transpose(1, 2)) / math.sqrt(GLOBAL_POINTER_HEAD_SIZE)
+        bias = (self.bias_dense(projected) / 2).transpose(1, 2).reshape(b, self.types, 2, n)  # [b, t, (start, end), n]
+        return logits.unsqueeze(1) + bias[:, :, 0].unsqueeze(-1) + bias[:, :, 1].unsqueeze(-2)
+
+
+def token_head_kind(description):
+    """softmax, crf or global_pointer, from the head's parameter names in gaumlnet.json."""
+    names = set(description["head"]["parameters"])
+    if "head.dense.weight" in names:
+        return HEAD_GLOBAL_POINTER
+    return HEAD_CRF if "head.crf.transitions" in names else HEAD_SOFTMAX
+
+
+class GauAlphaForTokenClassification(nn.Module):
+    """Per-token BIO tag scores [b, n, tags] (softmax, CRF) or GlobalPointer span scores [b, types, n, n]; position 0 is [CLS]."""
+
+    def __init__(self, c, kind, outputs):
+        super().__init__()
+        self.kind = kind
+        self.gau_alpha = GauAlpha(c)
+        self.head = GlobalPointerHead(c, outputs) if kind == HEAD_GLOBAL_POINTER else TokenTaggingHead(c, outputs, kind == HEAD_CRF)
+
+    def forward(self, input_ids, token_type_ids, attention_mask):
+        return self.head(self.gau_alpha(input_ids, token_type_ids, attention_mask))
+
+    def loss_terms(self, output, tags, token_mask, spans=None):
+        """(summed loss, count) of a batch, so ranks can divide by the global count; the mean is what GauMLNet minimizes.
+        tags [b, n] int64 at each token's position (after [CLS]); token_mask [b, n] bool; spans [b, types, n, n] 0/1."""
+        if self.kind == HEAD_CRF:
+            nll = self.head.crf(output, tags, token_mask, reduction="none")
+            return nll.sum(), nll.shape[0]
+        if self.kind == HEAD_SOFTMAX:
+            target = tags.masked_fill(~token_mask, -100)  # [CLS], [SEP] and padding are ignored
+            return F.cross_entropy(output.float().flatten(0, 1), target.flatten(), ignore_index=-100, reduction="sum"), int(token_mask.sum())
+        losses = global_pointer_loss(output, spans, token_mask)
+        return losses.sum(), losses.shape[0]
+
+
+def global_pointer_loss(logits, gold, token_mask):
+    """Per (row, type): log(1 + sum_neg e^s) + log(1 + sum_pos e^-s) over spans i <= j of real tokens ([b * types])."""
+    b, types, n = logits.shape[0], logits.shape[1], logits.shape[2]
+    valid = (token_mask.unsqueeze(2) & token_mask.unsqueeze(1)).triu().unsqueeze(1)
+    huge = 1e12
+    scores = logits.float().masked_fill(~valid, -huge).reshape(b * types, n * n)
+    truth = gold.float().reshape(b * types, n * n)
+    wrong = 1 - truth
+    scores = (wrong - truth) * scores
+    zero = torch.zeros(b * types, 1, dtype=scores.dtype, device=scores.device)
+    negatives = torch.cat([scores - truth * huge, zero], 1).logsumexp(1)
+    positives = torch.cat([scores - wrong * huge, zero], 1).logsumexp(1)
+    return negatives + positives
+
+
 def build_model(config, description, state_dict=None):
     """The network an exported description names, with its weights loaded strictly when given."""
     task = description["task"]
@@ -490,8 +731,10 @@ def build_model(config, description, state_dict=None):
     elif task == "masked_lm":
         tied = state_dict is None or "cls.predictions.decoder.weight" not in state_dict
         model = GauAlphaForMaskedLM(config, tied=tied)
+    elif task == "token_classification":
+        model = GauAlphaForTokenClassification(config, token_head_kind(description), description["outputs"])
     else:
-        raise ValueError(f"task '{task}' has no PyTorch module here (token classification heads are read by GauMLNet only)")
+        raise ValueError(f"task '{task}' has no PyTorch module here")
     if state_dict is not None:
         model.load_state_dict(state_dict, strict=True)  # every name and shape must match GauMLNet's
     return model

@@ -10,10 +10,16 @@
       Writes the first rows as a padded batch of token ids (the input of `gau encode`) and this implementation's
       last hidden states of the real tokens and tied-MLM logits at position 0 (the reference `gau encode --compare`
       reads), so the backbone's hidden states are compared by GauMLNet itself.
+
+  parity.py --model NER_DIR --data dev.json --against gau-windows.jsonl [--tolerance 1e-4]
+      A token-classification export (CLUENER rows): tokenizes and windows every row as GauMLNet does, checks the token
+      ids equal those in `gau evaluate --task cluener --scores` output, and compares the head's raw outputs over each
+      window's real positions ([CLS] tokens [SEP]): tag scores [n, tags] (softmax, CRF) or GlobalPointer [types, n, n].
 """
 
 import argparse
 import json
+import math
 import sys
 
 import torch
@@ -38,6 +44,50 @@ def score_rows(model, tokenizer, description, rows, batch_size=32):
                 label = labels[int(torch.argmax(s))] if task == "classification" and labels else None
                 out.append({"id": row_id, "label": label, "scores": values})
     return out
+
+
+def token_parity(model, tokenizer, description, data_path, against_path, batch_size=32):
+    """(windows, max |Δ| of the raw head outputs, windows whose token ids differ) against gau evaluate --scores (cluener)."""
+    chars = ga.CharacterTokenizer(tokenizer)
+    max_length = description["max_length"]
+    windows = []
+    for row_id, text, _ in ga.read_ner_rows(data_path):
+        ids = chars.encode(text)[0]
+        for k, (offset, count) in enumerate(ga.entity_windows(len(ids), max_length)):
+            windows.append(((row_id, k), [tokenizer.cls_id] + ids[offset:offset + count] + [tokenizer.sep_id]))
+    theirs = {}
+    with open(against_path, "r", encoding="utf-8") as f:
+        for line in f:
+            if line.strip():
+                row = json.loads(line)
+                theirs[(str(row["id"]), row["window"])] = row
+    if len(theirs) != len(windows):
+        raise SystemExit(f"error: {against_path} has {len(theirs)} windows, PyTorch made {len(windows)} of {data_path}")
+    kind, outputs = model.kind, description["outputs"]
+    worst, id_mismatches = 0.0, 0
+    model.eval()
+    with torch.no_grad():
+        for start in range(0, len(windows), batch_size):
+            chunk = windows[start:start + batch_size]
+            scored = model(*ga.collate([(ids, [0] * len(ids)) for _, ids in chunk], tokenizer.pad_id))
+            for b, (key, ids) in enumerate(chunk):
+                other = theirs.get(key)
+                if other is None:
+                    raise SystemExit(f"error: {against_path} has no window {key[1]} of row {key[0]}")
+                if other["input_ids"] != ids:
+                    id_mismatches += 1
+                    continue
+                n = len(ids)
+                values = torch.tensor(other["outputs"], dtype=torch.float32)
+                if kind == ga.HEAD_GLOBAL_POINTER:
+                    width = math.isqrt(values.numel() // outputs)
+                    gau = values.reshape(outputs, width, width)[:, :n, :n]
+                    ours = scored[b, :, :n, :n]
+                else:
+                    gau = values.reshape(-1, outputs)[:n]
+                    ours = scored[b, :n]
+                worst = max(worst, float((ours - gau).abs().max()))
+    return len(windows), worst, id_mismatches
 
 
 def compare(ours, theirs_path):
@@ -74,6 +124,14 @@ def main():
     torch.set_num_threads(args.threads)
 
     model, config, description, tokenizer = ga.load_model(args.model)
+    if description["task"] == "token_classification":
+        if not args.against:
+            raise SystemExit("error: a token-classification export is compared with --against (gau evaluate --task cluener --scores)")
+        windows, worst, mismatched = token_parity(model, tokenizer, description, args.data, args.against)
+        within = worst <= args.tolerance
+        print(f"PyTorch vs GauMLNet, {model.kind} head, over {windows} windows: max |Δ| of the head's raw outputs {worst:.2e} "
+              f"({'within' if within else 'ABOVE'} {args.tolerance:g}); token ids agree on {windows - mismatched}/{windows} windows")
+        return 0 if within and mismatched == 0 else 2
     rows = ga.read_clue_rows(args.data, description, require_labels=False)
 
     if args.encode_input:

@@ -5,6 +5,7 @@
 #      follow the same loss curve                5. gau evaluate reads the result; its scores equal PyTorch's (≤ 1e-4)
 #   6. kill one rank mid-run: torchrun must fail (non-zero); --resume from the last checkpoint must end where an
 #      uninterrupted run ends.
+#   7. the named-entity heads (softmax, CRF, GlobalPointer): token_heads.sh (also runnable alone; about 45 s).
 # The last line states the parity and loss-difference figures. PYTHON (default /usr/bin/python3 when present) must import torch.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -110,9 +111,13 @@ grep -m1 "resumed from" "$WORK/resumed.log" | sed 's/^\[default0\]:/[roundtrip] 
 resumed=$(losses_max_diff "$WORK/ddp2.json" "$WORK/killed.json")
 "$PYTHON" -c "import sys; sys.exit(0 if float('$resumed') <= 1e-5 else 1)" || { echo "roundtrip: the resumed run ended elsewhere (max |Δ| $resumed)" >&2; exit 1; }
 
+step "7. token heads (token_heads.sh)" quiet "$WORK/token-heads.log" env PYTHON="$PYTHON" "$HERE/token_heads.sh"
+grep '^\[token_heads\]' "$WORK/token-heads.log"
+tokens=$(tail -n 1 "$WORK/token-heads.log" | sed 's/^token_heads: OK in [0-9]* s — //')
+
 export_parity=$(grep -o 'max |Δ| of the head.s outputs [^ ]*' "$WORK/parity-export.txt" | awk '{print $NF}')
 hidden=$(grep -o 'last_hidden_state [^,]*' "$WORK/encode-export.txt" | awk '{print $2}')
 ddp_parity=$(grep -o 'max |Δ| of the head.s outputs [^ ]*' "$WORK/parity-ddp.txt" | awk '{print $NF}')
 total=$(awk -v a="$(date +%s.%N)" -v b="$started" 'BEGIN { print a - b }')
-printf 'roundtrip: OK in %.0f s — export parity (probabilities) %s, hidden states %s; after DDP, GauMLNet vs PyTorch probabilities %s (≤ 1e-4); DDP 2 vs 1 process loss max |Δ| %s; resumed vs uninterrupted loss max |Δ| %s\n' \
-  "$total" "$export_parity" "$hidden" "$ddp_parity" "$curve" "$resumed"
+printf 'roundtrip: OK in %.0f s — export parity (probabilities) %s, hidden states %s; after DDP, GauMLNet vs PyTorch probabilities %s (≤ 1e-4); DDP 2 vs 1 process loss max |Δ| %s; resumed vs uninterrupted loss max |Δ| %s; token heads: %s\n' \
+  "$total" "$export_parity" "$hidden" "$ddp_parity" "$curve" "$resumed" "$tokens"

@@ -10,6 +10,11 @@ The export's gaumlnet.json decides what is trained:
                                0.01 on matrices only (parameters of 2+ dimensions; scales and biases none), linear
                                decay to 0 over the epochs after an optional warmup fraction, global-norm clipping 1.0;
                                cross-entropy (classification) or MSE (regression, float labels).
+  token_classification         named entities (the CLUENER rows `gau train --task cluener` reads: {"text", "label":
+                               {type: {entity: [[start, end]]}}}), tokenized and windowed as GauMLNet does; the same
+                               AdamW and schedule; the head's loss as GauAlphaForTokenClassification.Loss: per-token
+                               cross-entropy (softmax), the CRF's negative log-likelihood, or GlobalPointer's multilabel
+                               cross-entropy over spans i <= j.
   masked_lm                    MLM pretraining from a text file (one sequence per line) or JSON lines (--text-field),
                                LAMB as GauMLNet's pretrainer: lr 1e-3, no bias correction, eps 1e-6, weight decay 0.01
                                on matrices added to the update, trust ratio |w| / |update|; GAU-alpha's piecewise
@@ -138,6 +143,30 @@ def fine_tuning_examples(path, description, tokenizer, max_length):
     else:
         target = float
     return [(tokenizer.encode(first, second, max_length), target(label)) for _, first, second, label in rows]
+
+
+def token_examples(path, description, tokenizer, max_length):
+    """(ids, BIO tags, [(first, last, type)]) per window of each CLUENER row."""
+    rows = ga.read_ner_rows(path)
+    return ga.ner_examples(rows, ga.CharacterTokenizer(tokenizer), description["labels"], max_length, path)
+
+
+def token_batch(examples, types, kind, pad_id, device):
+    """collate() of the windows plus the loss's targets: tags [b, n] at each token's position after [CLS], the token
+    mask [b, n], and for GlobalPointer the gold spans [b, types, n, n] (as FineTuner.TokenLoss builds them)."""
+    ids, token_types, mask = ga.collate([(e[0], [0] * len(e[0])) for e in examples], pad_id)
+    b, n = ids.shape
+    tags = torch.zeros((b, n), dtype=torch.int64)
+    token_mask = torch.zeros((b, n), dtype=torch.bool)
+    spans = torch.zeros((b, types, n, n), dtype=torch.float32) if kind == ga.HEAD_GLOBAL_POINTER else None
+    for row, (_, row_tags, row_spans) in enumerate(examples):
+        tags[row, 1:1 + len(row_tags)] = torch.tensor(row_tags, dtype=torch.int64)
+        token_mask[row, 1:1 + len(row_tags)] = True
+        if spans is not None:
+            for first, last, t in row_spans:
+                spans[row, t, first + 1, last + 1] = 1.0
+    return (ids.to(device), token_types.to(device), mask.to(device), tags.to(device), token_mask.to(device),
+            spans.to(device) if spans is not None else None)
 
 
 def pretraining_examples(path, text_field, tokenizer, max_length):
@@ -311,7 +340,8 @@ def main():
     config, description, vocab, state_dict = ga.load_export(source)
     tokenizer = ga.WordPieceTokenizer(vocab)
     pretraining = description["task"] == "masked_lm"
-    if description["task"] not in ("classification", "regression", "masked_lm"):
+    tokens = description["task"] == "token_classification"
+    if description["task"] not in ("classification", "regression", "masked_lm", "token_classification"):
         raise SystemExit(f"error: {args.model}: a {description['task']} model has nothing this script trains")
     if args.learning_rate is None:
         args.learning_rate = 1e-3 if pretraining else 2e-5
@@ -322,6 +352,7 @@ def main():
     model = ga.build_model(config, description, state_dict).to(device)
 
     items = (pretraining_examples(args.train, args.text_field, tokenizer, args.max_length) if pretraining
+             else token_examples(args.train, description, tokenizer, args.max_length) if tokens
              else fine_tuning_examples(args.train, description, tokenizer, args.max_length))
     dataset = Examples(items)
     sampler = DistributedSampler(dataset, num_replicas=world, rank=rank, shuffle=True, seed=args.seed)
@@ -382,6 +413,12 @@ def main():
                 loss_sum = F.cross_entropy(logits.reshape(-1, logits.shape[-1]).float(), labels.reshape(-1),
                                            ignore_index=IGNORE_INDEX, reduction="sum")
                 count = float((labels != IGNORE_INDEX).sum())
+            elif tokens:
+                ids, types, mask, tags, token_mask, spans = token_batch([items[i] for i in batch], len(description["labels"]),
+                                                                        model.kind, tokenizer.pad_id, device)
+                output = network(ids, types, mask)
+                loss_sum, count = model.loss_terms(output, tags, token_mask, spans)
+                count = float(count)
             else:
                 ids, types, mask = ga.collate([items[i][0] for i in batch], tokenizer.pad_id)
                 output = network(ids.to(device), types.to(device), mask.to(device)).float()

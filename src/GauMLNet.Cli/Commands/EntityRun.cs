@@ -5,6 +5,7 @@ using GauMLNet.Configuration;
 using GauMLNet.Entities;
 using GauMLNet.MLNet;
 using GauMLNet.Storage;
+using GauMLNet.Text;
 using GauMLNet.Training;
 using Microsoft.ML;
 
@@ -112,7 +113,7 @@ internal static class EntityRun
     }
 
     /// <summary>gau evaluate --task cluener: entity-level scores with the per-type table.</summary>
-    public static int Evaluate(string modelPath, string dataPath, System.Text.Encoding encoding, string? jsonPath, TextWriter output)
+    public static int Evaluate(string modelPath, string dataPath, System.Text.Encoding encoding, string? jsonPath, string? scoresPath, TextWriter output)
     {
         var ml = new MLContext();
         var recognizer = Recognizer(ml, modelPath, out var model);
@@ -123,7 +124,25 @@ internal static class EntityRun
                          $"({metrics.Sentences / clock.Elapsed.TotalSeconds:F0} sentences/s) with {recognizer.Model.Engine.Description}");
         Print(output, metrics, Path.GetFileName(dataPath));
         if (jsonPath is not null) AtomicFile.WriteAllText(jsonPath, JsonSerializer.Serialize(metrics, new JsonSerializerOptions { WriteIndented = true }));
+        if (scoresPath is not null) WriteRawScores(recognizer, rows, scoresPath);
         return 0;
+    }
+
+    // Every window's token ids and the head's raw output (tag scores [n, tags] or GlobalPointer [types, n, n], n the
+    // padded length of its batch), for comparisons with other implementations (interop/pytorch/parity.py).
+    private static void WriteRawScores(GauNamedEntityRecognitionTransformer recognizer, IReadOnlyList<NerExample> rows, string path)
+    {
+        var model = recognizer.Model;
+        var tokenizer = new CharacterTokenizer(model.Tokenizer);
+        var windows = rows.SelectMany(r => EntityWindows.Split(tokenizer.Encode(r.Text), model.Spec.MaxLength).Select((w, i) => (r.Id, Window: i, w))).ToList();
+        var encoded = windows.Select(w => EntityWindows.Encode(w.w, model.Tokenizer)).ToArray();
+        var outputs = model.Run(encoded);
+        AtomicFile.Write(path, stream =>
+        {
+            using var writer = new StreamWriter(stream, leaveOpen: true);
+            for (int k = 0; k < windows.Count; k++)
+                writer.WriteLine(JsonSerializer.Serialize(new { id = windows[k].Id, window = windows[k].Window, input_ids = encoded[k].Ids, outputs = outputs[k] }));
+        });
     }
 
     /// <summary>gau predict --task cluener: the submission file for a test split, or the entities of sentences given inline.</summary>

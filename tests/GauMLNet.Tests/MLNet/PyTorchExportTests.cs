@@ -198,6 +198,43 @@ public sealed class PyTorchExportTests(ITestOutputHelper output)
         Assert.Contains("pretraining checkpoint", refused.Message);
     }
 
+    [Fact]
+    public void GauEvaluateClueNerScoresWritesEachWindowsTokenIdsAndRawTagScoresTheSameBeforeAndAfterExport()
+    {
+        string work = TestPaths.NewTempDirectory();
+        string sample = Path.Combine(TestPaths.RepositoryRoot, "samples", "data", "entities");
+        string data = Path.Combine(work, "data");
+        Directory.CreateDirectory(data);
+        File.WriteAllLines(Path.Combine(data, "train.json"), File.ReadAllLines(Path.Combine(sample, "train.json")).Where((_, i) => i % 4 == 0));
+        var dev = File.ReadAllLines(Path.Combine(sample, "dev.json")).Take(30).ToArray();
+        File.WriteAllLines(Path.Combine(data, "dev.json"), dev);
+        // --max-length 12: windows of 10 tokens, so the sample's longer sentences are split into overlapping windows.
+        var train = Gau("train", "--task", "cluener", "--head", "crf", "--data", data, "--config", "tiny", "--epochs", "1", "--max-length", "12",
+            "--output", Path.Combine(work, "train"), "--device", "cpu");
+        Assert.True(train.Code == 0, train.Err);
+        string export = Path.Combine(work, "pytorch");
+        Assert.Equal(0, Gau("export", "--format", "pytorch", "--model", Path.Combine(work, "train"), "--output", export).Code);
+
+        var original = Gau("evaluate", "--task", "cluener", "--data", data, "--model", Path.Combine(work, "train"), "--scores", Path.Combine(work, "a.jsonl"));
+        var imported = Gau("evaluate", "--task", "cluener", "--data", data, "--model", export, "--scores", Path.Combine(work, "b.jsonl"));
+        Assert.True(original.Code == 0, original.Err);
+        Assert.True(imported.Code == 0, imported.Err);
+        var (a, b) = (File.ReadAllLines(Path.Combine(work, "a.jsonl")), File.ReadAllLines(Path.Combine(work, "b.jsonl")));
+        Assert.Equal(a, b); // the same windows, ids and raw scores, to the last printed digit
+        var windows = a.Select(l => JsonNode.Parse(l)!).ToList();
+        Assert.True(windows.Count > dev.Length, $"{windows.Count} windows of {dev.Length} sentences: none was split");
+        Assert.Equal(dev.Length, windows.Select(w => w["id"]!.GetValue<string>()).Distinct().Count());
+        const int tags = 15; // O + B/I of the sample's 7 entity types
+        foreach (var w in windows)
+        {
+            var ids = w["input_ids"]!.AsArray().Select(n => n!.GetValue<int>()).ToArray();
+            int values = w["outputs"]!.AsArray().Count;
+            Assert.InRange(ids.Length, 3, 12);
+            Assert.Equal((2, 3), (ids[0], ids[^1])); // [CLS] … [SEP] of the sample's vocabulary
+            Assert.True(values % tags == 0 && values / tags >= ids.Length, $"{values} raw scores for {ids.Length} tokens");
+        }
+    }
+
     private static (int Code, string Out, string Err) Gau(params string[] args)
     {
         var stdout = new StringWriter();
