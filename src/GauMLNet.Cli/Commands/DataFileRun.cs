@@ -7,7 +7,6 @@ using GauMLNet.Configuration;
 using GauMLNet.MLNet;
 using GauMLNet.Storage;
 using GauMLNet.Tabular;
-using GauMLNet.Training;
 using Microsoft.ML;
 
 namespace GauMLNet.Cli.Commands;
@@ -56,10 +55,7 @@ internal static class DataFileRun
         bool similarityRun = all.Kind == TabularKind.Similarity;
         IDataView trainView = similarityRun ? ml.Data.LoadFromEnumerable(train.ToSimilarity()) : ml.Data.LoadFromEnumerable(train.ToClassification());
         IDataView? devView = dev is null ? null : similarityRun ? ml.Data.LoadFromEnumerable(dev.ToSimilarity()) : ml.Data.LoadFromEnumerable(dev.ToClassification());
-        ITransformer model;
-        Training.FineTuningResult result;
-        object? devMetrics;
-        try
+        (ITransformer Model, Training.FineTuningResult Result, object? DevMetrics) Fit()
         {
             if (similarityRun)
             {
@@ -73,37 +69,18 @@ internal static class DataFileRun
                     FingerprintExtras = extras,
                 };
                 var similarity = ml.Regression.Trainers.GauSentenceSimilarity(options).Fit(trainView);
-                model = similarity;
-                result = similarity.TrainingResult!;
-                devMetrics = devView is null ? null : SimilarityMetrics.Evaluate(model, similarity, devView);
+                return (similarity, similarity.TrainingResult!, devView is null ? null : SimilarityMetrics.Evaluate(similarity, similarity, devView));
             }
-            else
-            {
-                var options = TrainingRun.Configure(new GauTextClassificationOptions(), s, @checked, progress, stop, path, f.DevFile) with { FingerprintExtras = extras };
-                var chain = CluePipeline.FitClassifier(ml, all.Kind == TabularKind.Pair, trainView, devView, options,
-                    o => ml.MulticlassClassification.Trainers.GauTextClassification(o), metadata);
-                var classifier = chain.OfType<GauTextClassificationTransformer>().Single();
-                model = chain;
-                result = classifier.TrainingResult!;
-                devMetrics = devView is null ? null : CluePipeline.EvaluateClassifier(Path.GetFileName(path), classifier, chain, devView, progress.Line);
-            }
+            var classifierOptions = TrainingRun.Configure(new GauTextClassificationOptions(), s, @checked, progress, stop, path, f.DevFile) with { FingerprintExtras = extras };
+            var chain = CluePipeline.FitClassifier(ml, all.Kind == TabularKind.Pair, trainView, devView, classifierOptions,
+                o => ml.MulticlassClassification.Trainers.GauTextClassification(o), metadata);
+            var classifier = chain.OfType<GauTextClassificationTransformer>().Single();
+            return (chain, classifier.TrainingResult!, devView is null ? null : CluePipeline.EvaluateClassifier(Path.GetFileName(path), classifier, chain, devView, progress.Line));
         }
-        catch (OperationCanceledException) when (stop.Token.IsCancellationRequested)
-        {
-            progress.EndLine();
-            output.WriteLine($"stopped by {stop.Name} after the current step. Checkpoints of completed epochs are in {@checked.Checkpoints}; " +
-                             "continue with the same command and --resume.");
+        if (!TrainingRun.TryFit(Fit, stop, progress, @checked.Checkpoints, output,
+                ex => TrainingRun.Diverged(ex, ml, trainView.Schema, s, s.LearningRate, @checked.Checkpoints), out var fitted))
             return stop.ExitCode;
-        }
-        catch (GauTrainingDivergedException ex)
-        {
-            progress.EndLine();
-            throw TrainingRun.Diverged(ex, ml, trainView.Schema, s, s.LearningRate, @checked.Checkpoints);
-        }
-        finally
-        {
-            progress.EndLine();
-        }
+        var (model, result, devMetrics) = fitted;
 
         string modelPath = Path.Combine(s.OutputDirectory, TrainingRun.ModelFile);
         TrainingRun.SaveModelAtomically(ml, model, trainView.Schema, modelPath);

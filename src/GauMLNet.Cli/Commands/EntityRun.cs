@@ -6,7 +6,6 @@ using GauMLNet.Entities;
 using GauMLNet.MLNet;
 using GauMLNet.Storage;
 using GauMLNet.Text;
-using GauMLNet.Training;
 using Microsoft.ML;
 
 namespace GauMLNet.Cli.Commands;
@@ -59,26 +58,9 @@ internal static class EntityRun
             Metadata = new Dictionary<string, string> { [CluePipeline.TaskMetadataKey] = TaskName },
         }, s, @checked, progress, stop, trainPath, devPath);
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        GauNamedEntityRecognitionTransformer model;
-        try
-        {
-            model = ml.MulticlassClassification.Trainers.GauNamedEntityRecognition(options).Fit(train);
-        }
-        catch (OperationCanceledException) when (stop.Token.IsCancellationRequested)
-        {
-            progress.EndLine();
-            output.WriteLine($"stopped by {stop.Name} after the current step. Checkpoints of completed epochs are in {checkpoints}; continue with the same command and --resume.");
+        if (!TrainingRun.TryFit(() => ml.MulticlassClassification.Trainers.GauNamedEntityRecognition(options).Fit(train),
+                stop, progress, checkpoints, output, ex => TrainingRun.Diverged(ex, ml, train.Schema, s, options.LearningRate, checkpoints), out var model))
             return stop.ExitCode;
-        }
-        catch (GauTrainingDivergedException ex)
-        {
-            progress.EndLine();
-            throw TrainingRun.Diverged(ex, ml, train.Schema, s, options.LearningRate, checkpoints);
-        }
-        finally
-        {
-            progress.EndLine();
-        }
         double trainingSeconds = clock.Elapsed.TotalSeconds;
         string modelPath = Path.Combine(s.OutputDirectory, TrainingRun.ModelFile);
         TrainingRun.SaveModelAtomically(ml, model, train.Schema, modelPath);

@@ -75,27 +75,9 @@ internal static class TrainingRun
         using var stop = new StopSignals();
         var options = Configure(new GauTextClassificationOptions(), s, @checked, progress, stop, trainPath, devPath);
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        Microsoft.ML.Data.TransformerChain<ITransformer> model;
-        try
-        {
-            model = CluePipeline.Fit(ml, task, train, dev, options, o => ml.MulticlassClassification.Trainers.GauTextClassification(o));
-        }
-        catch (OperationCanceledException) when (stop.Token.IsCancellationRequested)
-        {
-            progress.EndLine();
-            output.WriteLine($"stopped by {stop.Name} after the current step. Checkpoints of completed epochs are in {checkpoints}; " +
-                             "continue with the same command and --resume.");
+        if (!TryFit(() => CluePipeline.Fit(ml, task, train, dev, options, o => ml.MulticlassClassification.Trainers.GauTextClassification(o)),
+                stop, progress, checkpoints, output, ex => Diverged(ex, ml, train.Schema, s, options.LearningRate, checkpoints), out var model))
             return stop.ExitCode;
-        }
-        catch (GauTrainingDivergedException ex)
-        {
-            progress.EndLine();
-            throw Diverged(ex, ml, train.Schema, s, options.LearningRate, checkpoints);
-        }
-        finally
-        {
-            progress.EndLine();
-        }
 
         var classifier = model.OfType<GauTextClassificationTransformer>().Single();
         string modelPath = Path.Combine(s.OutputDirectory, ModelFile);
@@ -156,6 +138,37 @@ internal static class TrainingRun
                 ["dev_file"] = devPath is null ? "none" : FileHash(devPath),
             },
         });
+
+    /// <summary>
+    /// Runs one Fit of any task under the CLI's stop signals: SIGTERM or Ctrl+C ends it after the current step with the
+    /// resume hint (false: exit with the signal's code); divergence becomes the CLI's failure (<paramref name="diverged"/>).
+    /// </summary>
+    public static bool TryFit<T>(Func<T> fit, StopSignals stop, ConsoleProgressBar progress, string checkpoints, TextWriter output,
+        Func<GauTrainingDivergedException, CliFailure> diverged, [System.Diagnostics.CodeAnalysis.MaybeNullWhen(false)] out T result)
+    {
+        try
+        {
+            result = fit();
+            return true;
+        }
+        catch (OperationCanceledException) when (stop.Token.IsCancellationRequested)
+        {
+            progress.EndLine();
+            output.WriteLine($"stopped by {stop.Name} after the current step. Checkpoints of completed epochs are in {checkpoints}; " +
+                             "continue with the same command and --resume.");
+            result = default;
+            return false;
+        }
+        catch (GauTrainingDivergedException ex)
+        {
+            progress.EndLine();
+            throw diverged(ex);
+        }
+        finally
+        {
+            progress.EndLine();
+        }
+    }
 
     /// <summary>Keeps the last good model on disk and says what the CLI offers against divergence.</summary>
     public static CliFailure Diverged(GauTrainingDivergedException ex, MLContext ml, DataViewSchema schema, Settings s, double? learningRate, string checkpoints)
