@@ -26,19 +26,9 @@ fi
 GAU_DLL=$ROOT/src/GauMLNet.Cli/bin/Release/net10.0/gau.dll
 if [ -f "$GAU_DLL" ]; then GAU=(dotnet "$GAU_DLL"); else GAU=(dotnet run --project "$ROOT/src/GauMLNet.Cli" -c Release --no-build --); fi
 
-step() { # step NAME COMMAND...: runs it, prints its wall time
-  local name=$1 t0 t1
-  shift
-  t0=$(date +%s.%N)
-  "$@"
-  t1=$(date +%s.%N)
-  printf '[roundtrip] %-58s %6.1f s\n' "$name" "$(awk -v a="$t1" -v b="$t0" 'BEGIN { print a - b }')"
-}
-quiet() { # quiet LOG COMMAND...: its output into LOG (shown when it fails)
-  local log=$1
-  shift
-  "$@" >"$log" 2>&1 || { local code=$?; cat "$log" >&2; return $code; }
-}
+STEP_TAG=roundtrip
+# shellcheck source=../../tests/scripts/steps.sh
+. "$ROOT/tests/scripts/steps.sh"
 free_port() { "$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 # --redirects/--tee 1: Debian's torch 1.13 on Python 3.11 fails on the default "0" (IntFlag no longer lists NONE); harmless elsewhere.
 ddp() { # ddp NPROC ARGS...: train_ddp.py under torchrun on this machine, gloo over 127.0.0.1

@@ -28,19 +28,9 @@ fi
 GAU_DLL=$ROOT/src/GauMLNet.Cli/bin/Release/net10.0/gau.dll
 if [ -f "$GAU_DLL" ]; then GAU=(dotnet "$GAU_DLL"); else GAU=(dotnet run --project "$ROOT/src/GauMLNet.Cli" -c Release --no-build --); fi
 
-step() { # step NAME COMMAND...: runs it, prints its wall time
-  local name=$1 t0 t1
-  shift
-  t0=$(date +%s.%N)
-  "$@"
-  t1=$(date +%s.%N)
-  printf '[token_heads] %-56s %6.1f s\n' "$name" "$(awk -v a="$t1" -v b="$t0" 'BEGIN { print a - b }')"
-}
-quiet() { # quiet LOG COMMAND...: its output into LOG (shown when it fails)
-  local log=$1
-  shift
-  "$@" >"$log" 2>&1 || { local code=$?; cat "$log" >&2; return $code; }
-}
+STEP_TAG=token_heads
+# shellcheck source=../../tests/scripts/steps.sh
+. "$ROOT/tests/scripts/steps.sh"
 parity_of() { grep -o 'raw outputs [^ ]*' "$1" | awk '{print $NF}'; }
 
 head_check() { # head_check HEAD: train, export, parity of the raw outputs

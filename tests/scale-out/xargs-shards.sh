@@ -19,19 +19,9 @@ trap 'rm -rf "$WORK"' EXIT
 DATA=$ROOT/samples/data/sentiment
 started=$(date +%s.%N)
 
-step() { # step NAME COMMAND...: runs it, prints its wall time
-  local name=$1 t0 t1
-  shift
-  t0=$(date +%s.%N)
-  "$@"
-  t1=$(date +%s.%N)
-  printf '[xargs-shards] %-52s %6.1f s\n' "$name" "$(awk -v a="$t1" -v b="$t0" 'BEGIN { print a - b }')"
-}
-quiet() { # quiet LOG COMMAND...: its output into LOG (shown when it fails)
-  local log=$1
-  shift
-  "$@" >"$log" 2>&1 || { local code=$?; cat "$log" >&2; return $code; }
-}
+STEP_TAG=xargs-shards
+# shellcheck source=../../tests/scripts/steps.sh
+. "$ROOT/tests/scripts/steps.sh"
 
 # CSV from the sample's JSON lines; a comma and a quote in some rows make the writer quote them (RFC 4180 round trip).
 to_csv() { # to_csv OUT LIMIT FILE...: columns id,text[,label]
