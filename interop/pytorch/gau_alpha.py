@@ -339,27 +339,32 @@ def entity_windows(length, max_length):
         start += size - overlap
 
 
-def read_ner_rows(path):
-    """[(id, text, [(type, start, end inclusive)])] of CLUENER JSON lines: {"text", "label": {type: {entity: [[start, end]]}}}."""
-    rows = []
+def _json_lines(path):
+    """(line number, object) of each non-blank line of a JSON-lines file; a line that is not JSON is named with its column."""
     with open(path, "r", encoding="utf-8") as f:
         for number, line in enumerate(f, 1):
             if not line.strip():
                 continue
             try:
-                row = json.loads(line)
+                yield number, json.loads(line)
             except json.JSONDecodeError as ex:
                 raise ValueError(f"{path}:{number}:{ex.colno}: not valid JSON ({ex.msg})") from None
-            if not isinstance(row.get("text"), str):
-                raise ValueError(f"{path}:{number}: 'text' is missing or not a string")
-            entities = []
-            for kind, found in (row.get("label") or {}).items():
-                for mention, spans in (found or {}).items():
-                    for span in spans:
-                        if not (isinstance(span, list) and len(span) == 2 and all(isinstance(v, int) for v in span) and 0 <= span[0] <= span[1]):
-                            raise ValueError(f"{path}:{number}: label {kind}/{mention}: {span} is not [start, end]")
-                        entities.append((kind, span[0], span[1]))
-            rows.append((str(row.get("id", number - 1)), row["text"], entities))
+
+
+def read_ner_rows(path):
+    """[(id, text, [(type, start, end inclusive)])] of CLUENER JSON lines: {"text", "label": {type: {entity: [[start, end]]}}}."""
+    rows = []
+    for number, row in _json_lines(path):
+        if not isinstance(row.get("text"), str):
+            raise ValueError(f"{path}:{number}: 'text' is missing or not a string")
+        entities = []
+        for kind, found in (row.get("label") or {}).items():
+            for mention, spans in (found or {}).items():
+                for span in spans:
+                    if not (isinstance(span, list) and len(span) == 2 and all(isinstance(v, int) for v in span) and 0 <= span[0] <= span[1]):
+                        raise ValueError(f"{path}:{number}: label {kind}/{mention}: {span} is not [start, end]")
+                    entities.append((kind, span[0], span[1]))
+        rows.append((str(row.get("id", number - 1)), row["text"], entities))
     if not rows:
         raise ValueError(f"{path} holds no rows")
     return rows
@@ -764,25 +769,18 @@ def read_clue_rows(path, description, require_labels=True):
     if description.get("clue_task") in ("csl", "cluewsc"):
         raise ValueError(f"{description['clue_task']} rows are rebuilt by GauMLNet's reader; convert them to sentence1/sentence2 rows first")
     rows = []
-    with open(path, "r", encoding="utf-8") as f:
-        for number, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as ex:
-                raise ValueError(f"{path}:{number}:{ex.colno}: not valid JSON ({ex.msg})") from None
-            missing = [k for k in fields if k not in row]
-            if missing:
-                raise ValueError(f"{path}:{number}: the field(s) {', '.join(missing)} are missing")
-            label = row.get(label_field)
-            if label is not None:
-                label = str(label)
-            if description.get("clue_task") in ("cmnli", "ocnli") and label == "-":
-                continue  # annotators disagreed: CLUE drops these rows, as GauMLNet does
-            if require_labels and not label:
-                raise ValueError(f"{path}:{number}: the row has no {label_field}")
-            rows.append((str(row.get("id", number - 1)), str(row[fields[0]]), str(row[fields[1]]) if len(fields) > 1 else None, label))
+    for number, row in _json_lines(path):
+        missing = [k for k in fields if k not in row]
+        if missing:
+            raise ValueError(f"{path}:{number}: the field(s) {', '.join(missing)} are missing")
+        label = row.get(label_field)
+        if label is not None:
+            label = str(label)
+        if description.get("clue_task") in ("cmnli", "ocnli") and label == "-":
+            continue  # annotators disagreed: CLUE drops these rows, as GauMLNet does
+        if require_labels and not label:
+            raise ValueError(f"{path}:{number}: the row has no {label_field}")
+        rows.append((str(row.get("id", number - 1)), str(row[fields[0]]), str(row[fields[1]]) if len(fields) > 1 else None, label))
     if not rows:
         raise ValueError(f"{path} holds no rows")
     return rows

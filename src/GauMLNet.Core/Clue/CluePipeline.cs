@@ -129,7 +129,7 @@ public static class CluePipeline
     }
 
     // One pass over the scored view: every GetColumn would score all rows again (and count them again).
-    private static (List<string> Predicted, List<float[]> Scores) ReadPredictions(IDataView scored, string scoreColumnName)
+    internal static (List<string> Predicted, List<float[]> Scores) ReadPredictions(IDataView scored, string scoreColumnName)
     {
         var predictedColumn = scored.Schema["PredictedLabel"];
         var scoreColumn = scored.Schema[scoreColumnName];

@@ -1,10 +1,9 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using GauMLNet.MLNet;
+using GauMLNet.Clue;
 using GauMLNet.Storage;
 using Microsoft.ML;
-using Microsoft.ML.Data;
 
 namespace GauMLNet.Tabular;
 
@@ -140,20 +139,9 @@ public static class TabularScorer
         }
         else
         {
-            var label = scored.Schema[GauTrainerOptionsBase.DefaultPredictedLabelColumn];
-            using var cursor = scored.GetRowCursor([label, score]);
-            var getLabel = cursor.GetGetter<ReadOnlyMemory<char>>(label);
-            var getScore = cursor.GetGetter<VBuffer<float>>(score);
-            ReadOnlyMemory<char> predicted = default;
-            VBuffer<float> probabilities = default;
-            while (cursor.MoveNext())
-            {
-                getLabel(ref predicted);
-                getScore(ref probabilities);
-                float best = 0;
-                foreach (float p in probabilities.DenseValues()) best = Math.Max(best, p);
-                results.Add([predicted.ToString(), best.ToString("R", CultureInfo.InvariantCulture)]);
-            }
+            var (predicted, probabilities) = CluePipeline.ReadPredictions(scored, scoreColumn);
+            for (int i = 0; i < predicted.Count; i++)
+                results.Add([predicted[i], probabilities[i].Max().ToString("R", CultureInfo.InvariantCulture)]);
         }
         if (results.Count != batch.Count) throw new InvalidOperationException($"the model returned {results.Count} predictions for {batch.Count} rows.");
         return results;
