@@ -3,7 +3,6 @@
 // exported to an ONNX graph in memory; a model converted with `gau export` (or model.ToOnnxRuntime()) carries its graph.
 // Run from the repository root after `gau quickstart`:
 //   dotnet run --project samples/OnnxServing -c Release -- [model.zip] [sentence …]
-using GauMLNet.Clue;
 using GauMLNet.MLNet;
 using GauMLNet.Onnx;
 using Microsoft.ML;

@@ -5,11 +5,12 @@ using System.Globalization;
 using GauMLNet.Clue;
 using GauMLNet.Configuration;
 using GauMLNet.MLNet;
+using GauMLNet.TorchSharp;
 using GauMLNet.Training;
 using Microsoft.ML;
 
 // This sample opts in to GauMLNet's process-wide settings in its project file; say what they are, once.
-Console.WriteLine($"process settings: {GauMLNet.Runtime.ProcessSettings.Describe()}");
+Console.WriteLine($"process settings: {GauMLNet.TorchSharp.Runtime.ProcessSettings.Describe()}");
 var ml = new MLContext(seed: 0);
 IEnumerable<SimilarityRow> Load(string file) => ClueDataReader.Read(Path.Combine("samples", "data", "matching", file), ClueTask.Get("afqmc"), requireLabels: true)
     .Examples.Select(e => new SimilarityRow { Sentence1 = e.Sentence1, Sentence2 = e.Sentence2, Label = float.Parse(e.Label, CultureInfo.InvariantCulture) });

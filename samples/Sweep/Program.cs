@@ -3,10 +3,11 @@
 using GauMLNet.Clue;
 using GauMLNet.Experiments;
 using GauMLNet.MLNet;
+using GauMLNet.TorchSharp;
 using Microsoft.ML;
 
 // This sample opts in to GauMLNet's process-wide settings in its project file; say what they are, once.
-Console.WriteLine($"process settings: {GauMLNet.Runtime.ProcessSettings.Describe()}");
+Console.WriteLine($"process settings: {GauMLNet.TorchSharp.Runtime.ProcessSettings.Describe()}");
 var ml = new MLContext(seed: 0);
 IDataView Load(string file) => ml.Data.LoadFromEnumerable(
     ClueDataReader.Read(Path.Combine("samples", "data", "sentiment", file), ClueTask.Get("eprstmt"), requireLabels: true).Examples);

@@ -3,11 +3,12 @@
 using GauMLNet.Clue;
 using GauMLNet.Configuration;
 using GauMLNet.MLNet;
+using GauMLNet.TorchSharp;
 using GauMLNet.Training;
 using Microsoft.ML;
 
 // This sample opts in to GauMLNet's process-wide settings in its project file; say what they are, once.
-Console.WriteLine($"process settings: {GauMLNet.Runtime.ProcessSettings.Describe()}");
+Console.WriteLine($"process settings: {GauMLNet.TorchSharp.Runtime.ProcessSettings.Describe()}");
 var ml = new MLContext(seed: 0);
 string data = Path.Combine("samples", "data", "sentiment");
 IDataView Load(string file) => ml.Data.LoadFromEnumerable(ClueDataReader.Read(Path.Combine(data, file), ClueTask.Get("eprstmt"), requireLabels: true).Examples);

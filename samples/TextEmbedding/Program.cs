@@ -5,11 +5,12 @@
 using GauMLNet.Clue;
 using GauMLNet.MLNet;
 using GauMLNet.Text;
+using GauMLNet.TorchSharp;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 
 // This sample opts in to GauMLNet's process-wide settings in its project file; say what they are, once.
-Console.WriteLine($"process settings: {GauMLNet.Runtime.ProcessSettings.Describe()}");
+Console.WriteLine($"process settings: {GauMLNet.TorchSharp.Runtime.ProcessSettings.Describe()}");
 var ml = new MLContext(seed: 0);
 var examples = ClueDataReader.Read(Path.Combine("samples", "data", "sentiment", "train.json"), ClueTask.Get("eprstmt"), requireLabels: true).Examples;
 var data = ml.Data.LoadFromEnumerable(examples);

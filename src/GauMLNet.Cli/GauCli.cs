@@ -1,21 +1,16 @@
 using System.CommandLine;
 using GauMLNet.Cli.Commands;
+using GauMLNet.Cli.Failures;
 
 namespace GauMLNet.Cli;
 
 /// <summary>The `gau` command line: one subcommand per file under Commands/.</summary>
 public static class GauCli
 {
-    // The training commands, whose log opens with what the process runs with (every torch command decides the same way).
-    private static readonly HashSet<string> TrainingCommands = ["quickstart", "train", "pretrain", "sweep"];
-
-    /// <summary>On every command: print the stack trace of a failure too.</summary>
-    public static readonly Option<bool> Verbose = new("--verbose") { Description = "on failure, also print the stack trace", Recursive = true };
-
     public static RootCommand Build(TextWriter output, TextWriter error) =>
         new("gau: fine-tune, evaluate and serve GAU-α encoders from the command line.")
         {
-            Verbose,
+            CommandGuard.Verbose,
             QuickStartCommand.Create(output, error),
             TrainCommand.Create(output, error),
             PretrainCommand.Create(output, error),
@@ -44,23 +39,5 @@ public static class GauCli
             return ExitCodes.Usage;
         }
         return parsed.Invoke(new InvocationConfiguration { Output = output, Error = error });
-    }
-
-    /// <summary>
-    /// Runs a command body: an expected failure becomes one or two lines on stderr naming what is at fault and an
-    /// exit code by kind (<see cref="ExitCodes"/>); the stack trace only with --verbose.
-    /// </summary>
-    public static int Guard(ParseResult parsed, TextWriter error, Func<int> body)
-    {
-        try
-        {
-            // The tool opts in to GauMLNet's process-wide settings (its project file); a training run says so once, at its start.
-            if (TrainingCommands.Contains(parsed.CommandResult.Command.Name)) error.WriteLine($"gau: {Runtime.ProcessSettings.Describe()}");
-            return body();
-        }
-        catch (Exception ex)
-        {
-            return ErrorReport.Write(error, ex, parsed.GetValue(Verbose));
-        }
     }
 }

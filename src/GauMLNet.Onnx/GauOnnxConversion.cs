@@ -1,5 +1,5 @@
 using GauMLNet.MLNet;
-using GauMLNet.Tasks;
+using GauMLNet.Scoring;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 

@@ -65,7 +65,9 @@ public static class GauOnnxExporter
     internal static ModelProto BuildModel(GauAlphaConfig config, IReadOnlyDictionary<string, RawTensor> tensors, GauOnnxHead head,
         OnnxExportOptions options, string source)
     {
-        var writer = new GauGraphWriter(config, new GauWeights(tensors, source), options);
+        var settings = new GraphSettings(options.UseOnnxRuntimeOperators, options.Quantization == OnnxQuantization.DynamicInt8, options.PerChannelScales,
+            options.FusedAttention, options.SeparateProjections, options.MaskFill);
+        var writer = new GauGraphWriter(config, new GauWeights(tensors, source), settings);
         writer.WriteEncoder();
         head.Write(writer);
 

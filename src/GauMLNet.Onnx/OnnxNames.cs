@@ -1,3 +1,5 @@
+using GauMLNet.Onnx.Graph;
+
 namespace GauMLNet.Onnx;
 
 /// <summary>
@@ -13,13 +15,13 @@ public static class OnnxNames
     public const string EngineName = "onnxruntime";
 
     // Inputs: int64 [batch, sequence].
-    public const string InputIds = "input_ids";
-    public const string TokenTypeIds = "token_type_ids";
-    public const string AttentionMask = "attention_mask";
+    public const string InputIds = GraphInputs.InputIds;
+    public const string TokenTypeIds = GraphInputs.TokenTypeIds;
+    public const string AttentionMask = GraphInputs.AttentionMask;
 
     // Symbolic axes.
-    public const string BatchAxis = "batch";
-    public const string SequenceAxis = "sequence";
+    public const string BatchAxis = GraphInputs.BatchAxis;
+    public const string SequenceAxis = GraphInputs.SequenceAxis;
 
     // Outputs.
     /// <summary>Classification: [batch, classes] raw logits. Token classification: [batch, sequence, tags].</summary>

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Threading.Channels;
+using GauMLNet.Scoring;
 using GauMLNet.Tasks;
 using GauMLNet.Text;
 using Microsoft.Extensions.Logging;

@@ -1,4 +1,5 @@
 using GauMLNet.MLNet;
+using GauMLNet.Scoring;
 using GauMLNet.Tasks;
 using Microsoft.ML;
 

@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using GauMLNet.Scoring;
 using GauMLNet.Tasks;
 
 namespace GauMLNet.Serving;

@@ -1,4 +1,4 @@
-using GauMLNet.Tasks;
+using GauMLNet.Scoring;
 
 namespace GauMLNet.Serving;
 

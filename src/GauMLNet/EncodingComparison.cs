@@ -1,4 +1,4 @@
-namespace GauMLNet;
+namespace GauMLNet.TorchSharp;
 
 /// <summary>How far an encoding is from a reference implementation's (used to validate converted checkpoints).</summary>
 public static class EncodingComparison

@@ -1,12 +1,12 @@
-using GauMLNet.Checkpoints;
 using GauMLNet.Configuration;
-using GauMLNet.Modeling;
-using GauMLNet.Runtime;
 using GauMLNet.Storage;
+using GauMLNet.TorchSharp.Checkpoints;
+using GauMLNet.TorchSharp.Modeling;
+using GauMLNet.TorchSharp.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace GauMLNet;
+namespace GauMLNet.TorchSharp;
 
 /// <summary>What <see cref="GauAlphaEncoder.Encode"/> returns for one sequence.</summary>
 /// <param name="LastHiddenState">[real tokens][d]: hidden states of the unmasked positions only</param>

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using GauMLNet.Runtime;
+using GauMLNet.TorchSharp.Runtime;
 using static TorchSharp.torch;
 
 namespace GauMLNet.Benchmarks;

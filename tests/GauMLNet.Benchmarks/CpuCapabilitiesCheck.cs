@@ -1,4 +1,4 @@
-using GauMLNet.Runtime;
+using GauMLNet.TorchSharp.Runtime;
 
 namespace GauMLNet.Benchmarks;
 

@@ -1,11 +1,11 @@
 using System.Text.Json;
-using GauMLNet.Checkpoints;
 using GauMLNet.Configuration;
-using GauMLNet.Engine;
 using GauMLNet.Engines;
-using GauMLNet.Modeling;
 using GauMLNet.Onnx;
 using GauMLNet.Text;
+using GauMLNet.TorchSharp.Backend;
+using GauMLNet.TorchSharp.Checkpoints;
+using GauMLNet.TorchSharp.Modeling;
 
 namespace GauMLNet.Benchmarks;
 
@@ -74,7 +74,6 @@ internal static class EngineCases
         using var source = CheckpointDirectory.LoadMaskedLM(dir);
         var network = new GauAlphaForEmbedding(source.Config, SequencePooling.Mean);
         network.Backbone.load_state_dict(source.Backbone.state_dict());
-        return new TorchSharpInferenceEngine(network, () => new GauAlphaForEmbedding(source.Config, SequencePooling.Mean),
-            new EngineOptions { Device = "cpu", Precision = bf16 ? InferencePrecision.BFloat16 : InferencePrecision.Float32 });
+        return new TorchSharpInferenceEngine(network, new EngineOptions { Device = "cpu", Precision = bf16 ? InferencePrecision.BFloat16 : InferencePrecision.Float32 });
     }
 }

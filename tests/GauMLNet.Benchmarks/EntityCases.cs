@@ -1,8 +1,9 @@
 using System.Text.Json;
 using GauMLNet.Configuration;
-using GauMLNet.Modeling;
 using GauMLNet.Tasks;
 using GauMLNet.Text;
+using GauMLNet.TorchSharp.Backend;
+using GauMLNet.TorchSharp.Training;
 using GauMLNet.Training;
 using static TorchSharp.torch;
 
@@ -36,7 +37,7 @@ internal static class EntityCases
             EntityTypes = Enumerable.Range(0, types).Select(t => $"type{t}").ToArray(),
             Outputs = head == EntityHead.GlobalPointer ? types : 1 + 2 * types,
         };
-        using var network = TaskNetworks.CreateInitialized(spec, config, seed: 1);
+        using var network = TaskNetworkFactory.CreateInitialized(spec, config, seed: 1);
         var random = new Random(2);
         var rows = Enumerable.Range(0, sentences).Select(_ =>
         {
@@ -48,13 +49,14 @@ internal static class EntityCases
         double seconds;
         if (train)
         {
-            var tuner = new FineTuner(new FineTuningOptions { Epochs = 1, BatchSize = 32, LearningRate = 1e-4 }, GauTask.TokenClassification);
+            var tuner = new FineTuner(new FineTuningOptions { Epochs = 1, BatchSize = 32, LearningRate = 1e-4 }, GauTask.TokenClassification,
+                trained => TorchSharpInferenceEngine.Borrowing(trained, CPU));
             seconds = Timer.BestSeconds(() => tuner.Train(network, rows, null, padId: 0, CPU), 2);
         }
         else
         {
             network.eval();
-            var batch = Engine.TensorBatch.Collate(rows.Select(r => r.Text).Take(32).ToArray(), 0, CPU);
+            var batch = GauMLNet.TorchSharp.Batches.TensorBatch.Collate(rows.Select(r => r.Text).Take(32).ToArray(), 0, CPU);
             seconds = Timer.BestSeconds(() =>
             {
                 using var _ = no_grad();

@@ -4,6 +4,7 @@ using GauMLNet.Clue;
 using GauMLNet.Configuration;
 using GauMLNet.MLNet;
 using GauMLNet.Tabular;
+using GauMLNet.TorchSharp;
 using Microsoft.ML;
 
 namespace GauMLNet.Benchmarks;

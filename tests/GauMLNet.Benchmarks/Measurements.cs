@@ -2,8 +2,9 @@ using System.Diagnostics;
 using System.Text.Json;
 using GauMLNet.Configuration;
 using GauMLNet.MLNet;
-using GauMLNet.Modeling;
-using GauMLNet.Runtime;
+using GauMLNet.TorchSharp;
+using GauMLNet.TorchSharp.Modeling;
+using GauMLNet.TorchSharp.Runtime;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using TorchSharp;
@@ -137,7 +138,7 @@ internal static class Cases
         if (train)
         {
             model.train();
-            using var optimizer = GauMLNet.Training.AdamW.ForTrainableParameters(model, 1e-4, weightDecay: 0.01);
+            using var optimizer = GauMLNet.TorchSharp.Training.AdamW.ForTrainableParameters(model, 1e-4, weightDecay: 0.01);
             seconds = Timer.BestSeconds(() =>
             {
                 using var scope = NewDisposeScope();

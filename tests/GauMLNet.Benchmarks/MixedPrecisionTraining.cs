@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using System.Text.Json;
 using GauMLNet.Configuration;
-using GauMLNet.Modeling;
-using GauMLNet.Runtime;
-using GauMLNet.Training;
+using GauMLNet.TorchSharp.Modeling;
+using GauMLNet.TorchSharp.Runtime;
+using GauMLNet.TorchSharp.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -66,13 +66,15 @@ internal static class MixedPrecisionTraining
             HiddenDropoutProb = 0,
             AttentionProbsDropoutProb = 0,
         };
-        using var master = new GauAlphaModel(config);
+        // The layer stack is what is measured: the embeddings and the MLM head are frozen, so neither the optimizer nor Sync touch them.
+        using var master = new GauAlphaForMaskedLM(config);
         ParameterInitialization.Apply(master, config with { Initializer = "lecun_normal" });
+        foreach (var p in master.Backbone.Embeddings.parameters().Concat(master.Head.parameters())) p.requires_grad = false;
         master.train();
-        using var optimizer = GauMLNet.Training.AdamW.ForTrainableParameters(master, 1e-4, weightDecay: 0.01);
-        using var mixed = MixedPrecision.For(precision, master, () => new GauAlphaModel(config));
+        using var optimizer = GauMLNet.TorchSharp.Training.AdamW.ForTrainableParameters(master, 1e-4, weightDecay: 0.01);
+        using var mixed = MixedPrecision.For(precision, master);
         // The input stands for the embeddings' output (in the compute type), which needs a gradient too.
-        var x = randn(batch, n, 768).to(mixed is null ? ScalarType.Float32 : MixedPrecision<GauAlphaModel>.ComputeType).requires_grad_(true);
+        var x = randn(batch, n, 768).to(mixed is null ? ScalarType.Float32 : MixedPrecision<GauAlphaForMaskedLM>.ComputeType).requires_grad_(true);
         var mask = ones(batch, n, dtype: ScalarType.Bool);
         var phases = new double[5];
         var clock = new Stopwatch();
@@ -85,10 +87,10 @@ internal static class MixedPrecisionTraining
         void Step()
         {
             using var scope = NewDisposeScope();
-            GauAlphaModel network = master;
+            GauAlphaForMaskedLM network = master;
             Tensor loss = null!;
             Phase(0, () => network = mixed?.Sync() ?? master);
-            Phase(1, () => loss = network.Encoder.call(x, mask).to(ScalarType.Float32).square().mean());
+            Phase(1, () => loss = network.Backbone.Encoder.call(x, mask).to(ScalarType.Float32).square().mean());
             Phase(2, () => { optimizer.ZeroGrad(); loss.backward(); });
             Phase(3, () => mixed?.AccumulateGradients());
             Phase(4, () => optimizer.Step());

@@ -1,9 +1,9 @@
 using System.Diagnostics;
-using GauMLNet.Checkpoints;
 using GauMLNet.Configuration;
 using GauMLNet.MLNet;
-using GauMLNet.Modeling;
 using GauMLNet.Tasks;
+using GauMLNet.TorchSharp.Backend;
+using GauMLNet.TorchSharp.Checkpoints;
 using Microsoft.ML;
 
 namespace GauMLNet.Benchmarks;
@@ -30,8 +30,8 @@ internal static class ModelLoad
         string directory = Path.Combine(Path.GetTempPath(), $"gaumlnet-model-load-{Environment.ProcessId}");
         try
         {
-            using (var network = TaskNetworks.CreateInitialized(spec, config, seed: 1))
-                GauModelPackage.Create(spec, config, vocab, SafeTensors.ToBytes(network.state_dict(), TorchSharp.torch.ScalarType.Float32,
+            using (var network = TaskNetworkFactory.CreateInitialized(spec, config, seed: 1))
+                GauModelPackage.Create(spec, config, vocab, SafeTensors.ToBytes(network.state_dict(), global::TorchSharp.torch.ScalarType.Float32,
                     new Dictionary<string, string> { ["format"] = "pt" })).SaveDirectory(directory);
             var ml = new MLContext(seed: 0);
             string path = Path.Combine(directory, "model.zip");

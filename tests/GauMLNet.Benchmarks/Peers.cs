@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using GauMLNet.Checkpoints;
-using GauMLNet.Modeling;
-using GauMLNet.Runtime;
+using GauMLNet.TorchSharp.Checkpoints;
+using GauMLNet.TorchSharp.Modeling;
+using GauMLNet.TorchSharp.Runtime;
 using static TorchSharp.torch;
 
 namespace GauMLNet.Benchmarks;

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using GauMLNet.Benchmarks;
-using GauMLNet.Runtime;
+using GauMLNet.TorchSharp.Runtime;
 using TorchSharp;
 
 // GauMLNet's benchmark harness. Every figure that is compared is measured in the same run; peak memory

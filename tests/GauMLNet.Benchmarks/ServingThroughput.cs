@@ -2,6 +2,7 @@ using System.Diagnostics;
 using GauMLNet.Configuration;
 using GauMLNet.MLNet;
 using GauMLNet.Serving;
+using GauMLNet.TorchSharp;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 

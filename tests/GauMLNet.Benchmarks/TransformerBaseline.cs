@@ -1,4 +1,4 @@
-using GauMLNet.Modeling;
+using GauMLNet.TorchSharp.Modeling;
 using TorchSharp.Modules;
 using TorchSharp.Utils;
 using static TorchSharp.torch;

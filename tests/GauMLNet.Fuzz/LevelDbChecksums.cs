@@ -1,5 +1,5 @@
 using System.Buffers.Binary;
-using GauMLNet.Checkpoints;
+using GauMLNet.TorchSharp.Checkpoints;
 
 namespace GauMLNet.Fuzz;
 

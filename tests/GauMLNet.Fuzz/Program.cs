@@ -1,4 +1,4 @@
-using GauMLNet.Checkpoints;
+using GauMLNet.TorchSharp.Checkpoints;
 using GauMLNet.Clue;
 using GauMLNet.Storage;
 using SharpFuzz;

@@ -1,6 +1,6 @@
 using System.IO.Compression;
 using System.Text;
-using GauMLNet.Checkpoints;
+using GauMLNet.TorchSharp.Checkpoints;
 using GauMLNet.Clue;
 using GauMLNet.MLNet;
 using GauMLNet.Storage;

@@ -1,6 +1,7 @@
 using GauMLNet.Configuration;
 using GauMLNet.Engines;
 using GauMLNet.Onnx.Tests.Support;
+using GauMLNet.Scoring;
 using GauMLNet.Storage;
 using GauMLNet.Tasks;
 using GauMLNet.Text;

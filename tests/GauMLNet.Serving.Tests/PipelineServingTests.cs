@@ -53,7 +53,7 @@ public sealed class PipelineServingTests(TrainedModels models)
         }
         finally
         {
-            foreach (var gau in Clue.CluePipeline.GauTransformers(model)) gau.Dispose();
+            foreach (var gau in MLNet.CluePipeline.GauTransformers(model)) gau.Dispose();
         }
     }
 

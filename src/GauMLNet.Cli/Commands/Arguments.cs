@@ -1,3 +1,4 @@
+using GauMLNet.Cli.Failures;
 using GauMLNet.Configuration;
 using GauMLNet.Storage;
 

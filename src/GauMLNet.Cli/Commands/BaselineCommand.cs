@@ -1,5 +1,7 @@
 using System.CommandLine;
+using GauMLNet.Cli.Failures;
 using GauMLNet.Clue;
+using GauMLNet.MLNet;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Transforms;
@@ -16,7 +18,7 @@ internal static class BaselineCommand
         var data = CommonOptions.RequiredPath("--data", "the task's folder (train and dev splits)");
         var encoding = CommonOptions.Encoding();
         var command = new Command("baseline", "Train and score ML.NET's character n-gram + SdcaMaximumEntropy classifier on a CLUE task.") { task, data, encoding };
-        command.SetAction(r => GauCli.Guard(r, error, () =>
+        command.SetAction(r => CommandGuard.Run(r, error, () =>
         {
             var clueTask = ClueTask.Get(r.GetValue(task)!);
             string folder = Arguments.ExistingDirectory("--data", r.GetValue(data)!);

@@ -1,5 +1,6 @@
 using System.CommandLine;
-using GauMLNet.Checkpoints;
+using GauMLNet.Cli.Failures;
+using GauMLNet.TorchSharp.Checkpoints;
 
 namespace GauMLNet.Cli.Commands;
 
@@ -16,7 +17,7 @@ internal static class ConvertCommand
         {
             from, vocab, config, outputDir,
         };
-        command.SetAction(r => GauCli.Guard(r, error, () =>
+        command.SetAction(r => CommandGuard.Run(r, error, () =>
         {
             var report = CheckpointConverter.Convert(r.GetValue(from)!, r.GetValue(vocab)!, r.GetValue(config), r.GetValue(outputDir)!);
             output.WriteLine($"read a {report.SourceFormat} checkpoint: {report.TensorsLoaded} tensors into a {report.Config.NumHiddenLayers}-layer GAU-α " +
@@ -33,7 +34,7 @@ internal static class ConvertCommand
     {
         var file = new Argument<string>("file") { Description = "a checkpoint: .safetensors, pytorch_model.bin, or a TF checkpoint prefix/.index" };
         var command = new Command("inspect", "List the names, dtypes and shapes of a checkpoint's tensors.") { file };
-        command.SetAction(r => GauCli.Guard(r, error, () =>
+        command.SetAction(r => CommandGuard.Run(r, error, () =>
         {
             var tensors = CheckpointConverter.Inspect(r.GetValue(file)!);
             foreach (var (name, dtype, shape) in tensors) output.WriteLine($"{name}\t{dtype}\t[{string.Join(", ", shape)}]");

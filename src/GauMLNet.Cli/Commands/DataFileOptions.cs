@@ -1,4 +1,5 @@
 using System.CommandLine;
+using GauMLNet.Cli.Failures;
 using GauMLNet.Tabular;
 
 namespace GauMLNet.Cli.Commands;

@@ -1,12 +1,13 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using GauMLNet.Cli.Failures;
 using GauMLNet.Cli.Terminal;
-using GauMLNet.Clue;
 using GauMLNet.Configuration;
 using GauMLNet.MLNet;
 using GauMLNet.Storage;
 using GauMLNet.Tabular;
+using GauMLNet.TorchSharp;
 using Microsoft.ML;
 
 namespace GauMLNet.Cli.Commands;

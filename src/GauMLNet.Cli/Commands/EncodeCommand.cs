@@ -1,7 +1,9 @@
 using System.CommandLine;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using GauMLNet.Cli.Failures;
 using GauMLNet.Storage;
+using GauMLNet.TorchSharp;
 
 namespace GauMLNet.Cli.Commands;
 
@@ -30,7 +32,7 @@ internal static class EncodeCommand
         var compare = new Option<string?>("--compare") { Description = "a reference output in the same format: report the largest differences, exit 2 above --tolerance" };
         var tolerance = new Option<double>("--tolerance") { Description = "largest acceptable |difference| for --compare", DefaultValueFactory = _ => 1e-4 };
         var command = new Command("encode", "Encode a padded batch of token ids with a GAU-α checkpoint.") { model, input, outputPath, device, compare, tolerance };
-        command.SetAction(result => GauCli.Guard(result, error, () =>
+        command.SetAction(result => CommandGuard.Run(result, error, () =>
             Run(result.GetValue(model)!, result.GetValue(input)!, result.GetValue(outputPath)!, result.GetValue(device)!,
                 result.GetValue(compare), result.GetValue(tolerance), output)));
         return command;

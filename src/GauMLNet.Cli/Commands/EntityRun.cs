@@ -1,4 +1,5 @@
 using System.Text.Json;
+using GauMLNet.Cli.Failures;
 using GauMLNet.Cli.Terminal;
 using GauMLNet.Clue;
 using GauMLNet.Configuration;
@@ -6,6 +7,7 @@ using GauMLNet.Entities;
 using GauMLNet.MLNet;
 using GauMLNet.Storage;
 using GauMLNet.Text;
+using GauMLNet.TorchSharp;
 using Microsoft.ML;
 
 namespace GauMLNet.Cli.Commands;
@@ -55,7 +57,7 @@ internal static class EntityRun
         {
             Head = head,
             ValidationSet = dev,
-            Metadata = new Dictionary<string, string> { [CluePipeline.TaskMetadataKey] = TaskName },
+            Metadata = new Dictionary<string, string> { [ClueTask.MetadataKey] = TaskName },
         }, s, @checked, progress, stop, trainPath, devPath);
         var clock = System.Diagnostics.Stopwatch.StartNew();
         if (!TrainingRun.TryFit(() => ml.MulticlassClassification.Trainers.GauNamedEntityRecognition(options).Fit(train),

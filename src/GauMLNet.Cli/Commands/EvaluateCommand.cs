@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.Text.Json;
+using GauMLNet.Cli.Failures;
 using GauMLNet.Clue;
+using GauMLNet.MLNet;
 using GauMLNet.Storage;
 using Microsoft.ML;
 using Microsoft.ML.Data;
@@ -26,7 +28,7 @@ internal static class EvaluateCommand
             task, data, model, file, json, scores, skipBad, encoding,
         };
         foreach (var option in dataFile.All()) command.Options.Add(option);
-        command.SetAction(r => GauCli.Guard(r, error, () =>
+        command.SetAction(r => CommandGuard.Run(r, error, () =>
         {
             var textEncoding = Arguments.Encoding(r.GetValue(encoding));
             if (r.GetValue(data) is { } given && DataFileOptions.IsDataFile(given))

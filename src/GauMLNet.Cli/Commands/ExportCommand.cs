@@ -1,5 +1,5 @@
 using System.CommandLine;
-using GauMLNet.Clue;
+using GauMLNet.Cli.Failures;
 using GauMLNet.Interop;
 using GauMLNet.MLNet;
 using GauMLNet.Onnx;
@@ -25,7 +25,7 @@ internal static class ExportCommand
         var int8 = new Option<bool>("--int8") { Description = "dynamic int8 quantization of the large matrix multiplications (smaller and faster; see docs/onnx.md for its accuracy cost)" };
         var portable = new Option<bool>("--portable") { Description = "standard ONNX operators only (for ONNX hosts other than ONNX Runtime); slower on ONNX Runtime" };
         var command = new Command("export", "Export a trained model or a checkpoint to ONNX (and a model.zip that scores with ONNX Runtime), or to PyTorch's layout.") { model, outputDir, format, int8, portable };
-        command.SetAction(r => GauCli.Guard(r, error, () =>
+        command.SetAction(r => CommandGuard.Run(r, error, () =>
         {
             string source = r.GetValue(model)!, outDir = r.GetValue(outputDir)!;
             switch (r.GetValue(format)?.Trim().ToLowerInvariant())

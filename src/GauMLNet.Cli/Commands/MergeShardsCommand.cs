@@ -1,4 +1,5 @@
 using System.CommandLine;
+using GauMLNet.Cli.Failures;
 using GauMLNet.Tabular;
 
 namespace GauMLNet.Cli.Commands;
@@ -14,7 +15,7 @@ internal static class MergeShardsCommand
         {
             parts, outputFile,
         };
-        command.SetAction(r => GauCli.Guard(r, error, () =>
+        command.SetAction(r => CommandGuard.Run(r, error, () =>
         {
             var files = r.GetValue(parts)!;
             foreach (string file in files) DataFileOptions.RequireFile("merge-shards", file);

@@ -1,5 +1,7 @@
 using System.CommandLine;
+using GauMLNet.Cli.Failures;
 using GauMLNet.Clue;
+using GauMLNet.MLNet;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 
@@ -32,7 +34,7 @@ internal static class PredictCommand
             task, data, model, outputDir, text, skipBad, encoding, input, batchSize, shard,
         };
         foreach (var option in dataFile.All(withLabel: false)) command.Options.Add(option);
-        command.SetAction(r => GauCli.Guard(r, error, () =>
+        command.SetAction(r => CommandGuard.Run(r, error, () =>
         {
             var textEncoding = Arguments.Encoding(r.GetValue(encoding));
             if (r.GetValue(input) is { } inputFile)

@@ -1,15 +1,17 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
-using GauMLNet.Checkpoints;
+using GauMLNet.Cli.Failures;
 using GauMLNet.Cli.Terminal;
 using GauMLNet.Configuration;
-using GauMLNet.Modeling;
-using GauMLNet.Runtime;
 using GauMLNet.Storage;
 using GauMLNet.Tasks;
+using GauMLNet.TorchSharp.Checkpoints;
+using GauMLNet.TorchSharp.Modeling;
+using GauMLNet.TorchSharp.Runtime;
+using GauMLNet.TorchSharp.Training;
+using GauMLNet.TorchSharp.Training.Pretraining;
 using GauMLNet.Training;
-using GauMLNet.Training.Pretraining;
 using TorchSharp;
 
 namespace GauMLNet.Cli.Commands;
@@ -46,7 +48,7 @@ internal static class PretrainCommand
             corpus, field, config, model, vocab, outputDir, steps, batch, accumulate, maxLength, lr, schedule, every, resume, timeLimit, seed, device, threads,
             checkpointing, encoding, trainingPrecision, forcePrecision,
         };
-        command.SetAction(r => GauCli.Guard(r, error, () =>
+        command.SetAction(r => CommandGuard.Run(r, error, () =>
         {
             // Every argument is checked before any data is read.
             string outDir = r.GetValue(outputDir)!;

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using GauMLNet.Cli.Failures;
 using GauMLNet.Clue;
 using Microsoft.ML;
 
@@ -46,7 +47,7 @@ internal static class QuickStartCommand
         {
             data, outputDir, epochs, config,
         };
-        command.SetAction(r => GauCli.Guard(r, error, () =>
+        command.SetAction(r => CommandGuard.Run(r, error, () =>
         {
             var task = ClueTask.Get("eprstmt");
             string outDir = r.GetValue(outputDir)!;

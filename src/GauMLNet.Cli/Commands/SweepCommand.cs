@@ -1,11 +1,13 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using GauMLNet.Cli.Failures;
 using GauMLNet.Cli.Terminal;
 using GauMLNet.Clue;
 using GauMLNet.Experiments;
 using GauMLNet.MLNet;
 using GauMLNet.Storage;
+using GauMLNet.TorchSharp;
 using Microsoft.ML;
 using Microsoft.ML.Transforms;
 
@@ -30,7 +32,7 @@ internal static class SweepCommand
         {
             task, data, time, trials, tuner, model, outputDir, seed, noPruning, encoding,
         };
-        command.SetAction(r => GauCli.Guard(r, error, () =>
+        command.SetAction(r => CommandGuard.Run(r, error, () =>
         {
             var clueTask = ClueTask.Get(r.GetValue(task)!);
             string folder = Arguments.ExistingDirectory("--data", r.GetValue(data)!), outDir = r.GetValue(outputDir)!;

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using GauMLNet.Cli.Failures;
 
 namespace GauMLNet.Cli.Commands;
 
@@ -41,7 +42,7 @@ internal static class TrainCommand
             precision, checkpointing, trainingPrecision, forcePrecision, head,
         };
         foreach (var option in file.All()) command.Options.Add(option);
-        command.SetAction(r => GauCli.Guard(r, error, () =>
+        command.SetAction(r => CommandGuard.Run(r, error, () =>
         {
             bool dataFile = DataFileOptions.IsDataFile(r.GetValue(data)!);
             if (!dataFile && r.GetValue(task) is null)

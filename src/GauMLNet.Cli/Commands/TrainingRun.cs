@@ -1,10 +1,13 @@
 using System.Security.Cryptography;
 using System.Text.Json;
+using GauMLNet.Cli.Failures;
 using GauMLNet.Cli.Terminal;
 using GauMLNet.Clue;
 using GauMLNet.Configuration;
 using GauMLNet.MLNet;
 using GauMLNet.Storage;
+using GauMLNet.TorchSharp;
+using GauMLNet.TorchSharp.Training;
 using GauMLNet.Training;
 using Microsoft.ML;
 
@@ -215,7 +218,7 @@ internal static class TrainingRun
     }
 
     /// <summary>Prints how many scored rows were longer than the model's max length and were truncated (nothing when none were).</summary>
-    public static void ReportTruncation(TextWriter output, Tasks.GauTaskModel model, string what)
+    public static void ReportTruncation(TextWriter output, Scoring.GauTaskModel model, string what)
     {
         if (model.RowsTruncated > 0)
             output.WriteLine($"{model.RowsTruncated} of {model.RowsEncoded} {what} were longer than the model's max length ({model.Spec.MaxLength} tokens) and were truncated.");

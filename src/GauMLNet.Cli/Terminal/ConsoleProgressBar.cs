@@ -1,5 +1,5 @@
+using GauMLNet.TorchSharp.Training.Pretraining;
 using GauMLNet.Training;
-using GauMLNet.Training.Pretraining;
 
 namespace GauMLNet.Cli.Terminal;
 

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using GauMLNet.Cli.Failures;
 
 namespace GauMLNet.Cli.Terminal;
 

@@ -9,6 +9,9 @@ namespace GauMLNet.Clue;
 /// </summary>
 public sealed class ClueTask
 {
+    /// <summary>The model metadata key that records which CLUE task a model was trained for.</summary>
+    public const string MetadataKey = "clue_task";
+
     private readonly Func<JsonElement, ClueExample?> _parse;
 
     private ClueTask(string name, bool isPair, string submissionFile, string idField, string[] requiredFields, Func<JsonElement, ClueExample?> parse,

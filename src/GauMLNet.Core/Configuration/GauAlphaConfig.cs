@@ -1,6 +1,5 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using GauMLNet.Storage;
 
 namespace GauMLNet.Configuration;
 
@@ -131,7 +130,4 @@ public sealed record GauAlphaConfig
     public static GauAlphaConfig Load(string path) => FromJson(File.ReadAllText(path), path);
 
     public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
-
-    /// <summary>Writes config.json atomically (temporary file, then rename).</summary>
-    public void Save(string path) => AtomicFile.WriteAllText(path, ToJson());
 }

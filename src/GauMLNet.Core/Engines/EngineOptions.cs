@@ -1,4 +1,5 @@
 using GauMLNet.Configuration;
+using GauMLNet.Tasks;
 
 namespace GauMLNet.Engines;
 
@@ -18,4 +19,8 @@ public sealed record EngineOptions
     /// fp32 on a CPU without native bf16 (emulated bf16 runs at about half the fp32 speed) and says so in its Notice.
     /// </summary>
     public bool ForcePrecision { get; init; }
+
+    /// <summary>How an engine scores a model: its precision settings, on <paramref name="device"/> (default: the saved one).</summary>
+    public static EngineOptions For(GauTaskSpec spec, string? device = null, int threads = 0) =>
+        new() { Device = device ?? spec.Device, Threads = threads, Precision = spec.InferencePrecision, ForcePrecision = spec.ForcePrecision };
 }

@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
 using System.Reflection;
+using System.Reflection.Metadata;
+using System.Reflection.PortableExecutable;
 using GauMLNet.Tasks;
 
 namespace GauMLNet.Engines;
@@ -8,9 +10,8 @@ namespace GauMLNet.Engines;
 /// The scoring engines this process can use. GauMLNet registers TorchSharp
 /// (<c>mlContext.ComponentCatalog.RegisterGauMLNet()</c>), GauMLNet.Onnx registers ONNX Runtime
 /// (<c>RegisterGauOnnx()</c>); a loaded model scores with the engine it was saved for when that is
-/// registered, else with another registered engine that can score it. Engines installed beside GauMLNet.Core
-/// (the GauMLNet and GauMLNet.Onnx assemblies) are found through their <see cref="GauEngineAttribute"/> when
-/// nothing registered them.
+/// registered, else with another registered engine that can score it. When nothing registered it, an engine is found
+/// through its assembly's <see cref="GauEngineAttribute"/>: among the loaded assemblies, then the application's own.
 /// </summary>
 public static class GauEngines
 {
@@ -38,18 +39,64 @@ public static class GauEngines
                 "mlContext.ComponentCatalog.RegisterGauMLNet(), or GauMLNet.Onnx and call mlContext.ComponentCatalog.RegisterGauOnnx().");
     }
 
-    // The engine assemblies GauMLNet ships; an app that references one has it beside GauMLNet.Core.
-    private static readonly string[] KnownEngineAssemblies = ["GauMLNet", "GauMLNet.Onnx"];
+    private static int _discovered;
 
+    // Engine assemblies announce themselves with [assembly: GauEngine(…)]: those already loaded, then those beside the
+    // application, read as metadata so that only an assembly carrying the attribute is loaded.
     private static void DiscoverInstalled()
     {
-        foreach (string name in KnownEngineAssemblies)
+        if (Interlocked.Exchange(ref _discovered, 1) == 1) return;
+        foreach (var assembly in AppDomain.CurrentDomain.GetAssemblies()) AddDeclaredFactories(assembly);
+        foreach (string path in EngineAssembliesBeside(AppContext.BaseDirectory))
         {
             Assembly assembly;
-            try { assembly = Assembly.Load(new AssemblyName(name)); }
-            catch (FileNotFoundException) { continue; } // not installed
-            foreach (var attribute in assembly.GetCustomAttributes<GauEngineAttribute>())
-                if (Activator.CreateInstance(attribute.FactoryType) is IGauEngineFactory factory) Factories.TryAdd(factory.Name, factory);
+            try
+            {
+                // By name first, so an assembly the application references binds as it always would.
+                try { assembly = Assembly.Load(AssemblyName.GetAssemblyName(path)); }
+                catch (FileNotFoundException) { assembly = Assembly.LoadFrom(path); }
+            }
+            catch (Exception ex) when (ex is IOException or BadImageFormatException) { continue; } // unreadable: not an engine we can use
+            AddDeclaredFactories(assembly);
         }
+    }
+
+    private static void AddDeclaredFactories(Assembly assembly)
+    {
+        if (assembly.IsDynamic) return;
+        foreach (var attribute in assembly.GetCustomAttributes<GauEngineAttribute>())
+            if (Activator.CreateInstance(attribute.FactoryType) is IGauEngineFactory factory) Factories.TryAdd(factory.Name, factory);
+    }
+
+    /// <summary>The .dll files in <paramref name="directory"/> whose assembly carries a <see cref="GauEngineAttribute"/>.</summary>
+    internal static IEnumerable<string> EngineAssembliesBeside(string directory)
+    {
+        if (!Directory.Exists(directory)) yield break;
+        foreach (string path in Directory.EnumerateFiles(directory, "*.dll"))
+            if (DeclaresEngine(path)) yield return path;
+    }
+
+    private static bool DeclaresEngine(string path)
+    {
+        try
+        {
+            using var stream = File.OpenRead(path);
+            using var pe = new PEReader(stream);
+            if (!pe.HasMetadata) return false;
+            var metadata = pe.GetMetadataReader();
+            if (!metadata.IsAssembly) return false;
+            foreach (var handle in metadata.GetAssemblyDefinition().GetCustomAttributes())
+            {
+                var constructor = metadata.GetCustomAttribute(handle).Constructor;
+                if (constructor.Kind != HandleKind.MemberReference) continue; // an attribute of the assembly's own
+                var parent = metadata.GetMemberReference((MemberReferenceHandle)constructor).Parent;
+                if (parent.Kind != HandleKind.TypeReference) continue;
+                var type = metadata.GetTypeReference((TypeReferenceHandle)parent);
+                if (metadata.StringComparer.Equals(type.Name, nameof(GauEngineAttribute)) &&
+                    metadata.StringComparer.Equals(type.Namespace, typeof(GauEngineAttribute).Namespace!)) return true;
+            }
+            return false;
+        }
+        catch (Exception ex) when (ex is IOException or BadImageFormatException or UnauthorizedAccessException) { return false; }
     }
 }

@@ -7,7 +7,7 @@ namespace GauMLNet.Engines;
 /// engine-agnostic ML.NET layer and a compute engine (TorchSharp, ONNX Runtime).
 /// <list type="bullet">
 /// <item>Input: one <see cref="PaddedBatch"/>, int64 [rows, length]; any rows ≥ 1 and length ≥ 1 (engines must not
-/// assume a fixed shape). Batching, length bucketing and row order are the caller's (<see cref="Tasks.GauTaskModel"/>).</item>
+/// assume a fixed shape). Batching, length bucketing and row order are the caller's (<see cref="Scoring.GauTaskModel"/>).</item>
 /// <item>Output: fp32 raw head outputs (<see cref="EngineOutput"/>): logits, not probabilities; post-processing is the task model's.</item>
 /// <item>Device, threads and precision are fixed when the engine is created (<see cref="EngineOptions"/>).</item>
 /// <item>Thread safety: <see cref="Run"/> may be called from several threads at once.</item>

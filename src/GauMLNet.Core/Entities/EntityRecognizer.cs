@@ -1,4 +1,5 @@
 using GauMLNet.Configuration;
+using GauMLNet.Scoring;
 using GauMLNet.Storage;
 using GauMLNet.Tasks;
 using GauMLNet.Text;

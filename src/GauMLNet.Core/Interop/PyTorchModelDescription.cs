@@ -1,6 +1,5 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using GauMLNet.Clue;
 using GauMLNet.Tasks;
 
 namespace GauMLNet.Interop;
@@ -38,7 +37,7 @@ public sealed record PyTorchModelDescription
     /// <summary>The description of a fitted model.</summary>
     public static PyTorchModelDescription Of(GauTaskSpec spec, IReadOnlyList<string> headParameters)
     {
-        string? clueTask = spec.Metadata?.GetValueOrDefault(CluePipeline.TaskMetadataKey);
+        string? clueTask = spec.Metadata?.GetValueOrDefault(Clue.ClueTask.MetadataKey);
         var task = clueTask is null ? null : Clue.ClueTask.All.GetValueOrDefault(clueTask);
         return new PyTorchModelDescription
         {

@@ -1,4 +1,5 @@
 using GauMLNet.Engines;
+using GauMLNet.Scoring;
 using GauMLNet.Tasks;
 using Microsoft.ML;
 using Microsoft.ML.Data;
@@ -17,7 +18,7 @@ public sealed class GauClassificationTrainer : GauFineTuningEstimator<GauTextCla
     private readonly string _label;
     private readonly string[] _outputs;
 
-    internal GauClassificationTrainer(IHostEnvironment env, GauTextClassificationOptions options, IGauTrainingBackend backend)
+    internal GauClassificationTrainer(IHostEnvironment env, GauTextClassificationOptions options, IGauNetworkBuilder backend)
         : base(env, options, backend)
     {
         _textColumns = options.SecondSentenceColumnName is { } second ? [options.SentenceColumnName, second] : [options.SentenceColumnName];

@@ -1,4 +1,5 @@
 using GauMLNet.Engines;
+using GauMLNet.Scoring;
 using GauMLNet.Tasks;
 using GauMLNet.Text;
 using GauMLNet.Training;
@@ -11,15 +12,15 @@ namespace GauMLNet.MLNet;
 /// Fit for every GAU trainer: check the schema, read and tokenize the rows, build or load the encoder,
 /// fine-tune it, and wrap the result in a transformer. Subclasses say which columns they read, how the
 /// label becomes a target, and which transformer they return. Fit reads the options and never changes them.
-/// Building and training the network is the training backend's (<see cref="IGauTrainingBackend"/>).
+/// Building and training the network is the training backend's (<see cref="IGauNetworkBuilder"/>).
 /// </summary>
 public abstract class GauFineTuningEstimator<TTransformer> : IEstimator<TTransformer> where TTransformer : GauTransformerBase
 {
     private readonly IHostEnvironment _env;
     private readonly GauTrainerOptionsBase _options;
-    private readonly IGauTrainingBackend _backend;
+    private readonly IGauNetworkBuilder _backend;
 
-    private protected GauFineTuningEstimator(IHostEnvironment env, GauTrainerOptionsBase options, IGauTrainingBackend backend)
+    private protected GauFineTuningEstimator(IHostEnvironment env, GauTrainerOptionsBase options, IGauNetworkBuilder backend)
     {
         _env = env;
         _options = options with { Device = options.Device ?? MLNetInternals.RequestedDevice(env) }; // a private copy: later changes to the caller's object do not leak in

@@ -1,4 +1,5 @@
 using GauMLNet.Engines;
+using GauMLNet.Scoring;
 using GauMLNet.Tasks;
 using GauMLNet.Training;
 
@@ -31,14 +32,14 @@ internal static class GauFitting
     internal static GauTaskModel Fitted(IGauTrainableNetwork network, GauTaskSpec spec, GauModelSource source)
     {
         var package = GauModelPackage.Create(spec, source.Config, source.VocabText, network.SaveWeights());
-        return new GauTaskModel(package, network.ToEngine(spec.ScoringOptions()));
+        return new GauTaskModel(package, network.ToEngine(EngineOptions.For(spec)));
     }
 
     /// <summary>
     /// Builds the network, fine-tunes it and wraps it in a transformer made by <paramref name="transformer"/>. On divergence
     /// the thrown <see cref="GauTrainingDivergedException"/> carries the last good weights as a transformer too.
     /// </summary>
-    internal static TTransformer Train<TTransformer>(IGauTrainingBackend backend, GauModelSource source, GauTaskSpec spec, GauTrainerOptionsBase options,
+    internal static TTransformer Train<TTransformer>(IGauNetworkBuilder backend, GauModelSource source, GauTaskSpec spec, GauTrainerOptionsBase options,
         IReadOnlyList<LabeledExample> train, IReadOnlyList<LabeledExample>? validation, Action<string> log, Func<GauTaskModel, TTransformer> transformer)
         where TTransformer : GauTransformerBase
     {

@@ -18,9 +18,9 @@ public sealed class GauNamedEntityRecognitionTrainer : IEstimator<GauNamedEntity
 {
     private readonly IHostEnvironment _env;
     private readonly GauNamedEntityRecognitionOptions _options;
-    private readonly IGauTrainingBackend _backend;
+    private readonly IGauNetworkBuilder _backend;
 
-    internal GauNamedEntityRecognitionTrainer(IHostEnvironment env, GauNamedEntityRecognitionOptions options, IGauTrainingBackend backend)
+    internal GauNamedEntityRecognitionTrainer(IHostEnvironment env, GauNamedEntityRecognitionOptions options, IGauNetworkBuilder backend)
     {
         _env = env;
         _options = options with { Device = options.Device ?? MLNetInternals.RequestedDevice(env) };

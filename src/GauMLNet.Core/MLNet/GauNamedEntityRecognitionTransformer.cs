@@ -1,4 +1,5 @@
 using GauMLNet.Entities;
+using GauMLNet.Scoring;
 using GauMLNet.Tasks;
 using Microsoft.ML;
 using Microsoft.ML.Runtime;

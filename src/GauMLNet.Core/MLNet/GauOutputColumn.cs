@@ -55,7 +55,7 @@ internal sealed class PredictedKeyColumn(string name, int classes, DataViewSchem
     : GauOutputColumn(name, new KeyDataViewType(typeof(uint), classes), annotations)
 {
     public override Delegate MakeGetter(Func<ScoredRow> row) =>
-        (ValueGetter<uint>)((ref uint dst) => dst = (uint)Tasks.GauTaskModel.ArgMax(row().Values) + 1);
+        (ValueGetter<uint>)((ref uint dst) => dst = (uint)Scoring.GauTaskModel.ArgMax(row().Values) + 1);
 }
 
 /// <summary>A row's entities as CLUENER label JSON: {type: {entity text: [[start, end]]}}.</summary>

@@ -1,5 +1,6 @@
 using GauMLNet.Clue;
 using GauMLNet.Interop;
+using GauMLNet.Scoring;
 using GauMLNet.Tasks;
 using Microsoft.ML;
 using Microsoft.ML.Data;
@@ -30,7 +31,7 @@ public static class GauPyTorchModels
         GauModelLoaders.Register(env.ComponentCatalog);
         var package = PyTorchLayout.ReadPackage(directory);
         var gau = Transformer(env, GauTaskModel.Load(package));
-        string? clueTask = package.Spec.Metadata?.GetValueOrDefault(CluePipeline.TaskMetadataKey);
+        string? clueTask = package.Spec.Metadata?.GetValueOrDefault(ClueTask.MetadataKey);
         if (clueTask is null || gau is not GauTextClassificationTransformer || package.Spec.Labels is not { } labels)
         {
             inputSchema = TextSchema(package.Spec);

@@ -1,4 +1,5 @@
 using GauMLNet.Engines;
+using GauMLNet.Scoring;
 using GauMLNet.Tasks;
 using Microsoft.ML;
 using Microsoft.ML.Data;
@@ -11,7 +12,7 @@ public sealed class GauSentenceSimilarityTrainer : GauFineTuningEstimator<GauSen
 {
     private readonly GauSentenceSimilarityOptions _options;
 
-    internal GauSentenceSimilarityTrainer(IHostEnvironment env, GauSentenceSimilarityOptions options, IGauTrainingBackend backend)
+    internal GauSentenceSimilarityTrainer(IHostEnvironment env, GauSentenceSimilarityOptions options, IGauNetworkBuilder backend)
         : base(env, options, backend) => _options = options with { };
 
     private protected override string[] TextColumns => [_options.Sentence1ColumnName, _options.Sentence2ColumnName];

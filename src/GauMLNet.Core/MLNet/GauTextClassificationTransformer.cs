@@ -1,3 +1,4 @@
+using GauMLNet.Scoring;
 using GauMLNet.Tasks;
 using Microsoft.ML;
 using Microsoft.ML.Runtime;

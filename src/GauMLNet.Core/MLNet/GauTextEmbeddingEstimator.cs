@@ -14,9 +14,9 @@ public sealed class GauTextEmbeddingEstimator : IEstimator<GauTextEmbeddingTrans
 {
     private readonly IHostEnvironment _env;
     private readonly GauTextEmbeddingOptions _options;
-    private readonly IGauTrainingBackend _backend;
+    private readonly IGauNetworkBuilder _backend;
 
-    internal GauTextEmbeddingEstimator(IHostEnvironment env, GauTextEmbeddingOptions options, IGauTrainingBackend backend)
+    internal GauTextEmbeddingEstimator(IHostEnvironment env, GauTextEmbeddingOptions options, IGauNetworkBuilder backend)
     {
         _env = env;
         _options = options with { Device = options.Device ?? MLNetInternals.RequestedDevice(env) };

@@ -1,5 +1,5 @@
+using GauMLNet.Evaluation;
 using GauMLNet.MLNet;
-using GauMLNet.Training;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 

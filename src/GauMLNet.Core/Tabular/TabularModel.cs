@@ -1,4 +1,3 @@
-using GauMLNet.Clue;
 using GauMLNet.MLNet;
 using Microsoft.ML;
 

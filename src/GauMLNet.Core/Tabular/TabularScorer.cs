@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using GauMLNet.Clue;
+using GauMLNet.MLNet;
 using GauMLNet.Storage;
 using Microsoft.ML;
 

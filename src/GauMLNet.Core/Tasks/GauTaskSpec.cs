@@ -1,7 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using GauMLNet.Configuration;
-using GauMLNet.Engines;
 
 namespace GauMLNet.Tasks;
 
@@ -32,9 +31,6 @@ public sealed record GauTaskSpec
     /// <summary>Score in <see cref="InferencePrecision"/> even where the device only emulates it (else an engine may fall back to fp32 and say so).</summary>
     [JsonPropertyName("force_precision")] public bool ForcePrecision { get; init; }
 
-    /// <summary>How an engine scores this model: its precision settings, on <paramref name="device"/> (default: the saved one).</summary>
-    public EngineOptions ScoringOptions(string? device = null, int threads = 0) =>
-        new() { Device = device ?? Device, Threads = threads, Precision = InferencePrecision, ForcePrecision = ForcePrecision };
     /// <summary>The label's key values, so predictions map back to the original labels.</summary>
     [JsonPropertyName("label_values")] public LabelValues? Labels { get; init; }
     /// <summary>Token classification: the head that scores entities.</summary>

@@ -23,20 +23,20 @@ internal sealed class GauGraphWriter
     private string _wordEmbeddings = "", _ones = "";
     private readonly Dictionary<int, (string Cos, string Sin, string Rotate)> _rotary = [];
 
-    public GauGraphWriter(GauAlphaConfig config, GauWeights weights, OnnxExportOptions options)
+    public GauGraphWriter(GauAlphaConfig config, GauWeights weights, GraphSettings options)
     {
         Config = config.Validate();
         Weights = weights;
         Options = options;
         _ortOperators = options.UseOnnxRuntimeOperators;
-        _int8 = options.Quantization == OnnxQuantization.DynamicInt8;
+        _int8 = options.Int8;
         if (!float.IsFinite(options.MaskFill)) throw new ArgumentException("MaskFill must be finite.", nameof(options));
     }
 
     public OnnxGraphBuilder Builder { get; } = new("gau_alpha");
     public GauAlphaConfig Config { get; }
     public GauWeights Weights { get; }
-    public OnnxExportOptions Options { get; }
+    public GraphSettings Options { get; }
 
     /// <summary>The encoder's output [batch, sequence, hidden].</summary>
     public string Hidden { get; private set; } = "";
@@ -48,17 +48,17 @@ internal sealed class GauGraphWriter
 
     public void WriteEncoder()
     {
-        B.Input(OnnxNames.InputIds, DataType.Int64, OnnxNames.BatchAxis, OnnxNames.SequenceAxis);
-        B.Input(OnnxNames.TokenTypeIds, DataType.Int64, OnnxNames.BatchAxis, OnnxNames.SequenceAxis);
-        B.Input(OnnxNames.AttentionMask, DataType.Int64, OnnxNames.BatchAxis, OnnxNames.SequenceAxis);
+        B.Input(GraphInputs.InputIds, DataType.Int64, GraphInputs.BatchAxis, GraphInputs.SequenceAxis);
+        B.Input(GraphInputs.TokenTypeIds, DataType.Int64, GraphInputs.BatchAxis, GraphInputs.SequenceAxis);
+        B.Input(GraphInputs.AttentionMask, DataType.Int64, GraphInputs.BatchAxis, GraphInputs.SequenceAxis);
         if (_ortOperators) _ones = B.Initializer("norm.ones", Enumerable.Repeat(1f, D).ToArray(), D); // RMSNorm's γ: GAU-α has none
 
         // Embeddings: no positions (RoPE carries them).
         const string embeddings = "gau_alpha.embeddings.";
         _wordEmbeddings = B.Initializer(embeddings + "word_embeddings.weight", Weights.Read(embeddings + "word_embeddings.weight", Config.VocabSize, D), Config.VocabSize, D);
         string segments = B.Initializer(embeddings + "token_type_embeddings.weight", Weights.Read(embeddings + "token_type_embeddings.weight", Config.TypeVocabSize, D), Config.TypeVocabSize, D);
-        string tokens = B.Op("Gather", "embeddings/tokens", [_wordEmbeddings, OnnxNames.InputIds], Attr.Int("axis", 0));
-        string types = B.Op("Gather", "embeddings/segments", [segments, OnnxNames.TokenTypeIds], Attr.Int("axis", 0));
+        string tokens = B.Op("Gather", "embeddings/tokens", [_wordEmbeddings, GraphInputs.InputIds], Attr.Int("axis", 0));
+        string types = B.Op("Gather", "embeddings/segments", [segments, GraphInputs.TokenTypeIds], Attr.Int("axis", 0));
         string x = RmsNorm(B.Op("Add", "embeddings/sum", [tokens, types]), "embeddings/norm");
 
         for (int i = 0; i < Config.NumHiddenLayers; i++) x = WriteLayer(x, i);
@@ -75,7 +75,7 @@ internal sealed class GauGraphWriter
         var inverseFrequency = new double[dim];
         for (int j = 0; j < dim; j++) inverseFrequency[j] = Math.Pow(10000.0, -(2.0 * (j / 2)) / dim);
         string frequencies = B.Initializer(r + ".inverse_frequency", inverseFrequency, dim);
-        string length = B.Op("Gather", r + "/length", [B.Op("Shape", r + "/input_shape", [OnnxNames.InputIds]), B.Scalar(1L)], Attr.Int("axis", 0));
+        string length = B.Op("Gather", r + "/length", [B.Op("Shape", r + "/input_shape", [GraphInputs.InputIds]), B.Scalar(1L)], Attr.Int("axis", 0));
         string positions = B.Op("Range", r + "/positions", [B.Scalar(0L), length, B.Scalar(1L)]);
         string column = B.Op("Unsqueeze", r + "/positions_column", [B.Op("Cast", r + "/positions_double", [positions], Attr.Int("to", (long)DataType.Double)), B.Int64s(1)]);
         string angles = B.Op("Mul", r + "/angles", [column, frequencies]);
@@ -261,7 +261,7 @@ internal sealed class GauGraphWriter
         {
             logits = B.Op("Gemm", "mlm/logits_flat", [flat, _wordEmbeddings], Attr.Int("transB", 1));
         }
-        string shape = B.Op("Concat", "mlm/shape", [B.Op("Shape", "mlm/input_shape", [OnnxNames.InputIds]), B.Int64s(Config.VocabSize)], Attr.Int("axis", 0));
+        string shape = B.Op("Concat", "mlm/shape", [B.Op("Shape", "mlm/input_shape", [GraphInputs.InputIds]), B.Int64s(Config.VocabSize)], Attr.Int("axis", 0));
         return B.Op("Reshape", "mlm/logits", [logits, shape]);
     }
 
@@ -285,7 +285,7 @@ internal sealed class GauGraphWriter
     public void Output(string value, string name, params object[] dims) => B.Output(value, name, DataType.Float, dims);
 
     // Mask-derived values, made once and shared by every layer.
-    private string MaskBool() => _maskBool ??= B.Op("Cast", "mask/bool", [OnnxNames.AttentionMask], Attr.Int("to", (long)DataType.Bool));
+    private string MaskBool() => _maskBool ??= B.Op("Cast", "mask/bool", [GraphInputs.AttentionMask], Attr.Int("to", (long)DataType.Bool));
 
     private string MaskFloat() => _maskFloat ??= B.Op("Cast", "mask/float", [MaskBool()], Attr.Int("to", (long)DataType.Float));
 

@@ -2,7 +2,7 @@ using System.Text.RegularExpressions;
 using GauMLNet.Configuration;
 using static TorchSharp.torch;
 
-namespace GauMLNet.Checkpoints;
+namespace GauMLNet.TorchSharp.Checkpoints;
 
 /// <summary>
 /// Maps the released bert4keras GAU-α variables to the PyTorch port's names, by name and shape (never by

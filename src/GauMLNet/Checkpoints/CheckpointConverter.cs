@@ -1,9 +1,9 @@
 using GauMLNet.Configuration;
-using GauMLNet.Modeling;
 using GauMLNet.Storage;
+using GauMLNet.TorchSharp.Modeling;
 using static TorchSharp.torch;
 
-namespace GauMLNet.Checkpoints;
+namespace GauMLNet.TorchSharp.Checkpoints;
 
 /// <summary>What a conversion read and wrote.</summary>
 public sealed record ConversionReport(string SourceFormat, int TensorsLoaded, IReadOnlyList<string> Ignored, GauAlphaConfig Config, string OutputDirectory);

@@ -1,8 +1,8 @@
-using GauMLNet.Modeling;
 using GauMLNet.Storage;
+using GauMLNet.TorchSharp.Modeling;
 using static TorchSharp.torch;
 
-namespace GauMLNet.Checkpoints;
+namespace GauMLNet.TorchSharp.Checkpoints;
 
 /// <summary>
 /// Checkpoint directories (<see cref="CheckpointFiles"/>: config.json + model.safetensors + vocab.txt) as
@@ -41,7 +41,7 @@ public static class CheckpointDirectory
     {
         Directory.CreateDirectory(directory);
         SafeTensors.Save(CheckpointFiles.WeightsPath(directory), model.state_dict(), dtype, new Dictionary<string, string> { ["format"] = "pt" });
-        model.Config.Save(CheckpointFiles.ConfigPath(directory));
+        AtomicFile.WriteAllText(CheckpointFiles.ConfigPath(directory), model.Config.ToJson());
         string target = CheckpointFiles.VocabPath(directory);
         if (vocabPath is not null && !string.Equals(Path.GetFullPath(vocabPath), Path.GetFullPath(target), StringComparison.Ordinal))
             AtomicFile.Write(target, s => { using var source = File.OpenRead(vocabPath); source.CopyTo(s); });

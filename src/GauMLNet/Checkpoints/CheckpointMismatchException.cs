@@ -1,4 +1,4 @@
-namespace GauMLNet.Checkpoints;
+namespace GauMLNet.TorchSharp.Checkpoints;
 
 /// <summary>A checkpoint whose tensors do not fit the model: every missing, unexpected and mis-shaped tensor is listed.</summary>
 public sealed class CheckpointMismatchException : IOException

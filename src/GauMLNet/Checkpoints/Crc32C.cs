@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Numerics;
 
-namespace GauMLNet.Checkpoints;
+namespace GauMLNet.TorchSharp.Checkpoints;
 
 /// <summary>CRC-32C (Castagnoli), as TensorFlow and LevelDB use it (the CPU's crc32 instruction through BitOperations), plus LevelDB's masking of stored checksums.</summary>
 public static class Crc32C

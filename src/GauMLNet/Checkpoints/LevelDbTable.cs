@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 
-namespace GauMLNet.Checkpoints;
+namespace GauMLNet.TorchSharp.Checkpoints;
 
 /// <summary>
 /// Reads a LevelDB-format table (TensorFlow's checkpoint .index): a 48-byte footer pointing at the index

@@ -1,4 +1,4 @@
-namespace GauMLNet.Checkpoints;
+namespace GauMLNet.TorchSharp.Checkpoints;
 
 /// <summary>Just enough of the protobuf wire format to read TensorFlow's BundleHeaderProto and BundleEntryProto.</summary>
 internal ref struct ProtoReader(ReadOnlySpan<byte> data)

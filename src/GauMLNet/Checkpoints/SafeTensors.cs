@@ -1,7 +1,7 @@
 using GauMLNet.Storage;
 using static TorchSharp.torch;
 
-namespace GauMLNet.Checkpoints;
+namespace GauMLNet.TorchSharp.Checkpoints;
 
 /// <summary>safetensors files as libtorch tensors, over the byte-level <see cref="SafeTensorsFile"/>.</summary>
 public static class SafeTensors

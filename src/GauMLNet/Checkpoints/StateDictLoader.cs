@@ -1,6 +1,6 @@
 using static TorchSharp.torch;
 
-namespace GauMLNet.Checkpoints;
+namespace GauMLNet.TorchSharp.Checkpoints;
 
 /// <summary>Copies named tensors into a module's parameters after checking every name and shape.</summary>
 public static class StateDictLoader

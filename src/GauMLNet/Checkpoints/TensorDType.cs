@@ -1,7 +1,7 @@
 using GauMLNet.Storage;
 using static TorchSharp.torch;
 
-namespace GauMLNet.Checkpoints;
+namespace GauMLNet.TorchSharp.Checkpoints;
 
 /// <summary>The safetensors dtype codes (<see cref="SafeTensorsDType"/>) as libtorch types.</summary>
 public static class TensorDType

@@ -1,6 +1,6 @@
 using static TorchSharp.torch;
 
-namespace GauMLNet.Checkpoints;
+namespace GauMLNet.TorchSharp.Checkpoints;
 
 /// <summary>
 /// Reads TensorFlow V2 checkpoints (tensor_bundle): PREFIX.index, a LevelDB table whose "" entry is the

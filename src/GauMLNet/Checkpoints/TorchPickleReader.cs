@@ -3,7 +3,7 @@ using System.IO.Compression;
 using System.Text;
 using static TorchSharp.torch;
 
-namespace GauMLNet.Checkpoints;
+namespace GauMLNet.TorchSharp.Checkpoints;
 
 /// <summary>
 /// Reads a PyTorch state_dict saved with torch.save (torch ≥ 1.6 zip: data.pkl + data/N storages) without

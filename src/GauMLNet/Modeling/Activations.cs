@@ -1,6 +1,6 @@
 using static TorchSharp.torch;
 
-namespace GauMLNet.Modeling;
+namespace GauMLNet.TorchSharp.Modeling;
 
 /// <summary>The hidden activations the port's configs name.</summary>
 public static class Activations

@@ -1,7 +1,7 @@
 using GauMLNet.Configuration;
 using static TorchSharp.torch;
 
-namespace GauMLNet.Modeling;
+namespace GauMLNet.TorchSharp.Modeling;
 
 /// <summary>The reference (explicit) form of each normalization; the GAU's fast path must agree with it.</summary>
 public static class AttentionNormalizer
@@ -9,7 +9,7 @@ public static class AttentionNormalizer
     /// <summary>Training length the softmax_plus scale is anchored to: at l = 512 it is plain softmax.</summary>
     public const double SoftmaxPlusAnchorLength = 512.0;
 
-    private static readonly TorchSharp.Scalar LogAnchorLength = HeldScalars.Hold(Math.Log(SoftmaxPlusAnchorLength));
+    private static readonly global::TorchSharp.Scalar LogAnchorLength = HeldScalars.Hold(Math.Log(SoftmaxPlusAnchorLength));
 
     /// <summary>log l / log 512 per row, shape [b, 1, 1] from a key mask [b, n] (true = real token).</summary>
     public static Tensor SoftmaxPlusScale(Tensor keyMask)

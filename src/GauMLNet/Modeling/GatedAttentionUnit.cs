@@ -3,7 +3,7 @@ using TorchSharp.Modules;
 using TorchSharp.Utils;
 using static TorchSharp.torch;
 
-namespace GauMLNet.Modeling;
+namespace GauMLNet.TorchSharp.Modeling;
 
 /// <summary>
 /// The Gated Attention Unit (FLASH, Hua et al. 2022) as GAU-α uses it:
@@ -26,7 +26,7 @@ public sealed class GatedAttentionUnit : nn.Module<Tensor, Tensor, RotaryPositio
     private readonly double _attentionDropoutProbability;
     private readonly AttentionNormalization _normalization;
     // √s, the logits' scale (1/√s or 1) and SDPA's query factor (1 or √s): numbers held for the module's life (HeldScalars says why).
-    private readonly TorchSharp.Scalar _sqrtKeySize, _logitScale, _queryUnscale;
+    private readonly global::TorchSharp.Scalar _sqrtKeySize, _logitScale, _queryUnscale;
 
     public GatedAttentionUnit(GauAlphaConfig config) : base(nameof(GatedAttentionUnit))
     {
@@ -101,7 +101,7 @@ public sealed class GatedAttentionUnit : nn.Module<Tensor, Tensor, RotaryPositio
     // log l / log 512, times √s when attention_scale is off. SDPA's bf16 kernels keep the softmax in fp32.
     private Tensor AttendFast(Tensor q, Tensor k, Tensor v, Tensor keyMask)
     {
-        if (q.device.type == TorchSharp.DeviceType.CPU) return AttendOnCpu(q, k, v, keyMask);
+        if (q.device.type == global::TorchSharp.DeviceType.CPU) return AttendOnCpu(q, k, v, keyMask);
         if (_normalization == AttentionNormalization.SoftmaxPlus)
             q = q * AttentionNormalizer.SoftmaxPlusScale(keyMask).to(q.dtype).mul(_queryUnscale);
         else if (!_attentionScale)

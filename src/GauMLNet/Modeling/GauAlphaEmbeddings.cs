@@ -3,7 +3,7 @@ using TorchSharp.Modules;
 using TorchSharp.Utils;
 using static TorchSharp.torch;
 
-namespace GauMLNet.Modeling;
+namespace GauMLNet.TorchSharp.Modeling;
 
 /// <summary>Token + segment embeddings, then RMSNorm and dropout. No position embeddings: RoPE carries position.</summary>
 public sealed class GauAlphaEmbeddings : nn.Module<Tensor, Tensor, Tensor>

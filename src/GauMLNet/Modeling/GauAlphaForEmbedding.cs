@@ -2,7 +2,7 @@ using GauMLNet.Configuration;
 using TorchSharp.Utils;
 using static TorchSharp.torch;
 
-namespace GauMLNet.Modeling;
+namespace GauMLNet.TorchSharp.Modeling;
 
 /// <summary>The backbone ("gau_alpha") pooled to one vector per sequence: [b, d].</summary>
 public sealed class GauAlphaForEmbedding : TaskNetwork
@@ -19,6 +19,8 @@ public sealed class GauAlphaForEmbedding : TaskNetwork
     public override GauAlphaConfig Config => _backbone.Config;
     public override GauAlphaModel Backbone => _backbone;
     public SequencePooling Pooling { get; }
+
+    public override TaskNetwork EmptyTwin() => new GauAlphaForEmbedding(Config, Pooling);
 
     public override Tensor forward(Tensor inputIds, Tensor tokenTypeIds, Tensor attentionMask) =>
         SequencePooler.Pool(_backbone.call(inputIds, tokenTypeIds, attentionMask), attentionMask, Pooling);

@@ -2,7 +2,7 @@ using GauMLNet.Configuration;
 using TorchSharp.Utils;
 using static TorchSharp.torch;
 
-namespace GauMLNet.Modeling;
+namespace GauMLNet.TorchSharp.Modeling;
 
 /// <summary>The backbone ("gau_alpha") and its MLM head ("cls"): the shape of the released checkpoints. Its output is the last hidden state.</summary>
 public sealed class GauAlphaForMaskedLM : TaskNetwork
@@ -22,6 +22,8 @@ public sealed class GauAlphaForMaskedLM : TaskNetwork
     public override GauAlphaConfig Config => _backbone.Config;
     public override GauAlphaModel Backbone => _backbone;
     public MaskedLanguageModelHead Head => _head;
+
+    public override TaskNetwork EmptyTwin() => new GauAlphaForMaskedLM(Config, _head.IsTied);
 
     /// <summary>Last hidden states [b, n, d].</summary>
     public override Tensor forward(Tensor inputIds, Tensor tokenTypeIds, Tensor attentionMask) =>

@@ -2,7 +2,7 @@ using GauMLNet.Configuration;
 using TorchSharp.Utils;
 using static TorchSharp.torch;
 
-namespace GauMLNet.Modeling;
+namespace GauMLNet.TorchSharp.Modeling;
 
 /// <summary>
 /// The backbone ("gau_alpha") with a token-level head ("head"): per-token BIO tag scores [b, n, tags] (softmax and CRF
@@ -12,11 +12,13 @@ public sealed class GauAlphaForTokenClassification : TaskNetwork
 {
     [ComponentName(Name = "gau_alpha")] private readonly GauAlphaModel _backbone;
     [ComponentName(Name = "head")] private readonly nn.Module<Tensor, Tensor> _head;
+    private readonly int _outputs;
 
     /// <param name="outputs">BIO tags (softmax, CRF) or entity types (GlobalPointer)</param>
     public GauAlphaForTokenClassification(GauAlphaConfig config, EntityHead head, int outputs) : base(nameof(GauAlphaForTokenClassification))
     {
         Head = head;
+        _outputs = outputs;
         _backbone = new GauAlphaModel(config);
         _head = head == EntityHead.GlobalPointer ? new GlobalPointerHead(config, outputs) : new TokenTaggingHead(config, outputs, crf: head == EntityHead.Crf);
         RegisterComponents();
@@ -25,6 +27,8 @@ public sealed class GauAlphaForTokenClassification : TaskNetwork
     public override GauAlphaConfig Config => _backbone.Config;
     public override GauAlphaModel Backbone => _backbone;
     public EntityHead Head { get; }
+
+    public override TaskNetwork EmptyTwin() => new GauAlphaForTokenClassification(Config, Head, _outputs);
 
     /// <summary>The CRF's parameters (transitions [from·to], start, end) as they stand, for decoding; null for other heads.</summary>
     public (float[] Transitions, float[] Start, float[] End)? CrfParameters()

@@ -2,7 +2,7 @@ using GauMLNet.Configuration;
 using TorchSharp.Utils;
 using static TorchSharp.torch;
 
-namespace GauMLNet.Modeling;
+namespace GauMLNet.TorchSharp.Modeling;
 
 /// <summary>
 /// The GAU-α backbone: embeddings and a stack of GAU layers. Its parameter names are the PyTorch

@@ -3,7 +3,7 @@ using TorchSharp.Modules;
 using TorchSharp.Utils;
 using static TorchSharp.torch;
 
-namespace GauMLNet.Modeling;
+namespace GauMLNet.TorchSharp.Modeling;
 
 /// <summary>One post-norm residual GAU layer: x ← RMSNorm(x + dropout(GAU(x))).</summary>
 public sealed class GauLayer : nn.Module<Tensor, Tensor, RotaryPositionEmbedding, Tensor>

@@ -4,7 +4,7 @@ using TorchSharp.Modules;
 using TorchSharp.Utils;
 using static TorchSharp.torch;
 
-namespace GauMLNet.Modeling;
+namespace GauMLNet.TorchSharp.Modeling;
 
 /// <summary>
 /// "encoder" in the port's names: the GAU layers, run over hidden states x [b, n, d] with a key mask
@@ -62,7 +62,7 @@ public sealed class GauLayerStack : nn.Module<Tensor, Tensor, Tensor>
     // same (up to the matmuls' summation order). Training keeps every layer's activations for backward, so it cannot.
     private long RowsPerInferenceChunk(Tensor x)
     {
-        if (x.device.type != TorchSharp.DeviceType.CPU) return x.shape[0];
+        if (x.device.type != global::TorchSharp.DeviceType.CPU) return x.shape[0];
         long n = x.shape[1];
         long widest = Math.Max(2 * _config.IntermediateSize + _config.AttentionKeySize, n) * n * Math.Max(4, x.ElementSize);
         return Math.Max(1, InferenceChunkBytes / widest);

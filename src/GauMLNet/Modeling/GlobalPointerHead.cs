@@ -3,7 +3,7 @@ using TorchSharp.Modules;
 using TorchSharp.Utils;
 using static TorchSharp.torch;
 
-namespace GauMLNet.Modeling;
+namespace GauMLNet.TorchSharp.Modeling;
 
 /// <summary>
 /// Efficient GlobalPointer (Su Jianlin, 2022): every (start i, end j) pair gets, per entity type t,
@@ -18,7 +18,7 @@ public sealed class GlobalPointerHead : nn.Module<Tensor, Tensor>
     [ComponentName(Name = "dense")] private readonly Linear _dense;
     [ComponentName(Name = "bias_dense")] private readonly Linear _biasDense;
     private readonly int _types;
-    private static readonly TorchSharp.Scalar SqrtHeadSize = HeldScalars.Hold(Math.Sqrt(HeadSize));
+    private static readonly global::TorchSharp.Scalar SqrtHeadSize = HeldScalars.Hold(Math.Sqrt(HeadSize));
 
     public GlobalPointerHead(GauAlphaConfig config, int types) : base(nameof(GlobalPointerHead))
     {

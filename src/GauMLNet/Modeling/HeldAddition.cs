@@ -1,7 +1,7 @@
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace GauMLNet.Modeling;
+namespace GauMLNet.TorchSharp.Modeling;
 
 /// <summary>
 /// a + b with a held alpha. TorchSharp's <c>a + b</c>, <c>a.add(b)</c> and <c>a.add_(b)</c> pass alpha = 1 as a Scalar

@@ -1,6 +1,6 @@
 using TorchSharp;
 
-namespace GauMLNet.Modeling;
+namespace GauMLNet.TorchSharp.Modeling;
 
 /// <summary>
 /// The numbers our tensor code passes to libtorch, held for the life of the process. A <see cref="Scalar"/> made

@@ -1,6 +1,6 @@
 using static TorchSharp.torch;
 
-namespace GauMLNet.Modeling;
+namespace GauMLNet.TorchSharp.Modeling;
 
 /// <summary>
 /// Gradient checkpointing for one GAU layer: the forward pass keeps only the layer's input (and the
@@ -25,7 +25,7 @@ internal sealed class LayerCheckpoint : autograd.SingleTensorFunction<LayerCheck
     /// <summary>The layer's output, computed without keeping its intermediates for backward.</summary>
     public static Tensor Forward(GauLayer layer, Tensor x, Tensor keyMask, RotaryPositionEmbedding rope)
     {
-        if (x.device.type != TorchSharp.DeviceType.CPU && layer.UsesDropout)
+        if (x.device.type != global::TorchSharp.DeviceType.CPU && layer.UsesDropout)
             throw new NotSupportedException(
                 $"gradient_checkpointing with dropout replays the dropout masks from the device's random state, which TorchSharp 0.107 " +
                 $"exposes for the CPU only. To train on {x.device}, set hidden_dropout_prob and attention_probs_dropout_prob to 0 " +

@@ -2,7 +2,7 @@ using TorchSharp.Modules;
 using TorchSharp.Utils;
 using static TorchSharp.torch;
 
-namespace GauMLNet.Modeling;
+namespace GauMLNet.TorchSharp.Modeling;
 
 /// <summary>
 /// A linear-chain CRF over tags: transition scores [from, to] plus start and end scores. Its negative

@@ -1,7 +1,7 @@
 using GauMLNet.Configuration;
 using static TorchSharp.torch;
 
-namespace GauMLNet.Modeling;
+namespace GauMLNet.TorchSharp.Modeling;
 
 /// <summary>Applies a <see cref="WeightInitializer"/> to every parameter of a module by its role.</summary>
 public static class ParameterInitialization

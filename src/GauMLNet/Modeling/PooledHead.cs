@@ -3,7 +3,7 @@ using TorchSharp.Modules;
 using TorchSharp.Utils;
 using static TorchSharp.torch;
 
-namespace GauMLNet.Modeling;
+namespace GauMLNet.TorchSharp.Modeling;
 
 /// <summary>
 /// Pooled hidden state → dropout → linear layer: class logits for classification, one score for

@@ -1,7 +1,7 @@
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace GauMLNet.Modeling;
+namespace GauMLNet.TorchSharp.Modeling;
 
 /// <summary>
 /// RMSNorm without gain or offset: x / √(mean(x²) + ε). GAU-α has no learnable norm parameters.

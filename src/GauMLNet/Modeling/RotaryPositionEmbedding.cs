@@ -1,7 +1,7 @@
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace GauMLNet.Modeling;
+namespace GauMLNet.TorchSharp.Modeling;
 
 /// <summary>
 /// RoPE over adjacent pairs (2i, 2i+1) with θᵢ = 10000^(-2i/s), as bert4keras applies it:

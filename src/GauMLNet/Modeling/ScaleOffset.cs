@@ -2,7 +2,7 @@ using TorchSharp.Modules;
 using TorchSharp.Utils;
 using static TorchSharp.torch;
 
-namespace GauMLNet.Modeling;
+namespace GauMLNet.TorchSharp.Modeling;
 
 /// <summary>Per-dimension scale γ (and offset β when use_bias): turns the shared z into q or k.</summary>
 public sealed class ScaleOffset : nn.Module<Tensor, Tensor>

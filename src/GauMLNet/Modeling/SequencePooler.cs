@@ -1,7 +1,7 @@
 using GauMLNet.Configuration;
 using static TorchSharp.torch;
 
-namespace GauMLNet.Modeling;
+namespace GauMLNet.TorchSharp.Modeling;
 
 /// <summary>Pools [b, n, d] hidden states into [b, d] as <see cref="SequencePooling"/> says.</summary>
 public static class SequencePooler

@@ -1,7 +1,7 @@
 using GauMLNet.Configuration;
 using static TorchSharp.torch;
 
-namespace GauMLNet.Modeling;
+namespace GauMLNet.TorchSharp.Modeling;
 
 /// <summary>
 /// A GAU-α backbone ("gau_alpha") with a task head: called as (input_ids, token_type_ids, attention_mask),
@@ -11,4 +11,10 @@ public abstract class TaskNetwork(string name) : nn.Module<Tensor, Tensor, Tenso
 {
     public abstract GauAlphaConfig Config { get; }
     public abstract GauAlphaModel Backbone { get; }
+
+    /// <summary>
+    /// A network of the same shape whose parameters are not initialised: the bf16 working copy in training, the
+    /// converted copy in bf16 scoring. The caller fills it (load_state_dict or a copy) and owns it.
+    /// </summary>
+    public abstract TaskNetwork EmptyTwin();
 }

@@ -3,7 +3,7 @@ using TorchSharp.Modules;
 using TorchSharp.Utils;
 using static TorchSharp.torch;
 
-namespace GauMLNet.Modeling;
+namespace GauMLNet.TorchSharp.Modeling;
 
 /// <summary>Hidden states → dropout → linear: a score per token and BIO tag, [b, n, tags]; with a CRF on top for the CRF head.</summary>
 public sealed class TokenTaggingHead : nn.Module<Tensor, Tensor>

@@ -1,7 +1,7 @@
 using GauMLNet.Configuration;
 using static TorchSharp.torch;
 
-namespace GauMLNet.Modeling;
+namespace GauMLNet.TorchSharp.Modeling;
 
 /// <summary>Draws weights as a <see cref="WeightInitializer"/> says.</summary>
 public static class WeightInitialization

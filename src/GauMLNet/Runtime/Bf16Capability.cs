@@ -1,7 +1,7 @@
 using GauMLNet.Configuration;
 using static TorchSharp.torch;
 
-namespace GauMLNet.Runtime;
+namespace GauMLNet.TorchSharp.Runtime;
 
 /// <summary>
 /// Whether a device computes bf16 natively, and so which precision a training run or a scoring engine that asks for bf16 gets. On the CPU
@@ -26,7 +26,7 @@ public sealed class Bf16Capability(Func<bool> nativeBf16OnCpu)
         $"{what} in fp32 instead (--force-precision / {force} in bf16 anyway).";
 
     /// <summary>Whether <paramref name="device"/> computes bf16 natively.</summary>
-    public bool IsNative(Device device) => device.type != TorchSharp.DeviceType.CPU || nativeBf16OnCpu();
+    public bool IsNative(Device device) => device.type != global::TorchSharp.DeviceType.CPU || nativeBf16OnCpu();
 
     /// <summary>Whether bf16, asked for on <paramref name="device"/>, falls back to fp32: not forced, and only emulated there.</summary>
     public bool FallsBack(Device device, bool force) => !force && !IsNative(device);

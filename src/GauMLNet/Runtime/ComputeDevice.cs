@@ -1,7 +1,7 @@
 using GauMLNet.Engines;
 using static TorchSharp.torch;
 
-namespace GauMLNet.Runtime;
+namespace GauMLNet.TorchSharp.Runtime;
 
 /// <summary>Resolves the device names users give (<see cref="DeviceSpec"/>): auto, cpu, cuda, cuda:N, or a comma list tried in order.</summary>
 public static class ComputeDevice
@@ -25,7 +25,7 @@ public static class ComputeDevice
             else if (index >= cuda.device_count())
                 unavailable = $"{choice}: only {cuda.device_count()} CUDA device(s) are visible.";
             else
-                return new Device(TorchSharp.DeviceType.CUDA, index);
+                return new Device(global::TorchSharp.DeviceType.CUDA, index);
         }
         throw new ArgumentException($"Device '{name}': {unavailable}", nameof(name));
     }

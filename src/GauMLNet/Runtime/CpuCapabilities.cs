@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 
-namespace GauMLNet.Runtime;
+namespace GauMLNet.TorchSharp.Runtime;
 
 /// <summary>
 /// What the CPU offers for dense arithmetic, read from Linux's /proc/cpuinfo (and cpufreq when present):

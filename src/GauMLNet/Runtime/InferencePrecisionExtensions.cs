@@ -1,7 +1,7 @@
 using GauMLNet.Configuration;
 using static TorchSharp.torch;
 
-namespace GauMLNet.Runtime;
+namespace GauMLNet.TorchSharp.Runtime;
 
 /// <summary>Maps <see cref="InferencePrecision"/> to libtorch types.</summary>
 public static class InferencePrecisionExtensions

@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using static TorchSharp.torch;
 
-namespace GauMLNet.Runtime;
+namespace GauMLNet.TorchSharp.Runtime;
 
 /// <summary>
 /// Keeps glibc from giving every large tensor a fresh mapping while training runs on the CPU. glibc serves each block over
@@ -53,7 +53,7 @@ public static class LargeBlockHeap
     /// (<see cref="ProcessSettings.KeepsLargeBlocksWhileTraining"/>): only the CPU's memory comes from malloc.
     /// </summary>
     public static Scope KeepWhileTrainingOn(Device device) =>
-        device.type == TorchSharp.DeviceType.CPU && ProcessSettings.KeepsLargeBlocksWhileTraining ? Keep() : NoScope;
+        device.type == global::TorchSharp.DeviceType.CPU && ProcessSettings.KeepsLargeBlocksWhileTraining ? Keep() : NoScope;
 
     /// <summary>The same setting in glibc's environment form, for a process started with it (the benchmark's PyTorch peer).</summary>
     internal static IReadOnlyDictionary<string, string> AsEnvironment { get; } = new Dictionary<string, string>

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
-namespace GauMLNet.Runtime;
+namespace GauMLNet.TorchSharp.Runtime;
 
 /// <summary>What <see cref="MklVendorDispatch"/> did in this process.</summary>
 public enum MklVendorDispatchState
@@ -108,7 +108,7 @@ public static class MklVendorDispatch
         if (!cpu.Avx512F)
             return new(MklVendorDispatchState.NotNeeded, "no AVX-512: MKL's AVX2 kernels are this CPU's best");
 
-        TorchSharp.torch.InitializeDeviceType(TorchSharp.DeviceType.CPU); // loads libtorch; runs no MKL routine
+        global::TorchSharp.torch.InitializeDeviceType(global::TorchSharp.DeviceType.CPU); // loads libtorch; runs no MKL routine
         if (!NativeLibrary.TryLoad(Library, out IntPtr library)) // by soname: the copy TorchSharp loaded
             return new(MklVendorDispatchState.NotRecognized, $"{Library} is not loaded in this process");
         string maps = File.ReadAllText("/proc/self/maps");

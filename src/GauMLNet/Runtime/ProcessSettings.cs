@@ -1,4 +1,4 @@
-namespace GauMLNet.Runtime;
+namespace GauMLNet.TorchSharp.Runtime;
 
 /// <summary>
 /// The two process-wide settings GauMLNet can make, and who decides them: the application, never the library. Each is off

@@ -1,8 +1,8 @@
-using GauMLNet.Modeling;
+using GauMLNet.TorchSharp.Modeling;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace GauMLNet.Training;
+namespace GauMLNet.TorchSharp.Training;
 
 /// <summary>
 /// AdamW (Loshchilov &amp; Hutter) as torch.optim.AdamW and TorchSharp's AdamW compute it: bias-corrected moments and
@@ -21,12 +21,12 @@ public sealed class AdamW : ICheckpointedOptimizer, IDisposable
         public void Dispose() { Mean.Dispose(); Squares.Dispose(); }
     }
 
-    private readonly IReadOnlyList<(string Name, TorchSharp.Modules.Parameter Parameter, double WeightDecay)> _parameters;
+    private readonly IReadOnlyList<(string Name, global::TorchSharp.Modules.Parameter Parameter, double WeightDecay)> _parameters;
     private readonly Dictionary<string, Moments> _moments = [];
     private readonly Scalar _beta1, _oneMinusBeta1, _beta2, _oneMinusBeta2, _epsilon;
 
     /// <param name="parameters">named parameters, each with its weight decay λ (0 for scales and biases)</param>
-    public AdamW(IEnumerable<(string Name, TorchSharp.Modules.Parameter Parameter, double WeightDecay)> parameters, double learningRate,
+    public AdamW(IEnumerable<(string Name, global::TorchSharp.Modules.Parameter Parameter, double WeightDecay)> parameters, double learningRate,
         double beta1 = 0.9, double beta2 = 0.999, double epsilon = 1e-8)
     {
         if (!(learningRate >= 0)) throw new ArgumentOutOfRangeException(nameof(learningRate), learningRate, "The learning rate must be 0 or more.");
@@ -53,7 +53,7 @@ public sealed class AdamW : ICheckpointedOptimizer, IDisposable
     public double Beta2 { get; }
     public double Epsilon { get; }
 
-    public IEnumerable<TorchSharp.Modules.Parameter> Parameters => _parameters.Select(p => p.Parameter);
+    public IEnumerable<global::TorchSharp.Modules.Parameter> Parameters => _parameters.Select(p => p.Parameter);
 
     /// <summary>Zeroes the gradients in place.</summary>
     public void ZeroGrad() => InPlaceGradients.Zero(Parameters);
@@ -105,7 +105,7 @@ public sealed class AdamW : ICheckpointedOptimizer, IDisposable
         var known = new HashSet<string>(_parameters.SelectMany(p => new[] { p.Name + ".exp_avg", p.Name + ".exp_avg_sq", p.Name + ".step" }), StringComparer.Ordinal);
         if (state.Keys.FirstOrDefault(k => !known.Contains(k)) is { } stranger)
             throw new InvalidDataException($"{source}: entry '{stranger}' belongs to no trained parameter of this model.");
-        var taken = new List<(string Name, TorchSharp.Modules.Parameter Parameter, Tensor Mean, Tensor Squares, long Steps)>();
+        var taken = new List<(string Name, global::TorchSharp.Modules.Parameter Parameter, Tensor Mean, Tensor Squares, long Steps)>();
         foreach (var (name, p, _) in _parameters)
         {
             bool hasMean = state.TryGetValue(name + ".exp_avg", out var mean), hasSquares = state.TryGetValue(name + ".exp_avg_sq", out var squares),

@@ -1,16 +1,20 @@
 using System.Diagnostics;
-using GauMLNet.Checkpoints;
 using GauMLNet.Configuration;
-using GauMLNet.Engine;
-using GauMLNet.Modeling;
-using GauMLNet.Runtime;
+using GauMLNet.Engines;
+using GauMLNet.Evaluation;
+using GauMLNet.Scoring;
 using GauMLNet.Storage;
 using GauMLNet.Tasks;
 using GauMLNet.Text;
+using GauMLNet.TorchSharp.Batches;
+using GauMLNet.TorchSharp.Checkpoints;
+using GauMLNet.TorchSharp.Modeling;
+using GauMLNet.TorchSharp.Runtime;
+using GauMLNet.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace GauMLNet.Training;
+namespace GauMLNet.TorchSharp.Training;
 
 /// <summary>
 /// Fine-tunes a task network (classification or regression head): AdamW (no decay on scales and biases), linear decay
@@ -19,9 +23,11 @@ namespace GauMLNet.Training;
 /// step, and a clear stop with the last good weights if the loss diverges; fp32 or bf16 mixed precision
 /// (<see cref="MixedPrecision{TModule}"/>; bf16 only where the <see cref="Bf16Capability"/> probe finds it native, unless forced).
 /// </summary>
+/// <param name="scoringEngine">the inference engine over the network as it trains (borrowed, not owned): validation scores through
+/// it and <see cref="BatchScorer"/>, the path every fitted model scores through</param>
 /// <param name="entityDecoder">token classification: the decoder of the network as it stands (its CRF moves as it trains), for the validation F1</param>
 /// <param name="bf16">whether the device computes bf16 natively (the machine's probe when null)</param>
-public sealed class FineTuner(FineTuningOptions options, GauTask task, Action<string>? log = null, IProgress<TrainingProgress>? progress = null,
+public sealed class FineTuner(FineTuningOptions options, GauTask task, Func<TaskNetwork, IGauInferenceEngine> scoringEngine, Action<string>? log = null, IProgress<TrainingProgress>? progress = null,
     Func<TaskNetwork, Entities.EntityDecoder>? entityDecoder = null, Bf16Capability? bf16 = null)
 {
     private readonly FineTuningOptions _options = options.Validate();
@@ -30,9 +36,8 @@ public sealed class FineTuner(FineTuningOptions options, GauTask task, Action<st
 
     public string MetricName => TaskMetrics.NameOf(task);
 
-    /// <param name="createCopy">a fresh network of <paramref name="model"/>'s shape: bf16 training's working copy (needed for bf16 only)</param>
     public FineTuningResult Train(TaskNetwork model, IReadOnlyList<LabeledExample> train, IReadOnlyList<LabeledExample>? validation,
-        int padId, Device device, CancellationToken cancellationToken = default, Func<TaskNetwork>? createCopy = null)
+        int padId, Device device, CancellationToken cancellationToken = default)
     {
         if (train.Count == 0) throw new ArgumentException("The training set is empty.", nameof(train));
         model.to(device);
@@ -40,8 +45,7 @@ public sealed class FineTuner(FineTuningOptions options, GauTask task, Action<st
         using var heap = LargeBlockHeap.KeepWhileTrainingOn(device); // large activations reused, not re-mapped
         using var optimizer = CreateOptimizer(model);
         _precision = (bf16 ?? Bf16Capability.Default).Resolve(_options.Precision, device, _options.ForcePrecision, log);
-        using var mixedPrecision = _mixedPrecision = MixedPrecision.For(_precision, model,
-            createCopy ?? (() => throw new ArgumentException("bf16 training needs createCopy, a network of the model's shape.", nameof(createCopy))));
+        using var mixedPrecision = _mixedPrecision = MixedPrecision.For(_precision, model);
 
         int batchesPerEpoch = (train.Count + _options.BatchSize - 1) / _options.BatchSize;
         long totalSteps = (long)batchesPerEpoch * _options.Epochs;
@@ -106,7 +110,7 @@ public sealed class FineTuner(FineTuningOptions options, GauTask task, Action<st
 
                 if (validation is { Count: > 0 })
                 {
-                    double metric = Evaluate(model, validation, padId, device);
+                    double metric = Evaluate(model, validation, padId);
                     metrics.Add(metric);
                     log?.Invoke($"epoch {epoch}/{_options.Epochs} validation {MetricName} {metric:F4} over {validation.Count} rows");
                     progress?.Report(new TrainingProgress(epoch, _options.Epochs, step, totalSteps, losses[^1],
@@ -174,13 +178,14 @@ public sealed class FineTuner(FineTuningOptions options, GauTask task, Action<st
             .AddAll(_options.FingerprintExtras);
 
     /// <summary>Accuracy (classification) or Pearson r (regression) over every row.</summary>
-    public double Evaluate(TaskNetwork model, IReadOnlyList<LabeledExample> rows, int padId, Device device)
+    public double Evaluate(TaskNetwork model, IReadOnlyList<LabeledExample> rows, int padId)
     {
         bool wasTraining = model.training;
         model.eval();
         try
         {
-            var outputs = BatchScorer.Run(rows.Select(r => r.Text).ToArray(), _options.BatchSize, padId, b => TaskNetworkRunner.Run(model, b, device), out _);
+            using var engine = scoringEngine(model);
+            var outputs = BatchScorer.Run(rows.Select(r => r.Text).ToArray(), _options.BatchSize, padId, engine.Run, out _);
             return TaskMetrics.Compute(task, outputs, rows, task == GauTask.TokenClassification ? entityDecoder?.Invoke(model) : null);
         }
         finally

@@ -1,6 +1,6 @@
 using static TorchSharp.torch;
 
-namespace GauMLNet.Training;
+namespace GauMLNet.TorchSharp.Training;
 
 /// <summary>An optimizer whose state is named tensors, which <see cref="TrainingCheckpoint"/> stores as safetensors.</summary>
 public interface ICheckpointedOptimizer

@@ -1,6 +1,6 @@
 using TorchSharp.Modules;
 
-namespace GauMLNet.Training;
+namespace GauMLNet.TorchSharp.Training;
 
 /// <summary>Gradients zeroed in place, not dropped: bf16 training accumulates into the masters' (see MixedPrecision).</summary>
 internal static class InPlaceGradients

@@ -1,8 +1,8 @@
-using GauMLNet.Modeling;
+using GauMLNet.TorchSharp.Modeling;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace GauMLNet.Training;
+namespace GauMLNet.TorchSharp.Training;
 
 /// <summary>
 /// LAMB as GAU-α was pretrained with it: Adam moments without bias correction, ε = 1e-6, decoupled
@@ -11,13 +11,13 @@ namespace GauMLNet.Training;
 /// </summary>
 public sealed class Lamb : ICheckpointedOptimizer, IDisposable
 {
-    private readonly IReadOnlyList<(string Name, TorchSharp.Modules.Parameter Parameter, bool Decay)> _parameters;
+    private readonly IReadOnlyList<(string Name, global::TorchSharp.Modules.Parameter Parameter, bool Decay)> _parameters;
     private readonly Dictionary<string, (Tensor M, Tensor V)> _moments = [];
     // The step's constants as scalars held for the optimizer's life (HeldScalars says why a temporary would not do).
     private readonly Scalar _beta1, _oneMinusBeta1, _beta2, _oneMinusBeta2, _epsilon, _weightDecay;
 
     /// <param name="parameters">named parameters; weight decay applies to matrices, not to scales or biases</param>
-    public Lamb(IEnumerable<(string Name, TorchSharp.Modules.Parameter Parameter)> parameters, double learningRate,
+    public Lamb(IEnumerable<(string Name, global::TorchSharp.Modules.Parameter Parameter)> parameters, double learningRate,
         double beta1 = 0.9, double beta2 = 0.999, double epsilon = 1e-6, double weightDecay = 0.01)
     {
         _parameters = parameters.Where(p => p.Parameter.requires_grad).Select(p => (p.Name, p.Parameter, p.Parameter.dim() >= 2)).ToList();
@@ -37,7 +37,7 @@ public sealed class Lamb : ICheckpointedOptimizer, IDisposable
     public double Epsilon { get; }
     public double WeightDecay { get; }
 
-    public IEnumerable<TorchSharp.Modules.Parameter> Parameters => _parameters.Select(p => p.Parameter);
+    public IEnumerable<global::TorchSharp.Modules.Parameter> Parameters => _parameters.Select(p => p.Parameter);
 
     /// <summary>Zeroes the gradients in place.</summary>
     public void ZeroGrad() => InPlaceGradients.Zero(Parameters);

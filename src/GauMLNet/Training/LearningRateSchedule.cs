@@ -1,4 +1,4 @@
-namespace GauMLNet.Training;
+namespace GauMLNet.TorchSharp.Training;
 
 /// <summary>A learning-rate multiplier as a function of the optimizer step.</summary>
 public abstract class LearningRateSchedule

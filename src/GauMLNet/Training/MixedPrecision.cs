@@ -1,10 +1,10 @@
 using GauMLNet.Configuration;
-using GauMLNet.Modeling;
+using GauMLNet.TorchSharp.Modeling;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace GauMLNet.Training;
+namespace GauMLNet.TorchSharp.Training;
 
 /// <summary>
 /// bf16 mixed-precision training of a model whose own parameters stay fp32: they are the master weights the optimizer
@@ -23,7 +23,7 @@ namespace GauMLNet.Training;
 /// underflows nor overflows in bf16; only its mantissa is shorter (8 bits). fp16's GradScaler exists for fp16's 5-bit
 /// exponent, whose smallest normal is 6e-5.
 /// </summary>
-public sealed class MixedPrecision<TModule> : IDisposable where TModule : nn.Module
+public sealed class MixedPrecision<TModule> : IDisposable where TModule : TaskNetwork
 {
     private readonly TModule _master;
     private readonly (Parameter Master, Parameter Working)[] _pairs;
@@ -47,14 +47,14 @@ public sealed class MixedPrecision<TModule> : IDisposable where TModule : nn.Mod
     public static ScalarType ComputeType => ScalarType.BFloat16;
 
     /// <summary>
-    /// For bf16: a working copy made by <paramref name="createCopy"/> (a network of the same shape), on the master's device.
+    /// For bf16: a working copy (the master's <see cref="TaskNetwork.EmptyTwin"/>), on the master's device.
     /// For fp32: null, and the caller trains the model itself.
     /// </summary>
-    public static MixedPrecision<TModule>? For(TrainingPrecision precision, TModule master, Func<TModule> createCopy)
+    public static MixedPrecision<TModule>? For(TrainingPrecision precision, TModule master)
     {
         if (precision == TrainingPrecision.Float32) return null;
         var device = master.parameters().First().device;
-        var working = createCopy();
+        var working = (TModule)master.EmptyTwin();
         try
         {
             working.to(device).to(ComputeType);
@@ -130,6 +130,6 @@ public sealed class MixedPrecision<TModule> : IDisposable where TModule : nn.Mod
 public static class MixedPrecision
 {
     /// <inheritdoc cref="MixedPrecision{TModule}.For"/>
-    public static MixedPrecision<TModule>? For<TModule>(TrainingPrecision precision, TModule master, Func<TModule> createCopy) where TModule : nn.Module =>
-        MixedPrecision<TModule>.For(precision, master, createCopy);
+    public static MixedPrecision<TModule>? For<TModule>(TrainingPrecision precision, TModule master) where TModule : TaskNetwork =>
+        MixedPrecision<TModule>.For(precision, master);
 }

@@ -1,9 +1,9 @@
 using System.Text.Json;
-using GauMLNet.Checkpoints;
 using GauMLNet.Storage;
+using GauMLNet.TorchSharp.Checkpoints;
 using static TorchSharp.torch;
 
-namespace GauMLNet.Training;
+namespace GauMLNet.TorchSharp.Training;
 
 /// <summary>Where a training run stands: counters, curves, best-so-far, and the fingerprint of what shaped it.</summary>
 public sealed record TrainingState

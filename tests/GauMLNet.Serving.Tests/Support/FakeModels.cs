@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Text;
 using GauMLNet.Configuration;
 using GauMLNet.Engines;
+using GauMLNet.Scoring;
 using GauMLNet.Tasks;
 using GauMLNet.Text;
 

@@ -2,6 +2,7 @@ using GauMLNet.Configuration;
 using GauMLNet.MLNet;
 using GauMLNet.Tests.Support;
 using GauMLNet.Text;
+using GauMLNet.TorchSharp;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 

@@ -1,6 +1,6 @@
 using System.Reflection;
-using GauMLNet.Engine;
 using GauMLNet.MLNet;
+using GauMLNet.TorchSharp.Backend;
 
 namespace GauMLNet.Tests.Architecture;
 

@@ -4,7 +4,7 @@ using System.Reflection.Emit;
 using System.Reflection.Metadata;
 using System.Reflection.Metadata.Ecma335;
 using System.Reflection.PortableExecutable;
-using GauMLNet.Modeling;
+using GauMLNet.TorchSharp.Modeling;
 using TorchSharp;
 using Xunit.Abstractions;
 
@@ -16,13 +16,13 @@ namespace GauMLNet.Tests.Architecture;
 /// returns (a conversion of a number, a helper's result) must be held — stored in a field, returned to a holder, or
 /// kept in a local that a using disposes (a local the JIT sees as dead can be collected during a later call) — never
 /// passed straight into a call; and no call may reach a TorchSharp method that makes such a temporary itself. Those methods
-/// are found in TorchSharp.dll's own IL (a conversion passed straight on, then everything that calls or takes a
+/// are found in global::TorchSharp.dll's own IL (a conversion passed straight on, then everything that calls or takes a
 /// delegate to one), so a TorchSharp upgrade re-derives the list; a TorchSharp class with such a method (an
 /// optimizer, say) may not be constructed or obtained at all, since its methods are reached through virtual calls.
 /// </summary>
 public sealed class TemporaryScalarTests(ITestOutputHelper output)
 {
-    private static readonly Lazy<TorchSharpMakers> Makers = new(() => TorchSharpMakers.Read(typeof(TorchSharp.Scalar).Assembly.Location));
+    private static readonly Lazy<TorchSharpMakers> Makers = new(() => TorchSharpMakers.Read(typeof(global::TorchSharp.Scalar).Assembly.Location));
 
     [Fact]
     public void GauMLNetPassesNoTemporaryScalarToLibtorch()
@@ -64,27 +64,27 @@ public sealed class TemporaryScalarTests(ITestOutputHelper output)
         Assert.Contains(findings, f => f.Contains(nameof(CallsAGenericTorchSharpMaker), StringComparison.Ordinal) && f.Contains("ScriptModule`1::call", StringComparison.Ordinal));
     }
 
-    private static TorchSharp.torch.Tensor BreaksTheRule(TorchSharp.torch.Tensor x, TorchSharp.torch.Tensor y)
+    private static global::TorchSharp.torch.Tensor BreaksTheRule(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor y)
     {
-        using var optimizer = TorchSharp.torch.optim.AdamW([new TorchSharp.Modules.Parameter(y)]);
-        TorchSharp.Scalar two = 2.0; // a local without a using: dead to the JIT after its last use
+        using var optimizer = global::TorchSharp.torch.optim.AdamW([new global::TorchSharp.Modules.Parameter(y)]);
+        global::TorchSharp.Scalar two = 2.0; // a local without a using: dead to the JIT after its last use
         var doubled = x.mul(two);
         return ((doubled * 0.5).clamp_min(1.0) + y).add_(y).mul(MakeScalar());
     }
 
-    private static TorchSharp.Scalar MakeScalar() => 3.0.ToScalar();
+    private static global::TorchSharp.Scalar MakeScalar() => 3.0.ToScalar();
 
-    private static TorchSharp.Scalar Held = 1.0;
+    private static global::TorchSharp.Scalar Held = 1.0;
 
-    private static TorchSharp.torch.Tensor KeepsTheRule(TorchSharp.torch.Tensor x)
+    private static global::TorchSharp.torch.Tensor KeepsTheRule(global::TorchSharp.torch.Tensor x)
     {
-        using TorchSharp.Scalar two = 2.0;
+        using global::TorchSharp.Scalar two = 2.0;
         Held = MakeScalar();
         return x.mul(two).add(x, Held);
     }
 
     // A generic TorchSharp class's maker: the call's parent is a generic instantiation, not a plain type reference.
-    private static TorchSharp.torch.Tensor CallsAGenericTorchSharpMaker(TorchSharp.torch.jit.ScriptModule<TorchSharp.torch.Tensor> module, TorchSharp.torch.Tensor x) =>
+    private static global::TorchSharp.torch.Tensor CallsAGenericTorchSharpMaker(global::TorchSharp.torch.jit.ScriptModule<global::TorchSharp.torch.Tensor> module, global::TorchSharp.torch.Tensor x) =>
         module.call(x);
 
     /// <summary>The GauMLNet assembly's findings: temporaries it makes, TorchSharp makers it calls, maker classes it obtains.</summary>

@@ -1,7 +1,8 @@
 using System.IO.Compression;
-using GauMLNet.Checkpoints;
 using GauMLNet.Cli;
 using GauMLNet.Tests.Support;
+using GauMLNet.TorchSharp;
+using GauMLNet.TorchSharp.Checkpoints;
 using static TorchSharp.torch;
 
 namespace GauMLNet.Tests.Checkpoints;

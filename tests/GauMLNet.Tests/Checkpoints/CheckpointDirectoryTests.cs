@@ -1,7 +1,8 @@
-using GauMLNet.Checkpoints;
 using GauMLNet.Configuration;
 using GauMLNet.Storage;
 using GauMLNet.Tests.Support;
+using GauMLNet.TorchSharp;
+using GauMLNet.TorchSharp.Checkpoints;
 using static TorchSharp.torch;
 
 namespace GauMLNet.Tests.Checkpoints;

@@ -1,6 +1,6 @@
-using GauMLNet.Checkpoints;
 using GauMLNet.Storage;
 using GauMLNet.Tests.Support;
+using GauMLNet.TorchSharp.Checkpoints;
 using static TorchSharp.torch;
 
 namespace GauMLNet.Tests.Checkpoints;

@@ -1,5 +1,5 @@
-using GauMLNet.Checkpoints;
 using GauMLNet.Tests.Support;
+using GauMLNet.TorchSharp.Checkpoints;
 using static TorchSharp.torch;
 
 namespace GauMLNet.Tests.Checkpoints;
@@ -120,9 +120,9 @@ public class TensorFlowCheckpointTests
     public void Crc32CMatchesItsPublishedCheckValues(string text, uint expected)
     {
         byte[] bytes = System.Text.Encoding.ASCII.GetBytes(text);
-        Assert.Equal(expected, GauMLNet.Checkpoints.Crc32C.Compute(bytes));
+        Assert.Equal(expected, GauMLNet.TorchSharp.Checkpoints.Crc32C.Compute(bytes));
         // Incremental over any split, as the readers feed it.
         for (int split = 0; split <= bytes.Length; split++)
-            Assert.Equal(expected, GauMLNet.Checkpoints.Crc32C.Compute(bytes.AsSpan(split), GauMLNet.Checkpoints.Crc32C.Compute(bytes.AsSpan(0, split))));
+            Assert.Equal(expected, GauMLNet.TorchSharp.Checkpoints.Crc32C.Compute(bytes.AsSpan(split), GauMLNet.TorchSharp.Checkpoints.Crc32C.Compute(bytes.AsSpan(0, split))));
     }
 }

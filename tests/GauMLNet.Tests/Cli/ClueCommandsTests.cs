@@ -1,5 +1,6 @@
 using System.Text.Json;
 using GauMLNet.Cli;
+using GauMLNet.Cli.Failures;
 using GauMLNet.Configuration;
 using GauMLNet.MLNet;
 using GauMLNet.Tests.Support;

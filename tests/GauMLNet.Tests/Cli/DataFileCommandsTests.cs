@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using GauMLNet.Cli;
+using GauMLNet.Cli.Failures;
 using GauMLNet.MLNet;
 using GauMLNet.Tabular;
 using GauMLNet.Tests.Support;

@@ -1,6 +1,8 @@
 using System.Text.Json;
 using GauMLNet.Cli;
+using GauMLNet.Cli.Failures;
 using GauMLNet.Tests.Support;
+using GauMLNet.TorchSharp;
 
 namespace GauMLNet.Tests.Cli;
 

@@ -1,6 +1,7 @@
 using System.IO.Compression;
 using System.Text;
 using GauMLNet.Cli;
+using GauMLNet.Cli.Failures;
 using GauMLNet.MLNet;
 using GauMLNet.Storage;
 using GauMLNet.Tests.Support;

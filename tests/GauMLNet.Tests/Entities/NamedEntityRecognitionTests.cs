@@ -3,6 +3,7 @@ using GauMLNet.Entities;
 using GauMLNet.MLNet;
 using GauMLNet.Tests.MLNet;
 using GauMLNet.Tests.Support;
+using GauMLNet.TorchSharp;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Xunit.Abstractions;

@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using GauMLNet.Experiments;
-using GauMLNet.MLNet;
 using GauMLNet.Tests.MLNet;
 using GauMLNet.Tests.Support;
+using GauMLNet.TorchSharp;
 using Microsoft.ML;
 using Xunit.Abstractions;
 

@@ -2,11 +2,11 @@ using System.Buffers.Binary;
 using System.IO.Compression;
 using System.Text;
 using System.Text.Json.Nodes;
-using GauMLNet.Checkpoints;
 using GauMLNet.Configuration;
-using GauMLNet.Modeling;
 using GauMLNet.Storage;
 using GauMLNet.Tests.Support;
+using GauMLNet.TorchSharp.Checkpoints;
+using GauMLNet.TorchSharp.Modeling;
 using Xunit.Abstractions;
 using static TorchSharp.torch;
 

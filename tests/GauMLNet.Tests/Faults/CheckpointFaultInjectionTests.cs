@@ -1,11 +1,12 @@
 using GauMLNet.Configuration;
 using GauMLNet.MLNet;
-using GauMLNet.Modeling;
 using GauMLNet.Storage;
 using GauMLNet.Tests.MLNet;
 using GauMLNet.Tests.Support;
 using GauMLNet.Text;
-using GauMLNet.Training.Pretraining;
+using GauMLNet.TorchSharp;
+using GauMLNet.TorchSharp.Modeling;
+using GauMLNet.TorchSharp.Training.Pretraining;
 using Microsoft.ML;
 using Xunit.Abstractions;
 using static TorchSharp.torch;
@@ -86,7 +87,7 @@ public sealed class CheckpointFaultInjectionTests(ITestOutputHelper output)
         {
             using var model = TaskNetworks.CreateMaskedLM(config, seed: 3);
             var result = new MaskedLanguageModelPretrainer(o).Run(model, tokenizer, sequences, CPU);
-            return (GauMLNet.Checkpoints.SafeTensors.ToBytes(model.state_dict()), result.Losses);
+            return (GauMLNet.TorchSharp.Checkpoints.SafeTensors.ToBytes(model.state_dict()), result.Losses);
         }
 
         var reference = Run(Options(TestPaths.NewTempDirectory()));

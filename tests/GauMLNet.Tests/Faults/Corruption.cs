@@ -1,8 +1,8 @@
 using System.Buffers.Binary;
 using System.Diagnostics;
-using GauMLNet.Checkpoints;
 using GauMLNet.Clue;
 using GauMLNet.Storage;
+using GauMLNet.TorchSharp.Checkpoints;
 using Xunit.Abstractions;
 
 namespace GauMLNet.Tests.Faults;

@@ -6,6 +6,7 @@ using GauMLNet.Storage;
 using GauMLNet.Tasks;
 using GauMLNet.Tests.MLNet;
 using GauMLNet.Tests.Support;
+using GauMLNet.TorchSharp;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Xunit.Abstractions;

@@ -1,9 +1,10 @@
-using GauMLNet.Checkpoints;
 using GauMLNet.Configuration;
-using GauMLNet.Modeling;
 using GauMLNet.Storage;
 using GauMLNet.Tasks;
 using GauMLNet.Tests.Support;
+using GauMLNet.TorchSharp.Backend;
+using GauMLNet.TorchSharp.Checkpoints;
+using GauMLNet.TorchSharp.Modeling;
 using Xunit.Abstractions;
 using static TorchSharp.torch;
 
@@ -43,11 +44,11 @@ public sealed class NativeCallCollectionStressTests(ITestOutputHelper output)
         // The race is rare per call — a bare `a + b` loop under this collector failed 5 times in 1,868,000 calls, a held
         // alpha 0 in 1,834,293 — so this is a stress check of the whole path, not a reproducer.
         var config = GauAlphaConfig.Tiny with { NumHiddenLayers = 1 };
-        using var classifier = TaskNetworks.Create(GauTask.Classification, config, 3, SequencePooling.First);
-        using var tagger = TaskNetworks.Create(GauTask.TokenClassification, config, 9, SequencePooling.First, EntityHead.Crf);
-        using var pointer = TaskNetworks.Create(GauTask.TokenClassification, config, 2, SequencePooling.First, EntityHead.GlobalPointer);
+        using var classifier = TaskNetworkFactory.Create(GauTask.Classification, config, 3, SequencePooling.First);
+        using var tagger = TaskNetworkFactory.Create(GauTask.TokenClassification, config, 9, SequencePooling.First, EntityHead.Crf);
+        using var pointer = TaskNetworkFactory.Create(GauTask.TokenClassification, config, 2, SequencePooling.First, EntityHead.GlobalPointer);
         var parameters = classifier.named_parameters().Select(p => (p.name, p.parameter, 0.01)).ToArray();
-        using var optimizer = new GauMLNet.Training.AdamW(parameters, 1e-3);
+        using var optimizer = new GauMLNet.TorchSharp.Training.AdamW(parameters, 1e-3);
         using var ids = randint(5, config.VocabSize, [2, 12]);
         using var types = zeros(2, 12, ScalarType.Int64);
         using var mask = ones(2, 12, ScalarType.Int64);

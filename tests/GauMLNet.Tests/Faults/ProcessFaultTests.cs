@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using GauMLNet.Cli;
+using GauMLNet.Cli.Failures;
 using GauMLNet.MLNet;
 using GauMLNet.Storage;
 using GauMLNet.Tests.Support;
@@ -34,7 +34,7 @@ public sealed class ProcessFaultTests(ITestOutputHelper output)
     private static byte[] Weights(string modelZip)
     {
         var model = new MLContext().Model.LoadGauModel(modelZip, out _);
-        return GauMLNet.Clue.CluePipeline.GauTransformers(model).Single().Model.Package.Weights!;
+        return GauMLNet.MLNet.CluePipeline.GauTransformers(model).Single().Model.Package.Weights!;
     }
 
     [SkippableFact]

@@ -1,6 +1,7 @@
 using System.Reflection;
 using GauMLNet.MLNet;
 using GauMLNet.Tests.Support;
+using GauMLNet.TorchSharp;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 
@@ -111,7 +112,7 @@ public class AnchorDropInTests
     [SkippableFact]
     public void AGpuTheMachineLacksIsAnErrorUnlessTheContextFallsBackToTheCpu()
     {
-        Skip.If(TorchSharp.torch.cuda.is_available(), "this machine has a GPU: the CPU fallback cannot be observed");
+        Skip.If(global::TorchSharp.torch.cuda.is_available(), "this machine has a GPU: the CPU fallback cannot be observed");
         var rows = Rows(40, seed: 5);
 
         var strict = new MLContext(seed: 0) { GpuDeviceId = 0, FallbackToCpu = false };

@@ -1,6 +1,7 @@
 using GauMLNet.MLNet;
 using GauMLNet.Storage;
 using GauMLNet.Tests.Support;
+using GauMLNet.TorchSharp;
 using GauMLNet.Training;
 using Microsoft.ML;
 using Microsoft.ML.Data;

@@ -1,6 +1,6 @@
-using GauMLNet.MLNet;
-using GauMLNet.Modeling;
 using GauMLNet.Tests.Support;
+using GauMLNet.TorchSharp;
+using GauMLNet.TorchSharp.Modeling;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 

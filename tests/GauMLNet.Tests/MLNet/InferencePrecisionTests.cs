@@ -3,6 +3,7 @@ using GauMLNet.MLNet;
 using GauMLNet.Tasks;
 using GauMLNet.Tests.Support;
 using GauMLNet.Text;
+using GauMLNet.TorchSharp;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Xunit.Abstractions;

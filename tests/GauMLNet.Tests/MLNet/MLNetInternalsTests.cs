@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using GauMLNet.MLNet;
 using GauMLNet.Tests.Support;
+using GauMLNet.TorchSharp;
 
 namespace GauMLNet.Tests.MLNet;
 

@@ -1,7 +1,8 @@
+using GauMLNet.Evaluation;
 using GauMLNet.MLNet;
 using GauMLNet.Tests.Support;
 using GauMLNet.Text;
-using GauMLNet.Training;
+using GauMLNet.TorchSharp;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Xunit.Abstractions;

@@ -1,10 +1,12 @@
 using System.Text.Json.Nodes;
 using GauMLNet.Cli;
+using GauMLNet.Cli.Failures;
 using GauMLNet.Clue;
 using GauMLNet.Interop;
 using GauMLNet.MLNet;
 using GauMLNet.Storage;
 using GauMLNet.Tests.Support;
+using GauMLNet.TorchSharp;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Xunit.Abstractions;

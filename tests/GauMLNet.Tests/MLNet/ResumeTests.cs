@@ -1,5 +1,6 @@
-using GauMLNet.MLNet;
 using GauMLNet.Tests.Support;
+using GauMLNet.TorchSharp;
+using GauMLNet.TorchSharp.Training;
 using GauMLNet.Training;
 using Microsoft.ML;
 using Microsoft.ML.Data;

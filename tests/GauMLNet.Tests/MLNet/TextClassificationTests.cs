@@ -1,6 +1,7 @@
 using GauMLNet.Configuration;
 using GauMLNet.MLNet;
 using GauMLNet.Tests.Support;
+using GauMLNet.TorchSharp;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Xunit.Abstractions;

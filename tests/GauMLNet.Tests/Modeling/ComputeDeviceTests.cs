@@ -1,4 +1,4 @@
-using GauMLNet.Runtime;
+using GauMLNet.TorchSharp.Runtime;
 using static TorchSharp.torch;
 
 namespace GauMLNet.Tests.Modeling;
@@ -8,10 +8,10 @@ public class ComputeDeviceTests
     [Fact]
     public void ParsesCpuAndAuto()
     {
-        Assert.Equal(TorchSharp.DeviceType.CPU, ComputeDevice.Resolve("cpu").type);
-        Assert.Equal(TorchSharp.DeviceType.CPU, ComputeDevice.Resolve(" CPU ").type);
+        Assert.Equal(global::TorchSharp.DeviceType.CPU, ComputeDevice.Resolve("cpu").type);
+        Assert.Equal(global::TorchSharp.DeviceType.CPU, ComputeDevice.Resolve(" CPU ").type);
         var auto = ComputeDevice.Resolve("auto");
-        Assert.Equal(cuda.is_available() ? TorchSharp.DeviceType.CUDA : TorchSharp.DeviceType.CPU, auto.type);
+        Assert.Equal(cuda.is_available() ? global::TorchSharp.DeviceType.CUDA : global::TorchSharp.DeviceType.CPU, auto.type);
     }
 
     [Theory]
@@ -33,7 +33,7 @@ public class ComputeDeviceTests
     public void AListFallsThroughToTheFirstAvailableChoice()
     {
         if (cuda.is_available()) return; // with a GPU the first choice is taken and the fallback cannot be observed
-        Assert.Equal(TorchSharp.DeviceType.CPU, ComputeDevice.Resolve("cuda:0,cpu").type);
+        Assert.Equal(global::TorchSharp.DeviceType.CPU, ComputeDevice.Resolve("cuda:0,cpu").type);
         var ex = Assert.Throws<ArgumentException>(() => ComputeDevice.Resolve("cuda:1"));
         Assert.Contains("FallbackToCpu", ex.Message);
     }

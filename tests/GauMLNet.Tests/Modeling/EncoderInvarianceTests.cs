@@ -1,6 +1,7 @@
 using GauMLNet.Configuration;
-using GauMLNet.Modeling;
 using GauMLNet.Tests.Support;
+using GauMLNet.TorchSharp;
+using GauMLNet.TorchSharp.Modeling;
 using static TorchSharp.torch;
 
 namespace GauMLNet.Tests.Modeling;

@@ -1,6 +1,6 @@
 using GauMLNet.Configuration;
-using GauMLNet.Modeling;
-using GauMLNet.Training;
+using GauMLNet.TorchSharp.Modeling;
+using GauMLNet.TorchSharp.Training;
 using TorchSharp;
 using Xunit.Abstractions;
 using static TorchSharp.torch;
@@ -82,7 +82,7 @@ public class InitializationAnalysisTests(ITestOutputHelper output)
         ParameterInitialization.Apply(model, model.Config, generator);
         model.train();
         using var optimizer = optim.Adam(model.parameters(), lr: 3e-3); // constant from step 0: no warmup
-        using var mixed = MixedPrecision.For(precision, model, () => new GauAlphaForMaskedLM(config));
+        using var mixed = MixedPrecision.For(precision, model);
 
         // Toy task that needs attention and position: predict the previous token.
         var losses = new List<double>();

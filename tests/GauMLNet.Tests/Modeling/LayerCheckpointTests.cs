@@ -1,6 +1,6 @@
 using GauMLNet.Configuration;
-using GauMLNet.Modeling;
 using GauMLNet.Tests.MLNet;
+using GauMLNet.TorchSharp.Modeling;
 using TorchSharp;
 using static TorchSharp.torch;
 

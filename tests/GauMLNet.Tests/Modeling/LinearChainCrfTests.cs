@@ -1,4 +1,4 @@
-using GauMLNet.Modeling;
+using GauMLNet.TorchSharp.Modeling;
 using static TorchSharp.torch;
 
 namespace GauMLNet.Tests.Modeling;

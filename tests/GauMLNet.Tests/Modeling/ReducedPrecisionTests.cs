@@ -1,5 +1,5 @@
 using GauMLNet.Configuration;
-using GauMLNet.Modeling;
+using GauMLNet.TorchSharp.Modeling;
 using TorchSharp;
 using static TorchSharp.torch;
 

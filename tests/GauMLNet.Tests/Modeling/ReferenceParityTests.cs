@@ -1,4 +1,5 @@
 using GauMLNet.Tests.Support;
+using GauMLNet.TorchSharp;
 using Xunit.Abstractions;
 
 namespace GauMLNet.Tests.Modeling;

@@ -1,5 +1,5 @@
 using GauMLNet.Configuration;
-using GauMLNet.Modeling;
+using GauMLNet.TorchSharp.Modeling;
 using static TorchSharp.torch;
 
 namespace GauMLNet.Tests.Modeling;

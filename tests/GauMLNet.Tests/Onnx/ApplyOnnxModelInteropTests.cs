@@ -2,6 +2,7 @@ using GauMLNet.MLNet;
 using GauMLNet.Onnx;
 using GauMLNet.Tests.MLNet;
 using GauMLNet.Tests.Support;
+using GauMLNet.TorchSharp;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Xunit.Abstractions;

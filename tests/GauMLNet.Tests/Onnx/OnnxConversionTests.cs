@@ -3,6 +3,7 @@ using GauMLNet.MLNet;
 using GauMLNet.Onnx;
 using GauMLNet.Tests.MLNet;
 using GauMLNet.Tests.Support;
+using GauMLNet.TorchSharp;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Xunit.Abstractions;
@@ -35,7 +36,7 @@ public sealed class OnnxConversionTests(ITestOutputHelper output)
             .Append(ml.Transforms.Conversion.MapKeyToValue("PredictedLabel")).Fit(train);
 
         var onnx = model.ToOnnxRuntime();
-        var gau = GauMLNet.Clue.CluePipeline.GauTransformers(onnx).Single();
+        var gau = GauMLNet.MLNet.CluePipeline.GauTransformers(onnx).Single();
         Assert.StartsWith("onnxruntime", gau.Model.Engine.Description);
         var torchScores = Vectors(model.Transform(test), "Score");
         var onnxScores = Vectors(onnx.Transform(test), "Score");
@@ -52,7 +53,7 @@ public sealed class OnnxConversionTests(ITestOutputHelper output)
         string zip = Path.Combine(TestPaths.NewTempDirectory(), "onnx-model.zip");
         ml.Model.Save(onnx, train.Schema, zip);
         var loaded = new MLContext().Model.LoadGauModel(zip, out _);
-        var loadedGau = GauMLNet.Clue.CluePipeline.GauTransformers(loaded).Single();
+        var loadedGau = GauMLNet.MLNet.CluePipeline.GauTransformers(loaded).Single();
         Assert.StartsWith("onnxruntime", loadedGau.Model.Engine.Description);
         Assert.True(loadedGau.Model.Package.Members.ContainsKey(OnnxNames.ModelMember));
         Assert.True(MaxDifference(onnxScores, Vectors(loaded.Transform(test), "Score")) <= 1e-6);
@@ -101,7 +102,7 @@ public sealed class OnnxConversionTests(ITestOutputHelper output)
         var train = ml.Data.LoadFromEnumerable(SyntheticText.Sentences(64, 1));
         var model = ml.Transforms.Conversion.MapValueToKey("Label").Append(ml.MulticlassClassification.Trainers.GauTextClassification(Quick)).Fit(train);
         var int8 = model.ToOnnxRuntime(new OnnxExportOptions { Quantization = OnnxQuantization.DynamicInt8 });
-        var gau = GauMLNet.Clue.CluePipeline.GauTransformers(int8).Single();
+        var gau = GauMLNet.MLNet.CluePipeline.GauTransformers(int8).Single();
         Assert.Equal(InferencePrecision.Int8, gau.Model.Spec.InferencePrecision);
         Assert.Contains("int8", gau.Model.Engine.Description);
         double difference = MaxDifference(Vectors(model.Transform(train), "Score"), Vectors(int8.Transform(train), "Score"));

@@ -1,6 +1,6 @@
-using GauMLNet.MLNet;
 using GauMLNet.Tests.MLNet;
 using GauMLNet.Tests.Support;
+using GauMLNet.TorchSharp;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Xunit.Abstractions;

@@ -1,10 +1,11 @@
-using GauMLNet.Checkpoints;
 using GauMLNet.Configuration;
 using GauMLNet.Engines;
-using GauMLNet.Modeling;
 using GauMLNet.Onnx;
 using GauMLNet.Tests.Support;
 using GauMLNet.Text;
+using GauMLNet.TorchSharp;
+using GauMLNet.TorchSharp.Checkpoints;
+using GauMLNet.TorchSharp.Modeling;
 using Xunit.Abstractions;
 using static TorchSharp.torch;
 

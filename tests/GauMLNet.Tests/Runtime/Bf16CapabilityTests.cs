@@ -1,10 +1,10 @@
 using GauMLNet.Configuration;
-using GauMLNet.Engine;
 using GauMLNet.Engines;
-using GauMLNet.Modeling;
-using GauMLNet.Runtime;
 using GauMLNet.Tasks;
 using GauMLNet.Text;
+using GauMLNet.TorchSharp.Backend;
+using GauMLNet.TorchSharp.Modeling;
+using GauMLNet.TorchSharp.Runtime;
 using static TorchSharp.torch;
 
 namespace GauMLNet.Tests.Runtime;
@@ -78,10 +78,9 @@ public class Bf16CapabilityTests
     {
         int probes = 0;
         var config = GauAlphaConfig.Tiny with { NumHiddenLayers = 1, VocabSize = 32 };
-        TaskNetwork Build() => TaskNetworks.Create(GauTask.Classification, config, 2, SequencePooling.First);
-        var network = Build();
+        var network = TaskNetworkFactory.Create(GauTask.Classification, config, 2, SequencePooling.First);
         TaskNetworks.Initialize(network, config, seed: 1);
-        var engine = new TorchSharpInferenceEngine(network, Build, new EngineOptions { Device = "cpu", Precision = requested, ForcePrecision = force },
+        var engine = new TorchSharpInferenceEngine(network, new EngineOptions { Device = "cpu", Precision = requested, ForcePrecision = force },
             new Bf16Capability(() => { probes++; return native; }));
         return (engine, probes);
     }

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
-using GauMLNet.Runtime;
 using GauMLNet.Tests.Support;
+using GauMLNet.TorchSharp.Runtime;
 
 namespace GauMLNet.Tests.Runtime;
 

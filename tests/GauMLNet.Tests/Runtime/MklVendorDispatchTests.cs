@@ -1,5 +1,5 @@
-using GauMLNet.Runtime;
 using GauMLNet.Tests.Support;
+using GauMLNet.TorchSharp.Runtime;
 using static TorchSharp.torch;
 
 namespace GauMLNet.Tests.Runtime;
@@ -96,7 +96,7 @@ public class MklVendorDispatchTests
         // The i_dense shape (tokens × 768 → 3,200), which MKL's AVX-512 kernel runs once dispatched.
         const int m = 96, k = 768, n = 3200;
         using var scope = NewDisposeScope();
-        var generator = new TorchSharp.torch.Generator(17);
+        var generator = new global::TorchSharp.torch.Generator(17);
         var a = randn(m, k, generator: generator);
         var w = randn(n, k, generator: generator);
         float[] product = nn.functional.linear(a, w).data<float>().ToArray();

@@ -1,5 +1,5 @@
-using GauMLNet.Runtime;
 using GauMLNet.Tests.Support;
+using GauMLNet.TorchSharp.Runtime;
 
 namespace GauMLNet.Tests.Runtime;
 

@@ -1,5 +1,5 @@
 using System.Runtime.CompilerServices;
-using GauMLNet.Runtime;
+using GauMLNet.TorchSharp.Runtime;
 
 namespace GauMLNet.Tests.Support;
 

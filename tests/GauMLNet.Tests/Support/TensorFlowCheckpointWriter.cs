@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 using System.Text;
-using GauMLNet.Checkpoints;
+using GauMLNet.TorchSharp.Checkpoints;
 
 namespace GauMLNet.Tests.Support;
 

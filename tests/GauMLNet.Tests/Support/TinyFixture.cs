@@ -1,4 +1,5 @@
 using System.Text.Json;
+using GauMLNet.TorchSharp;
 
 namespace GauMLNet.Tests.Support;
 

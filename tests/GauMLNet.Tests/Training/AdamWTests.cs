@@ -1,6 +1,6 @@
 using TorchSharp.Modules;
 using static TorchSharp.torch;
-using AdamW = GauMLNet.Training.AdamW;
+using AdamW = GauMLNet.TorchSharp.Training.AdamW;
 
 namespace GauMLNet.Tests.Training;
 
@@ -13,7 +13,7 @@ public class AdamWTests
     // step 2, so per-parameter step counts diverge, as they do for a head that misses a batch.
     private static (Parameter[] Parameters, Tensor[][] Gradients) Problem()
     {
-        var generator = new TorchSharp.torch.Generator(7);
+        var generator = new global::TorchSharp.torch.Generator(7);
         var parameters = new[] { new Parameter(randn(3, 4, generator: generator)), new Parameter(randn(4, 2, generator: generator)), new Parameter(randn(4, generator: generator)) };
         var gradients = Enumerable.Range(0, 6).Select(step => parameters.Select(p => randn(p.shape, generator: generator) * Magnitude(step + 1)).ToArray()).ToArray();
         return (parameters, gradients);
@@ -37,8 +37,8 @@ public class AdamWTests
         var (theirs, _) = Problem();
         using var ours = Ours(mine, 1e-3);
         using var reference = optim.AdamW([
-            new TorchSharp.Modules.AdamW.ParamGroup(theirs[..2], new TorchSharp.Modules.AdamW.Options { LearningRate = 1e-3, weight_decay = Decay }),
-            new TorchSharp.Modules.AdamW.ParamGroup(theirs[2..], new TorchSharp.Modules.AdamW.Options { LearningRate = 1e-3, weight_decay = 0 }),
+            new global::TorchSharp.Modules.AdamW.ParamGroup(theirs[..2], new global::TorchSharp.Modules.AdamW.Options { LearningRate = 1e-3, weight_decay = Decay }),
+            new global::TorchSharp.Modules.AdamW.ParamGroup(theirs[2..], new global::TorchSharp.Modules.AdamW.Options { LearningRate = 1e-3, weight_decay = 0 }),
         ], 1e-3);
         for (int step = 0; step < gradients.Length; step++)
         {
@@ -77,10 +77,10 @@ public class AdamWTests
                 Apply(resumed, gradients[step], step);
                 first.Step();
             }
-            using (NewDisposeScope()) saved = GauMLNet.Checkpoints.SafeTensors.ToBytes(first.StateDict());
+            using (NewDisposeScope()) saved = GauMLNet.TorchSharp.Checkpoints.SafeTensors.ToBytes(first.StateDict());
         }
         using var second = Ours(resumed, 1e-2);
-        var state = GauMLNet.Checkpoints.SafeTensors.Load(new MemoryStream(saved), "saved", out _);
+        var state = GauMLNet.TorchSharp.Checkpoints.SafeTensors.Load(new MemoryStream(saved), "saved", out _);
         second.LoadStateDict(state, "saved");
         for (int step = 3; step < gradients.Length; step++)
         {

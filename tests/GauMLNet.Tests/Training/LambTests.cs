@@ -1,4 +1,4 @@
-using GauMLNet.Training;
+using GauMLNet.TorchSharp.Training;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 

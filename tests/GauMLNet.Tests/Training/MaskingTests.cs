@@ -1,6 +1,6 @@
 using GauMLNet.Tests.Support;
 using GauMLNet.Text;
-using GauMLNet.Training.Pretraining;
+using GauMLNet.TorchSharp.Training.Pretraining;
 
 namespace GauMLNet.Tests.Training;
 

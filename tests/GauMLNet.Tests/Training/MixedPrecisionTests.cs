@@ -1,13 +1,15 @@
 using GauMLNet.Cli;
 using GauMLNet.Configuration;
-using GauMLNet.Modeling;
-using GauMLNet.Runtime;
 using GauMLNet.Tasks;
 using GauMLNet.Tests.MLNet;
 using GauMLNet.Tests.Support;
 using GauMLNet.Text;
+using GauMLNet.TorchSharp.Backend;
+using GauMLNet.TorchSharp.Modeling;
+using GauMLNet.TorchSharp.Runtime;
+using GauMLNet.TorchSharp.Training;
+using GauMLNet.TorchSharp.Training.Pretraining;
 using GauMLNet.Training;
-using GauMLNet.Training.Pretraining;
 using Xunit.Abstractions;
 using static TorchSharp.torch;
 
@@ -37,7 +39,7 @@ public class MixedPrecisionTests(ITestOutputHelper output)
 
     private static TaskNetwork Classifier(GauAlphaConfig config, int classes, long seed)
     {
-        var network = TaskNetworks.Create(GauTask.Classification, config, classes, SequencePooling.First);
+        var network = TaskNetworkFactory.Create(GauTask.Classification, config, classes, SequencePooling.First);
         TaskNetworks.Initialize(network, config, seed);
         return network;
     }
@@ -47,9 +49,8 @@ public class MixedPrecisionTests(ITestOutputHelper output)
     {
         using var network = Classifier(config, Labels.Length, seed: 1);
         var tuner = new FineTuner((options ?? new FineTuningOptions { Epochs = 4, BatchSize = 16, LearningRate = 2e-3, Seed = 1 }) with { Precision = precision },
-            GauTask.Classification, log, progress, bf16: Native);
-        return tuner.Train(network, train, dev, padId, CPU, cancel,
-            () => TaskNetworks.Create(GauTask.Classification, config, Labels.Length, SequencePooling.First));
+            GauTask.Classification, trained => TorchSharpInferenceEngine.Borrowing(trained, CPU), log, progress, bf16: Native);
+        return tuner.Train(network, train, dev, padId, CPU, cancel);
     }
 
     [Fact]
@@ -98,8 +99,7 @@ public class MixedPrecisionTests(ITestOutputHelper output)
         var fp32 = master.named_parameters().ToDictionary(p => p.name, p => p.parameter.grad!.clone());
         foreach (var p in master.parameters()) p.grad!.zero_();
 
-        using var mixed = MixedPrecision.For(TrainingPrecision.BFloat16, master,
-            () => TaskNetworks.Create(GauTask.Classification, config, Labels.Length, SequencePooling.First))!;
+        using var mixed = MixedPrecision.For(TrainingPrecision.BFloat16, master)!;
         var loss16 = nn.functional.cross_entropy(mixed.Sync().call(ids, types, mask).to(ScalarType.Float32), labels);
         loss16.backward();
         mixed.AccumulateGradients();
@@ -135,8 +135,8 @@ public class MixedPrecisionTests(ITestOutputHelper output)
         var config = TinyConfig(64);
         using var master = Classifier(config, 3, seed: 1);
         TaskNetworks.FreezeBottom(master, 1);
-        using var mixed = MixedPrecision.For(TrainingPrecision.BFloat16, master, () => TaskNetworks.Create(GauTask.Classification, config, 3, SequencePooling.First))!;
-        Assert.Null(MixedPrecision.For(TrainingPrecision.Float32, master, () => throw new InvalidOperationException("fp32 needs no copy")));
+        using var mixed = MixedPrecision.For(TrainingPrecision.BFloat16, master)!;
+        Assert.Null(MixedPrecision.For(TrainingPrecision.Float32, master));
         Assert.All(master.parameters(), p => Assert.Equal(ScalarType.Float32, p.dtype));
         Assert.All(mixed.Working.parameters(), p => Assert.Equal(ScalarType.BFloat16, p.dtype));
         var masters = master.named_parameters().ToDictionary(p => p.name, p => p.parameter);
@@ -286,8 +286,8 @@ public class MixedPrecisionTests(ITestOutputHelper output)
         var frozen = master.named_parameters().First(p => p.name.Contains("embeddings")).parameter;
         var trainable = master.named_parameters().First(p => p.name.Contains("classifier")).parameter;
         frozen.requires_grad = false;
-        using var mixed = MixedPrecision<TaskNetwork>.For(TrainingPrecision.BFloat16, master, () => TaskNetworks.Create(GauTask.Classification, config, 3, SequencePooling.First))!;
-        Tensor Working(TorchSharp.Modules.Parameter p) => mixed.Working.named_parameters().First(w => w.name == master.named_parameters().First(m => ReferenceEquals(m.parameter, p)).name).parameter;
+        using var mixed = MixedPrecision<TaskNetwork>.For(TrainingPrecision.BFloat16, master)!;
+        Tensor Working(global::TorchSharp.Modules.Parameter p) => mixed.Working.named_parameters().First(w => w.name == master.named_parameters().First(m => ReferenceEquals(m.parameter, p)).name).parameter;
         using (no_grad())
         {
             frozen.fill_(0.5f);

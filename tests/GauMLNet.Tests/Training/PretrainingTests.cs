@@ -1,11 +1,12 @@
 using GauMLNet.Cli;
 using GauMLNet.Configuration;
-using GauMLNet.Modeling;
 using GauMLNet.Storage;
 using GauMLNet.Tests.MLNet;
 using GauMLNet.Tests.Support;
 using GauMLNet.Text;
-using GauMLNet.Training.Pretraining;
+using GauMLNet.TorchSharp;
+using GauMLNet.TorchSharp.Modeling;
+using GauMLNet.TorchSharp.Training.Pretraining;
 using Xunit.Abstractions;
 using static TorchSharp.torch;
 

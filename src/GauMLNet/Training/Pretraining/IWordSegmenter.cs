@@ -1,6 +1,6 @@
 using GauMLNet.Text;
 
-namespace GauMLNet.Training.Pretraining;
+namespace GauMLNet.TorchSharp.Training.Pretraining;
 
 /// <summary>Groups a sequence's positions into words, for whole-word masking. Special tokens belong to no word.</summary>
 public interface IWordSegmenter

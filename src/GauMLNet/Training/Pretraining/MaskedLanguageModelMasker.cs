@@ -1,6 +1,6 @@
 using GauMLNet.Text;
 
-namespace GauMLNet.Training.Pretraining;
+namespace GauMLNet.TorchSharp.Training.Pretraining;
 
 /// <summary>A sequence ready for MLM: inputs with masks applied, and labels (-100 where nothing is predicted).</summary>
 public sealed record MaskedSequence(int[] InputIds, long[] Labels);

@@ -1,15 +1,16 @@
 using System.Diagnostics;
-using GauMLNet.Checkpoints;
 using GauMLNet.Configuration;
-using GauMLNet.Engine;
-using GauMLNet.Modeling;
-using GauMLNet.Runtime;
 using GauMLNet.Storage;
 using GauMLNet.Text;
+using GauMLNet.TorchSharp.Batches;
+using GauMLNet.TorchSharp.Checkpoints;
+using GauMLNet.TorchSharp.Modeling;
+using GauMLNet.TorchSharp.Runtime;
+using GauMLNet.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace GauMLNet.Training.Pretraining;
+namespace GauMLNet.TorchSharp.Training.Pretraining;
 
 /// <summary>
 /// Masked-LM pretraining of a GAU-α encoder with LAMB and a piecewise-linear schedule. Randomness is
@@ -36,7 +37,7 @@ public sealed class MaskedLanguageModelPretrainer(PretrainingOptions options, IW
         var schedule = LearningRateSchedule.PiecewiseLinear(_options.Schedule ?? LearningRateSchedule.GauAlphaPretrainingPoints);
         using var lamb = new Lamb(model.named_parameters(), _options.LearningRate, weightDecay: _options.WeightDecay);
         var precision = (bf16 ?? Bf16Capability.Default).Resolve(_options.Precision, device, _options.ForcePrecision, log);
-        using var mixedPrecision = MixedPrecision.For(precision, model, () => new GauAlphaForMaskedLM(model.Config, model.Head.IsTied));
+        using var mixedPrecision = MixedPrecision.For(precision, model);
         using Scalar accumulation = _options.GradientAccumulation; // held for the run (see HeldScalars)
         var fingerprint = _options.CheckpointDirectory is null ? null : Fingerprint(model, sequences).Add("precision", precision.ShortName());
         var state = new TrainingState { Kind = Kind, Fingerprint = fingerprint?.Entries ?? new Dictionary<string, string>() };

@@ -3,7 +3,7 @@ using System.Text.Json;
 using GauMLNet.Storage;
 using GauMLNet.Text;
 
-namespace GauMLNet.Training.Pretraining;
+namespace GauMLNet.TorchSharp.Training.Pretraining;
 
 /// <summary>Reads pretraining text (plain lines or JSON lines) and packs it into sequences of up to MaxLength tokens.</summary>
 public static class PretrainingCorpus

@@ -1,6 +1,6 @@
 using GauMLNet.Configuration;
 
-namespace GauMLNet.Training.Pretraining;
+namespace GauMLNet.TorchSharp.Training.Pretraining;
 
 /// <summary>How to run masked-LM pretraining.</summary>
 public sealed record PretrainingOptions

@@ -1,5 +1,5 @@
-using GauMLNet.Engine;
 using GauMLNet.Engines;
+using GauMLNet.TorchSharp.Backend;
 
 // Lets a model saved for TorchSharp find this engine when GauMLNet is installed, without a registration call.
 [assembly: GauEngine(typeof(TorchSharpEngineFactory))]

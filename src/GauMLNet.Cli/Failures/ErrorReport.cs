@@ -2,7 +2,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using GauMLNet.Training;
 
-namespace GauMLNet.Cli;
+namespace GauMLNet.Cli.Failures;
 
 /// <summary>
 /// Turns an exception into the one or two lines a user reads on stderr and the exit code a script reads.

@@ -1,7 +1,7 @@
 using GauMLNet.Engines;
 using GauMLNet.Text;
 
-namespace GauMLNet.Tasks;
+namespace GauMLNet.Scoring;
 
 /// <summary>
 /// The one place rows become batches for scoring: length-sorted batches (padding per batch), each run by an

@@ -1,23 +1,24 @@
-using GauMLNet.Checkpoints;
 using GauMLNet.Engines;
 using GauMLNet.Entities;
-using GauMLNet.Modeling;
-using GauMLNet.Runtime;
 using GauMLNet.Tasks;
+using GauMLNet.TorchSharp.Checkpoints;
+using GauMLNet.TorchSharp.Modeling;
+using GauMLNet.TorchSharp.Runtime;
+using GauMLNet.TorchSharp.Training;
 using GauMLNet.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace GauMLNet.Engine;
+namespace GauMLNet.TorchSharp.Backend;
 
 /// <summary>Builds and fine-tunes task networks with TorchSharp for the ML.NET estimators.</summary>
-public sealed class TorchSharpTrainingBackend : IGauTrainingBackend
+public sealed class TorchSharpNetworkBuilder : IGauNetworkBuilder
 {
-    public static TorchSharpTrainingBackend Instance { get; } = new();
+    public static TorchSharpNetworkBuilder Instance { get; } = new();
 
     public IGauTrainableNetwork Build(GauModelSource source, GauTaskSpec spec, int seed)
     {
-        var network = TaskNetworks.CreateInitialized(spec, source.Config, seed);
+        var network = TaskNetworkFactory.CreateInitialized(spec, source.Config, seed);
         try
         {
             if (source.PretrainedDirectory is { } pretrained) CheckpointDirectory.LoadBackbone(pretrained, network.Backbone);
@@ -37,9 +38,10 @@ public sealed class TorchSharpTrainingBackend : IGauTrainingBackend
         public FineTuningResult FineTune(FineTuningJob job)
         {
             if (job.Options.CpuThreads > 0) torch.set_num_threads(job.Options.CpuThreads);
-            var tuner = new FineTuner(job.Options, spec.Task, job.Log, job.Progress,
+            var device = ComputeDevice.Resolve(job.Device);
+            var tuner = new FineTuner(job.Options, spec.Task, trained => TorchSharpInferenceEngine.Borrowing(trained, device), job.Log, job.Progress,
                 spec.Task == GauTask.TokenClassification ? n => new EntityDecoder(spec.EntityHead!.Value, spec.EntityTypes!, ((GauAlphaForTokenClassification)n).CrfParameters()) : null);
-            return tuner.Train(network, job.Train, job.Validation, job.PadId, ComputeDevice.Resolve(job.Device), job.Cancellation, CreateCopy);
+            return tuner.Train(network, job.Train, job.Validation, job.PadId, device, job.Cancellation);
         }
 
         public byte[] SaveWeights() => SafeTensors.ToBytes(network.state_dict(), ScalarType.Float32, new Dictionary<string, string> { ["format"] = "pt" });
@@ -47,11 +49,8 @@ public sealed class TorchSharpTrainingBackend : IGauTrainingBackend
         public IGauInferenceEngine ToEngine(EngineOptions options)
         {
             _handedOver = true;
-            return new TorchSharpInferenceEngine(network, CreateCopy, options);
+            return new TorchSharpInferenceEngine(network, options);
         }
-
-        // A network of the same shape: the bf16 working copy in training, the converted copy in bf16 scoring.
-        private TaskNetwork CreateCopy() => TaskNetworks.Create(spec, network.Config);
 
         public void Dispose()
         {

@@ -1,12 +1,12 @@
 using GauMLNet.Configuration;
 using GauMLNet.Engines;
-using GauMLNet.Modeling;
-using GauMLNet.Runtime;
 using GauMLNet.Text;
+using GauMLNet.TorchSharp.Modeling;
+using GauMLNet.TorchSharp.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace GauMLNet.Engine;
+namespace GauMLNet.TorchSharp.Backend;
 
 /// <summary>
 /// Scores with libtorch: the task network in eval mode on its device, no autograd. A bf16 precision scores
@@ -17,11 +17,11 @@ public sealed class TorchSharpInferenceEngine : IGauInferenceEngine
 {
     private readonly TaskNetwork _network;
     private readonly Lazy<TaskNetwork> _scoring;
+    private readonly bool _ownsNetwork = true;
 
     /// <param name="network">taken over: the engine disposes it</param>
-    /// <param name="copy">a fresh network of the same shape, for the lower-precision copy</param>
     /// <param name="bf16">whether the device computes bf16 natively (the machine's probe when null)</param>
-    public TorchSharpInferenceEngine(TaskNetwork network, Func<TaskNetwork> copy, EngineOptions options, Bf16Capability? bf16 = null)
+    public TorchSharpInferenceEngine(TaskNetwork network, EngineOptions options, Bf16Capability? bf16 = null)
     {
         Device = ComputeDevice.Resolve(options.Device);
         (Precision, Notice) = options.Precision switch
@@ -37,12 +37,28 @@ public sealed class TorchSharpInferenceEngine : IGauInferenceEngine
         _scoring = new Lazy<TaskNetwork>(() =>
         {
             if (Precision == InferencePrecision.Float32) return _network;
-            var converted = copy();
+            var converted = _network.EmptyTwin();
             converted.load_state_dict(_network.state_dict());
             converted.to(Device).to(Precision.ToScalarType()).eval();
             return converted;
         });
     }
+
+    // Borrowed: scores the network as it stands (fp32, its current mode), leaves it to its owner.
+    private TorchSharpInferenceEngine(TaskNetwork network, Device device)
+    {
+        _network = network;
+        _ownsNetwork = false;
+        Device = device;
+        Precision = InferencePrecision.Float32;
+        _scoring = new Lazy<TaskNetwork>(network);
+    }
+
+    /// <summary>
+    /// An engine over a network that stays its caller's (a model in training): no copy, no change of device or mode;
+    /// disposing the engine leaves the network alone.
+    /// </summary>
+    public static TorchSharpInferenceEngine Borrowing(TaskNetwork network, Device device) => new(network, device);
 
     public Device Device { get; }
     /// <summary>The precision the engine scores in (the requested one, or fp32 where it cannot).</summary>
@@ -60,6 +76,6 @@ public sealed class TorchSharpInferenceEngine : IGauInferenceEngine
     public void Dispose()
     {
         if (_scoring.IsValueCreated && !ReferenceEquals(_scoring.Value, _network)) _scoring.Value.Dispose();
-        _network.Dispose();
+        if (_ownsNetwork) _network.Dispose();
     }
 }

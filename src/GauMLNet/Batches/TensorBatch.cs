@@ -1,7 +1,7 @@
 using GauMLNet.Text;
 using static TorchSharp.torch;
 
-namespace GauMLNet.Engine;
+namespace GauMLNet.TorchSharp.Batches;
 
 /// <summary>A <see cref="PaddedBatch"/> on a device: ids, segment ids and the attention mask (1 = real token), each int64 [b, n].</summary>
 public sealed class TensorBatch : IDisposable

@@ -1,7 +1,9 @@
 using GauMLNet.Entities;
+using GauMLNet.Scoring;
 using GauMLNet.Tasks;
+using GauMLNet.Training;
 
-namespace GauMLNet.Training;
+namespace GauMLNet.Evaluation;
 
 /// <summary>The validation metric of each trainable task: accuracy for classification, Pearson r for regression.</summary>
 public static class TaskMetrics

@@ -1,4 +1,4 @@
-namespace GauMLNet.Cli;
+namespace GauMLNet.Cli.Failures;
 
 /// <summary>What `gau` returns, so scripts can tell a wrong call from bad data from an interruption.</summary>
 public static class ExitCodes

@@ -1,12 +1,12 @@
 using System.Text;
 using System.Text.Json;
-using GauMLNet.MLNet;
+using GauMLNet.Clue;
 using GauMLNet.Storage;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Transforms;
 
-namespace GauMLNet.Clue;
+namespace GauMLNet.MLNet;
 
 /// <summary>
 /// Scores of a CLUE model over every labelled row. Rows whose label the model never saw in training count as
@@ -21,8 +21,6 @@ public sealed record ClueMetrics(string Task, int Rows, double Accuracy, double 
 /// </summary>
 public static class CluePipeline
 {
-    /// <summary>The model metadata key that records which CLUE task a model was trained for.</summary>
-    public const string TaskMetadataKey = "clue_task";
 
     public static IDataView Load(MLContext ml, string path, ClueTask task, bool requireLabels, bool skipBadLines, Action<string>? log = null,
         Encoding? encoding = null)
@@ -58,7 +56,7 @@ public static class CluePipeline
     {
         CheckLabels(task, train, "the training data");
         if (dev is not null) CheckLabels(task, dev, "the dev data");
-        return FitClassifier(ml, task.IsPair, train, dev, options, trainer, new Dictionary<string, string> { [TaskMetadataKey] = task.Name });
+        return FitClassifier(ml, task.IsPair, train, dev, options, trainer, new Dictionary<string, string> { [ClueTask.MetadataKey] = task.Name });
     }
 
     /// <summary>
@@ -162,7 +160,7 @@ public static class CluePipeline
     /// <summary>Refuses a model trained for another CLUE task or for the other sentence shape (single vs pair).</summary>
     public static void CheckModelFits(ClueTask task, GauTextClassificationTransformer model)
     {
-        if (model.Model.Spec.Metadata?.GetValueOrDefault(TaskMetadataKey) is { } trainedFor && !string.Equals(trainedFor, task.Name, StringComparison.OrdinalIgnoreCase))
+        if (model.Model.Spec.Metadata?.GetValueOrDefault(ClueTask.MetadataKey) is { } trainedFor && !string.Equals(trainedFor, task.Name, StringComparison.OrdinalIgnoreCase))
             throw new InvalidDataException($"the model was trained for {trainedFor}, not {task.Name}.");
         bool pairModel = model.Model.Spec.TextColumns.Length == 2;
         if (pairModel != task.IsPair)

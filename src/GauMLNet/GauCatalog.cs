@@ -1,10 +1,11 @@
-using GauMLNet.Engine;
 using GauMLNet.Engines;
-using GauMLNet.Runtime;
+using GauMLNet.MLNet;
+using GauMLNet.TorchSharp.Backend;
+using GauMLNet.TorchSharp.Runtime;
 using Microsoft.ML;
 using Microsoft.ML.Runtime;
 
-namespace GauMLNet.MLNet;
+namespace GauMLNet.TorchSharp;
 
 /// <summary>
 /// GauMLNet's entry points, as extension methods on the ML.NET catalogs:
@@ -19,7 +20,7 @@ public static class GauCatalog
 {
     public static GauClassificationTrainer GauTextClassification(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog,
         GauTextClassificationOptions options) =>
-        new(Environment(catalog), options ?? throw new ArgumentNullException(nameof(options)), TorchSharpTrainingBackend.Instance);
+        new(Environment(catalog), options ?? throw new ArgumentNullException(nameof(options)), TorchSharpNetworkBuilder.Instance);
 
     /// <summary>
     /// Classifies one text column, or sentence pairs ([CLS] a [SEP] b [SEP]: AFQMC, OCNLI, CSL) when
@@ -51,7 +52,7 @@ public static class GauCatalog
     /// </summary>
     public static GauNamedEntityRecognitionTrainer GauNamedEntityRecognition(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog,
         GauNamedEntityRecognitionOptions options) =>
-        new(Environment(catalog), options ?? throw new ArgumentNullException(nameof(options)), TorchSharpTrainingBackend.Instance);
+        new(Environment(catalog), options ?? throw new ArgumentNullException(nameof(options)), TorchSharpNetworkBuilder.Instance);
 
     /// <summary>
     /// Finds named entities with Microsoft.ML.TorchSharp's NamedEntityRecognition parameters (names, defaults, meanings).
@@ -72,7 +73,7 @@ public static class GauCatalog
         });
 
     public static GauSentenceSimilarityTrainer GauSentenceSimilarity(this RegressionCatalog.RegressionTrainers catalog, GauSentenceSimilarityOptions options) =>
-        new(Environment(catalog), options ?? throw new ArgumentNullException(nameof(options)), TorchSharpTrainingBackend.Instance);
+        new(Environment(catalog), options ?? throw new ArgumentNullException(nameof(options)), TorchSharpNetworkBuilder.Instance);
 
     /// <summary>Regresses a float label on sentence pairs, with Microsoft.ML.TorchSharp's SentenceSimilarity parameters (names, defaults, meanings).</summary>
     public static GauSentenceSimilarityTrainer GauSentenceSimilarity(this RegressionCatalog.RegressionTrainers catalog,
@@ -91,7 +92,7 @@ public static class GauCatalog
         });
 
     public static GauTextEmbeddingEstimator GauTextEmbedding(this TransformsCatalog.TextTransforms catalog, GauTextEmbeddingOptions options) =>
-        new(Environment(catalog), options ?? throw new ArgumentNullException(nameof(options)), TorchSharpTrainingBackend.Instance);
+        new(Environment(catalog), options ?? throw new ArgumentNullException(nameof(options)), TorchSharpNetworkBuilder.Instance);
 
     /// <summary>Embeds a text column with a checkpoint's encoder (mean pooling).</summary>
     public static GauTextEmbeddingEstimator GauTextEmbedding(this TransformsCatalog.TextTransforms catalog, string modelDirectory,

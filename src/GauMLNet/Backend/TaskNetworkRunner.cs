@@ -1,9 +1,10 @@
 using GauMLNet.Engines;
-using GauMLNet.Modeling;
 using GauMLNet.Text;
+using GauMLNet.TorchSharp.Batches;
+using GauMLNet.TorchSharp.Modeling;
 using static TorchSharp.torch;
 
-namespace GauMLNet.Engine;
+namespace GauMLNet.TorchSharp.Backend;
 
 /// <summary>One padded batch through a task network, with no autograd graph: the raw head output as fp32 on the CPU.</summary>
 internal static class TaskNetworkRunner

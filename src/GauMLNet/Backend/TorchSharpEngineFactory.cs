@@ -1,10 +1,9 @@
-using GauMLNet.Checkpoints;
 using GauMLNet.Engines;
-using GauMLNet.Modeling;
 using GauMLNet.Storage;
 using GauMLNet.Tasks;
+using GauMLNet.TorchSharp.Checkpoints;
 
-namespace GauMLNet.Engine;
+namespace GauMLNet.TorchSharp.Backend;
 
 /// <summary>Creates TorchSharp engines for fitted models: the task network rebuilt and its model.safetensors loaded (every name and shape checked).</summary>
 public sealed class TorchSharpEngineFactory : IGauEngineFactory
@@ -18,13 +17,12 @@ public sealed class TorchSharpEngineFactory : IGauEngineFactory
     public IGauInferenceEngine Create(GauModelPackage package, EngineOptions options)
     {
         var spec = package.Spec;
-        TaskNetwork Build() => TaskNetworks.Create(spec, package.Config);
-        var network = Build();
+        var network = TaskNetworkFactory.Create(spec, package.Config);
         try
         {
             using var weights = new MemoryStream(package.Weights ?? throw new InvalidDataException($"{package.Source}: {CheckpointFiles.WeightsFile} is missing."), writable: false);
             StateDictLoader.LoadStream(network, weights, $"{package.Source}/{CheckpointFiles.WeightsFile}");
-            return new TorchSharpInferenceEngine(network, Build, options);
+            return new TorchSharpInferenceEngine(network, options);
         }
         catch
         {

@@ -3,11 +3,12 @@ using GauMLNet.Tasks;
 namespace GauMLNet.Engines;
 
 /// <summary>
-/// Builds and trains GAU task networks for the ML.NET estimators; GauMLNet's TorchSharp backend implements it.
+/// Builds GAU task networks for the ML.NET estimators — initialised, the pretrained backbone loaded — that then fine-tune
+/// in place, save their weights and become an inference engine without a copy; GauMLNet's TorchSharp backend implements it.
 /// The estimators hand it plain data (a <see cref="GauModelSource"/>, tokenized rows, options) and get back an
 /// <see cref="IGauTrainableNetwork"/>; they never see an engine's types.
 /// </summary>
-public interface IGauTrainingBackend
+public interface IGauNetworkBuilder
 {
     /// <summary>
     /// The network <paramref name="spec"/> describes: built, initialised from <paramref name="seed"/>, and given the

@@ -1,7 +1,8 @@
 using GauMLNet.Engines;
+using GauMLNet.Tasks;
 using GauMLNet.Text;
 
-namespace GauMLNet.Tasks;
+namespace GauMLNet.Scoring;
 
 /// <summary>
 /// A fitted GAU model ready to score text: its files (<see cref="GauModelPackage"/>), the tokenizer (built
@@ -40,7 +41,7 @@ public sealed class GauTaskModel : IDisposable
         var factory = GauEngines.For(package, engine);
         // The saved device belongs to the saved engine; another engine starts from its own default.
         string deviceName = device ?? (string.Equals(factory.Name, package.Spec.Engine, StringComparison.OrdinalIgnoreCase) ? package.Spec.Device : "auto");
-        return new GauTaskModel(package, factory.Create(package, package.Spec.ScoringOptions(deviceName, threads)));
+        return new GauTaskModel(package, factory.Create(package, EngineOptions.For(package.Spec, deviceName, threads)));
     }
 
     public static GauTaskModel LoadDirectory(string directory, string? device = null) => Load(GauModelPackage.LoadDirectory(directory), device);
