@@ -46,7 +46,7 @@ public static class GauOnnxExporter
     }
 
     /// <summary>The general form: a config, tensors by the port's names, and a head.</summary>
-    public static byte[] Export(GauAlphaConfig config, IReadOnlyDictionary<string, RawTensor> tensors, GauOnnxHead head,
+    internal static byte[] Export(GauAlphaConfig config, IReadOnlyDictionary<string, RawTensor> tensors, GauOnnxHead head,
         OnnxExportOptions? options = null, string source = "weights") =>
         BuildModel(config, tensors, head, options ?? new OnnxExportOptions(), source).ToByteArray();
 

@@ -52,11 +52,10 @@ internal static class DataFileRun
             ["dev"] = f.DevFile is { } df ? TrainingRun.FileHash(df) : f.DevFraction is { } dfr ? $"fraction {dfr.ToString(CultureInfo.InvariantCulture)} seed {s.Seed}" : "none",
             ["columns"] = Describe(all.Columns),
         };
-        var clock = System.Diagnostics.Stopwatch.StartNew();
         bool similarityRun = all.Kind == TabularKind.Similarity;
         IDataView trainView = similarityRun ? ml.Data.LoadFromEnumerable(train.ToSimilarity()) : ml.Data.LoadFromEnumerable(train.ToClassification());
         IDataView? devView = dev is null ? null : similarityRun ? ml.Data.LoadFromEnumerable(dev.ToSimilarity()) : ml.Data.LoadFromEnumerable(dev.ToClassification());
-        (ITransformer Model, Training.FineTuningResult Result, object? DevMetrics) Fit()
+        TrainingRun.Fitted Fit()
         {
             if (similarityRun)
             {
@@ -70,22 +69,22 @@ internal static class DataFileRun
                     FingerprintExtras = extras,
                 };
                 var similarity = ml.Regression.Trainers.GauSentenceSimilarity(options).Fit(trainView);
-                return (similarity, similarity.TrainingResult!, devView is null ? null : SimilarityMetrics.Evaluate(similarity, similarity, devView));
+                return new TrainingRun.Fitted(similarity, similarity.TrainingResult!);
             }
             var classifierOptions = TrainingRun.Configure(new GauTextClassificationOptions(), s, @checked, progress, stop, path, f.DevFile) with { FingerprintExtras = extras };
             var chain = CluePipeline.FitClassifier(ml, all.Kind == TabularKind.Pair, trainView, devView, classifierOptions,
                 o => ml.MulticlassClassification.Trainers.GauTextClassification(o), metadata);
-            var classifier = chain.OfType<GauTextClassificationTransformer>().Single();
-            return (chain, classifier.TrainingResult!, devView is null ? null : CluePipeline.EvaluateClassifier(Path.GetFileName(path), classifier, chain, devView, progress.Line));
+            return new TrainingRun.Fitted(chain, chain.OfType<GauTextClassificationTransformer>().Single().TrainingResult!);
         }
-        if (!TrainingRun.TryFit(Fit, stop, progress, @checked.Checkpoints, output,
-                ex => TrainingRun.Diverged(ex, ml, trainView.Schema, s, s.LearningRate, @checked.Checkpoints), out var fitted))
-            return stop.ExitCode;
-        var (model, result, devMetrics) = fitted;
-
-        string modelPath = Path.Combine(s.OutputDirectory, TrainingRun.ModelFile);
-        TrainingRun.SaveModelAtomically(ml, model, trainView.Schema, modelPath);
-        var report = new
+        TrainingRun.Dev EvaluateDev(ITransformer model)
+        {
+            if (devView is null) return TrainingRun.Dev.None;
+            object metrics = similarityRun
+                ? SimilarityMetrics.Evaluate((GauSentenceSimilarityTransformer)model, (GauSentenceSimilarityTransformer)model, devView)
+                : CluePipeline.EvaluateClassifier(Path.GetFileName(path), ((Microsoft.ML.Data.TransformerChain<ITransformer>)model).OfType<GauTextClassificationTransformer>().Single(), model, devView, progress.Line);
+            return new TrainingRun.Dev(metrics, $"dev: {Describe(metrics)}");
+        }
+        return TrainingRun.FitAndReport(s, @checked, ml, trainView.Schema, stop, progress, output, s.LearningRate, Fit, EvaluateDev, (fitted, devMetrics, seconds) => new
         {
             data = path,
             kind = all.Kind.Name(),
@@ -94,21 +93,15 @@ internal static class DataFileRun
             dev_rows = dev?.Examples.Count ?? 0,
             skipped_bad_lines = all.SkippedBadLines,
             model = s.ModelDirectory ?? $"from scratch ({s.ConfigName})",
-            epochs = result.EpochsRun,
-            precision = result.Precision.ShortName(),
-            best_epoch = result.BestEpoch,
-            training_rows_per_second = Math.Round(result.TrainingRowsPerSecond, 1),
-            training_seconds = Math.Round(clock.Elapsed.TotalSeconds, 1),
-            dev = devMetrics,
-            dev_metric_per_epoch = result.ValidationMetrics,
-            final_loss = result.StepLosses.Count > 0 ? result.StepLosses[^1] : double.NaN,
-        };
-        AtomicFile.WriteAllText(Path.Combine(s.OutputDirectory, TrainingRun.MetricsFile), JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }));
-        TrainingCurvePlot.Save(Path.Combine(s.OutputDirectory, TrainingRun.CurveFile), result, $"GAU-α on {Path.GetFileName(path)}", similarityRun ? "pearson" : "accuracy");
-        if (devMetrics is not null) output.WriteLine($"dev: {Describe(devMetrics)}");
-        output.WriteLine($"trained in {clock.Elapsed.TotalSeconds:F0} s ({result.TrainingRowsPerSecond:F0} rows/s); wrote {modelPath}, " +
-                         $"{Path.Combine(s.OutputDirectory, TrainingRun.MetricsFile)}, {Path.Combine(s.OutputDirectory, TrainingRun.CurveFile)}");
-        return 0;
+            epochs = fitted.Result.EpochsRun,
+            precision = fitted.Result.Precision.ShortName(),
+            best_epoch = fitted.Result.BestEpoch,
+            training_rows_per_second = Math.Round(fitted.Result.TrainingRowsPerSecond, 1),
+            training_seconds = Math.Round(seconds, 1),
+            dev = devMetrics.Metrics,
+            dev_metric_per_epoch = fitted.Result.ValidationMetrics,
+            final_loss = fitted.Result.StepLosses.Count > 0 ? fitted.Result.StepLosses[^1] : double.NaN,
+        }, new TrainingRun.Curve($"GAU-α on {Path.GetFileName(path)}", similarityRun ? "pearson" : "accuracy", "rows"));
     }
 
     public static int Evaluate(string modelPath, string path, DataFileOptions options, ParseResult r, bool skipBadLines, System.Text.Encoding encoding,

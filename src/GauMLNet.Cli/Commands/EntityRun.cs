@@ -59,41 +59,33 @@ internal static class EntityRun
             ValidationSet = dev,
             Metadata = new Dictionary<string, string> { [ClueTask.MetadataKey] = TaskName },
         }, s, @checked, progress, stop, trainPath, devPath);
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        if (!TrainingRun.TryFit(() => ml.MulticlassClassification.Trainers.GauNamedEntityRecognition(options).Fit(train),
-                stop, progress, checkpoints, output, ex => TrainingRun.Diverged(ex, ml, train.Schema, s, options.LearningRate, checkpoints), out var model))
-            return stop.ExitCode;
-        double trainingSeconds = clock.Elapsed.TotalSeconds;
-        string modelPath = Path.Combine(s.OutputDirectory, TrainingRun.ModelFile);
-        TrainingRun.SaveModelAtomically(ml, model, train.Schema, modelPath);
-        var result = model.TrainingResult!;
-        EntityMetrics? devMetrics = null;
         double sentencesPerSecond = double.NaN;
-        if (dev is not null)
+        return TrainingRun.FitAndReport(s, @checked, ml, train.Schema, stop, progress, output, options.LearningRate, () =>
         {
+            var model = ml.MulticlassClassification.Trainers.GauNamedEntityRecognition(options).Fit(train);
+            return new TrainingRun.Fitted(model, model.TrainingResult!);
+        }, model =>
+        {
+            if (dev is null) return TrainingRun.Dev.None;
             var scoring = System.Diagnostics.Stopwatch.StartNew();
-            devMetrics = ml.MulticlassClassification.EvaluateEntities(model.Transform(dev));
-            sentencesPerSecond = devMetrics.Sentences / scoring.Elapsed.TotalSeconds;
-            Print(output, devMetrics, "dev");
-        }
-        var report = new
+            var metrics = ml.MulticlassClassification.EvaluateEntities(model.Transform(dev));
+            sentencesPerSecond = metrics.Sentences / scoring.Elapsed.TotalSeconds;
+            var lines = new StringWriter();
+            Print(lines, metrics, "dev");
+            return new TrainingRun.Dev(metrics, lines.ToString().TrimEnd());
+        }, (fitted, devMetrics, seconds) => new
         {
             task = TaskName,
             head = head.ToString(),
             model = s.ModelDirectory ?? $"from scratch ({s.ConfigName})",
-            epochs = result.EpochsRun,
-            best_epoch = result.BestEpoch,
-            training_seconds = Math.Round(trainingSeconds, 1),
-            training_sentences_per_second = Math.Round(result.TrainingRowsPerSecond, 1),
+            epochs = fitted.Result.EpochsRun,
+            best_epoch = fitted.Result.BestEpoch,
+            training_seconds = Math.Round(seconds, 1),
+            training_sentences_per_second = Math.Round(fitted.Result.TrainingRowsPerSecond, 1),
             dev_sentences_per_second = Math.Round(sentencesPerSecond, 1),
-            dev = devMetrics,
-            dev_f1_per_epoch = result.ValidationMetrics,
-        };
-        AtomicFile.WriteAllText(Path.Combine(s.OutputDirectory, TrainingRun.MetricsFile), JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }));
-        TrainingCurvePlot.Save(Path.Combine(s.OutputDirectory, TrainingRun.CurveFile), result, $"GAU-α ({head}) on {TaskName}", "entity F1");
-        output.WriteLine($"trained in {trainingSeconds:F0} s ({result.TrainingRowsPerSecond:F1} windows/s); wrote {modelPath}, " +
-                         $"{Path.Combine(s.OutputDirectory, TrainingRun.MetricsFile)}, {Path.Combine(s.OutputDirectory, TrainingRun.CurveFile)}");
-        return 0;
+            dev = devMetrics.Metrics,
+            dev_f1_per_epoch = fitted.Result.ValidationMetrics,
+        }, new TrainingRun.Curve($"GAU-α ({head}) on {TaskName}", "entity F1", "windows"));
     }
 
     /// <summary>gau evaluate --task cluener: entity-level scores with the per-type table.</summary>

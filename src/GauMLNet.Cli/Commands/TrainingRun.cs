@@ -77,35 +77,62 @@ internal static class TrainingRun
 
         using var stop = new StopSignals();
         var options = Configure(new GauTextClassificationOptions(), s, @checked, progress, stop, trainPath, devPath);
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        if (!TryFit(() => CluePipeline.Fit(ml, task, train, dev, options, o => ml.MulticlassClassification.Trainers.GauTextClassification(o)),
-                stop, progress, checkpoints, output, ex => Diverged(ex, ml, train.Schema, s, options.LearningRate, checkpoints), out var model))
-            return stop.ExitCode;
-
-        var classifier = model.OfType<GauTextClassificationTransformer>().Single();
-        string modelPath = Path.Combine(s.OutputDirectory, ModelFile);
-        SaveModelAtomically(ml, model, train.Schema, modelPath);
-        var result = classifier.TrainingResult!;
-        ClueMetrics? devMetrics = dev is null ? null : CluePipeline.Evaluate(task, model, dev, progress.Line);
-        var report = new
+        return FitAndReport(s, @checked, ml, train.Schema, stop, progress, output, options.LearningRate, () =>
+        {
+            var model = CluePipeline.Fit(ml, task, train, dev, options, o => ml.MulticlassClassification.Trainers.GauTextClassification(o));
+            return new Fitted(model, model.OfType<GauTextClassificationTransformer>().Single().TrainingResult!);
+        }, model =>
+        {
+            if (dev is null) return Dev.None;
+            var metrics = CluePipeline.Evaluate(task, model, dev, progress.Line);
+            return new Dev(metrics, $"dev accuracy {metrics.Accuracy:P2} over {metrics.Rows} rows (macro {metrics.MacroAccuracy:P2})");
+        }, (fitted, devMetrics, seconds) => new
         {
             task = task.Name,
             model = s.ModelDirectory ?? $"from scratch ({s.ConfigName})",
-            epochs = result.EpochsRun,
-            precision = result.Precision.ShortName(),
-            best_epoch = result.BestEpoch,
-            training_rows_per_second = Math.Round(result.TrainingRowsPerSecond, 1),
-            training_seconds = Math.Round(clock.Elapsed.TotalSeconds, 1),
-            dev = devMetrics,
-            dev_accuracy_per_epoch = result.ValidationMetrics,
-            final_loss = result.StepLosses.Count > 0 ? result.StepLosses[^1] : double.NaN,
-        };
-        AtomicFile.WriteAllText(Path.Combine(s.OutputDirectory, MetricsFile), JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }));
-        TrainingCurvePlot.Save(Path.Combine(s.OutputDirectory, CurveFile), result, $"GAU-α on {task.Name}", "accuracy");
+            epochs = fitted.Result.EpochsRun,
+            precision = fitted.Result.Precision.ShortName(),
+            best_epoch = fitted.Result.BestEpoch,
+            training_rows_per_second = Math.Round(fitted.Result.TrainingRowsPerSecond, 1),
+            training_seconds = Math.Round(seconds, 1),
+            dev = devMetrics.Metrics,
+            dev_accuracy_per_epoch = fitted.Result.ValidationMetrics,
+            final_loss = fitted.Result.StepLosses.Count > 0 ? fitted.Result.StepLosses[^1] : double.NaN,
+        }, new Curve($"GAU-α on {task.Name}", "accuracy", "rows"));
+    }
 
-        if (devMetrics is not null) output.WriteLine($"dev accuracy {devMetrics.Accuracy:P2} over {devMetrics.Rows} rows (macro {devMetrics.MacroAccuracy:P2})");
-        output.WriteLine($"trained in {clock.Elapsed.TotalSeconds:F0} s ({result.TrainingRowsPerSecond:F0} rows/s); wrote {modelPath}, " +
-                         $"{Path.Combine(s.OutputDirectory, MetricsFile)}, {Path.Combine(s.OutputDirectory, CurveFile)}");
+    /// <summary>What a task's Fit hands back: the model to save and its training.</summary>
+    public sealed record Fitted(ITransformer Model, FineTuningResult Result);
+
+    /// <summary>The dev metrics (written to metrics.json) and the line that reports them; <see cref="None"/> without dev data.</summary>
+    public sealed record Dev(object? Metrics, string? Line)
+    {
+        public static Dev None { get; } = new(null, null);
+    }
+
+    /// <summary>The training curve's title and metric, and what one training row is (rows, windows).</summary>
+    public sealed record Curve(string Title, string Metric, string RowUnit);
+
+    /// <summary>
+    /// The one fit-and-report of every training command: fits under the stop signals (a divergence keeps the last good
+    /// model), saves model.zip, scores the dev data, writes metrics.json (the task's <paramref name="report"/>) and the
+    /// curve, and says what it wrote.
+    /// </summary>
+    public static int FitAndReport(Settings s, Checked c, MLContext ml, DataViewSchema schema, StopSignals stop, ConsoleProgressBar progress,
+        TextWriter output, double? learningRate, Func<Fitted> fit, Func<ITransformer, Dev> evaluateDev, Func<Fitted, Dev, double, object> report, Curve curve)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        if (!TryFit(fit, stop, progress, c.Checkpoints, output, ex => Diverged(ex, ml, schema, s, learningRate, c.Checkpoints), out var fitted))
+            return stop.ExitCode;
+        double seconds = clock.Elapsed.TotalSeconds;
+        string modelPath = Path.Combine(s.OutputDirectory, ModelFile);
+        SaveModelAtomically(ml, fitted.Model, schema, modelPath);
+        var dev = evaluateDev(fitted.Model);
+        string metricsPath = Path.Combine(s.OutputDirectory, MetricsFile), curvePath = Path.Combine(s.OutputDirectory, CurveFile);
+        AtomicFile.WriteAllText(metricsPath, JsonSerializer.Serialize(report(fitted, dev, seconds), new JsonSerializerOptions { WriteIndented = true }));
+        TrainingCurvePlot.Save(curvePath, fitted.Result, curve.Title, curve.Metric);
+        if (dev.Line is not null) output.WriteLine(dev.Line);
+        output.WriteLine($"trained in {seconds:F0} s ({fitted.Result.TrainingRowsPerSecond:F1} {curve.RowUnit}/s); wrote {modelPath}, {metricsPath}, {curvePath}");
         return 0;
     }
 
@@ -131,7 +158,8 @@ internal static class TrainingRun
             Seed = s.Seed,
             EarlyStoppingPatience = s.Patience,
             Progress = progress,
-            Log = message => { if (ShowsInTerminal(message)) progress.Line(message); },
+            Log = progress.Line, // notices only: per-step lines are the progress bar's
+            LogLevel = TrainingLogLevel.Notice,
             CancellationToken = stop.Token,
             CheckpointDirectory = c.Checkpoints,
             Resume = s.Resume,
@@ -186,12 +214,6 @@ internal static class TrainingRun
             $"error: training diverged at epoch {diverged.Epoch}, step {diverged.Step}: {diverged.Reason}. The last good weights are in {lastGood} " +
             $"(checkpoints of completed epochs are in {checkpoints}).\n{advice}.");
     }
-
-    // Fit's log lines a terminal user needs; per-step lines are the progress bar's.
-    internal static bool ShowsInTerminal(string message) =>
-        message.Contains("truncated", StringComparison.Ordinal) || message.StartsWith("resumed from", StringComparison.Ordinal)
-        || message.StartsWith("early stopping", StringComparison.Ordinal) || message.StartsWith("kept the weights", StringComparison.Ordinal)
-        || message.StartsWith("bf16 training", StringComparison.Ordinal);
 
     internal static string FileHash(string path)
     {

@@ -39,13 +39,13 @@ public static class GauEngines
                 "mlContext.ComponentCatalog.RegisterGauMLNet(), or GauMLNet.Onnx and call mlContext.ComponentCatalog.RegisterGauOnnx().");
     }
 
-    private static int _discovered;
+    private static int DiscoveryDone;
 
     // Engine assemblies announce themselves with [assembly: GauEngine(…)]: those already loaded, then those beside the
     // application, read as metadata so that only an assembly carrying the attribute is loaded.
     private static void DiscoverInstalled()
     {
-        if (Interlocked.Exchange(ref _discovered, 1) == 1) return;
+        if (Interlocked.Exchange(ref DiscoveryDone, 1) == 1) return;
         foreach (var assembly in AppDomain.CurrentDomain.GetAssemblies()) AddDeclaredFactories(assembly);
         foreach (string path in EngineAssembliesBeside(AppContext.BaseDirectory))
         {

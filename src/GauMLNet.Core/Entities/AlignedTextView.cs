@@ -3,7 +3,7 @@ using GauMLNet.Text;
 namespace GauMLNet.Entities;
 
 /// <summary>A window of an <see cref="AlignedText"/>: tokens [Offset, Offset + Length), mapping entities to token ranges and back.</summary>
-public readonly record struct AlignedTextView(AlignedText Text, int Offset, int Length)
+internal readonly record struct AlignedTextView(AlignedText Text, int Offset, int Length)
 {
     public static AlignedTextView Whole(AlignedText text) => new(text, 0, text.Length);
 

@@ -28,7 +28,7 @@ public sealed class BioTags
         !IsInside(next) || (previous > 0 && TypeOf(previous) == TypeOf(next));
 
     /// <summary>Per-token tags of entities on an aligned text; an entity whose edges fall on no token is an error.</summary>
-    public int[] ToTags(AlignedTextView text, IEnumerable<Entity> entities)
+    internal int[] ToTags(AlignedTextView text, IEnumerable<Entity> entities)
     {
         var tags = new int[text.Length];
         foreach (var entity in entities.OrderBy(e => e.Start))
@@ -43,7 +43,7 @@ public sealed class BioTags
     }
 
     /// <summary>Entities of valid BIO tags (a stray I- starts an entity, as a lenient reader would).</summary>
-    public List<Entity> ToEntities(AlignedTextView text, IReadOnlyList<int> tags)
+    internal List<Entity> ToEntities(AlignedTextView text, IReadOnlyList<int> tags)
     {
         var entities = new List<Entity>();
         for (int i = 0; i < tags.Count; i++)

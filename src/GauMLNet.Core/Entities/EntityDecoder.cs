@@ -35,7 +35,7 @@ public sealed class EntityDecoder
     /// The entities of one window. <paramref name="values"/> is the window's row of the engine output: [positions, tags]
     /// for BIO heads, [types, positions, positions] for GlobalPointer; position 0 is [CLS], the window's tokens follow.
     /// </summary>
-    public List<Entity> Decode(AlignedTextView window, float[] values)
+    internal List<Entity> Decode(AlignedTextView window, float[] values)
     {
         if (window.Length == 0) return [];
         return Head == EntityHead.GlobalPointer ? DecodeSpans(window, values) : Tags.ToEntities(window, Viterbi(window.Length, values));

@@ -8,7 +8,7 @@ namespace GauMLNet.Entities;
 /// encoded as [CLS] tokens [SEP]; at prediction, an entity is kept from the window that owns its first token (the
 /// window where that token is farthest from an edge), so the windows' predictions merge back into one sentence.
 /// </summary>
-public static class EntityWindows
+internal static class EntityWindows
 {
     /// <summary>Windows of at most <paramref name="maxLength"/> - 2 tokens, overlapping by a quarter of that.</summary>
     public static IReadOnlyList<AlignedTextView> Split(AlignedText text, int maxLength)

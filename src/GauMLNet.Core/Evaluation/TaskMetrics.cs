@@ -6,7 +6,7 @@ using GauMLNet.Training;
 namespace GauMLNet.Evaluation;
 
 /// <summary>The validation metric of each trainable task: accuracy for classification, Pearson r for regression.</summary>
-public static class TaskMetrics
+internal static class TaskMetrics
 {
     public static string NameOf(GauTask task) => task switch
     {

@@ -10,7 +10,7 @@ namespace GauMLNet.Interop;
 /// a SHA-256 manifest.json. interop/pytorch/gau_alpha.py reads and writes it; ML.NET reads it back through
 /// <c>LoadGauModel</c>. A directory is written whole: staged beside its target, then renamed into place.
 /// </summary>
-public static class PyTorchLayout
+internal static class PyTorchLayout
 {
     public const string BackbonePrefix = "gau_alpha.";
 

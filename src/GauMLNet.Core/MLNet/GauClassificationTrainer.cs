@@ -12,7 +12,7 @@ namespace GauMLNet.MLNet;
 /// the simple overload) is set. The label must be a key; its key count sets the
 /// number of classes, so a cross-validation fold missing a class still trains the full head.
 /// </summary>
-public sealed class GauClassificationTrainer : GauFineTuningEstimator<GauTextClassificationTransformer>
+public sealed class GauClassificationTrainer : GauSequenceTrainer<GauTextClassificationTransformer>
 {
     private readonly string[] _textColumns;
     private readonly string _label;

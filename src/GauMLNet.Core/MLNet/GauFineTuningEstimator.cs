@@ -1,7 +1,6 @@
 using GauMLNet.Engines;
 using GauMLNet.Scoring;
 using GauMLNet.Tasks;
-using GauMLNet.Text;
 using GauMLNet.Training;
 using Microsoft.ML;
 using Microsoft.ML.Runtime;
@@ -9,10 +8,10 @@ using Microsoft.ML.Runtime;
 namespace GauMLNet.MLNet;
 
 /// <summary>
-/// Fit for every GAU trainer: check the schema, read and tokenize the rows, build or load the encoder,
-/// fine-tune it, and wrap the result in a transformer. Subclasses say which columns they read, how the
-/// label becomes a target, and which transformer they return. Fit reads the options and never changes them.
-/// Building and training the network is the training backend's (<see cref="IGauNetworkBuilder"/>).
+/// Fit for every GAU trainer: read the rows, build or load the encoder, turn the rows into examples, fine-tune, and
+/// wrap the result in a transformer. A trainer supplies the hooks — how it reads its rows, what model they describe,
+/// how a row becomes training examples (the row-to-example hook), and which transformer it returns. Fit reads the
+/// options and never changes them. Building and training the network is the backend's (<see cref="IGauNetworkBuilder"/>).
 /// </summary>
 public abstract class GauFineTuningEstimator<TTransformer> : IEstimator<TTransformer> where TTransformer : GauTransformerBase
 {
@@ -28,116 +27,71 @@ public abstract class GauFineTuningEstimator<TTransformer> : IEstimator<TTransfo
         GauModelLoaders.Register(env.ComponentCatalog);
     }
 
-    private protected abstract string[] TextColumns { get; }
-    private protected abstract string LabelColumn { get; }
-    private protected abstract GauTask Task { get; }
-    private protected abstract string[] OutputColumnNames { get; }
+    private protected string Component => GetType().Name;
 
-    /// <summary>Checks the label column and returns the number of head outputs and the label's values.</summary>
-    private protected abstract (int Outputs, LabelValues? Labels) DescribeLabel(DataViewSchema.Column label);
+    /// <summary>The options as Fit reads them (the device resolved).</summary>
+    private protected GauTrainerOptionsBase Options => _options;
 
-    /// <summary>The label's target for the current row, or null to skip the row (missing label).</summary>
-    private protected abstract Func<float?> LabelReader(DataViewRow row, DataViewSchema.Column label);
+    /// <summary>The rows of one data view as a trainer reads them.</summary>
+    private protected abstract class TaskRows
+    {
+        public abstract int Count { get; }
 
-    /// <summary>Checks the label's shape; returns placeholder label values when the label announces key values.</summary>
-    private protected abstract LabelValues? CheckLabel(SchemaShape.Column label);
+        /// <summary>Every text of every row, for building a vocabulary when there is no pretrained one.</summary>
+        public abstract IEnumerable<string?> Texts { get; }
+    }
 
-    private protected abstract IReadOnlyList<GauOutputColumn> OutputColumnsFor(GauTaskSpec spec);
+    /// <summary>Reads and checks the rows of the training or validation data (<paramref name="what"/>).</summary>
+    /// <param name="notice">for what a person should see: rows skipped, for instance</param>
+    private protected abstract TaskRows ReadRows(IDataView data, string what, Action<string> notice, CancellationToken token);
+
+    /// <summary>Why an empty training set is refused, in the trainer's words.</summary>
+    private protected abstract string NoTrainingRows { get; }
+
+    /// <summary>What the model is, from its training rows: task, columns, outputs, labels (the shared settings are added by Fit).</summary>
+    private protected abstract GauTaskSpec DescribeModel(TaskRows train);
+
+    /// <summary>The row-to-example hook: the rows tokenized and given their targets.</summary>
+    private protected abstract List<LabeledExample> ToExamples(TaskRows rows, GauModelSource source, GauTaskSpec spec, string what, Action<string> notice);
 
     private protected abstract TTransformer CreateTransformer(IHostEnvironment env, GauTaskModel model);
 
-    private string Component => GetType().Name;
+    public abstract SchemaShape GetOutputSchema(SchemaShape inputSchema);
 
     public TTransformer Fit(IDataView input)
     {
         var token = _options.CancellationToken;
-        InputColumns.RequireText(input.Schema, TextColumns, Component);
-        var labelColumn = input.Schema.GetColumnOrNull(LabelColumn)
-            ?? throw new ArgumentOutOfRangeException(nameof(input), $"{Component}: label column '{LabelColumn}' was not found.");
-        var (outputs, labels) = DescribeLabel(labelColumn);
         using var channel = _env.Start("GauMLNet");
-        void Log(string message)
+        void Log(TrainingLogLevel level, string message)
         {
-            channel.Info(MessageSensitivity.None, message);
-            _options.Log?.Invoke(message);
+            if (level == TrainingLogLevel.Notice) channel.Info(MessageSensitivity.None, message);
+            else channel.Trace(MessageSensitivity.None, message);
+            if (level >= _options.LogLevel) _options.Log?.Invoke(message);
         }
+        void Notice(string message) => Log(TrainingLogLevel.Notice, message);
 
-        var trainRows = ReadRows(input, "training", Log, token);
-        var validationRows = _options.ValidationSet is { } validation ? ReadRows(validation, "validation", Log, token) : null;
-        if (trainRows.Count == 0) throw new InvalidOperationException($"{Component}: the training data has no rows with a label in '{LabelColumn}'.");
+        var trainRows = ReadRows(input, "training", Notice, token);
+        var validationRows = _options.ValidationSet is { } validation ? ReadRows(validation, "validation", Notice, token) : null;
+        if (trainRows.Count == 0) throw new InvalidOperationException($"{Component}: {NoTrainingRows}");
 
         var source = GauModelSource.Resolve(_options.ModelDirectory, _options.Config, _options.VocabPath,
-            () => trainRows.SelectMany(r => r.Texts), _options.MaxVocabSize, _options.MinTokenFrequency, m => Log($"{Component}: {m}"));
+            () => trainRows.Texts, _options.MaxVocabSize, _options.MinTokenFrequency, m => Log(TrainingLogLevel.Detail, $"{Component}: {m}"));
         if (_options.GradientCheckpointing is { } recompute) source = source.WithConfig(c => c with { GradientCheckpointing = recompute });
         var config = source.Config;
-        var spec = new GauTaskSpec
+        var spec = DescribeModel(trainRows) with
         {
-            Task = Task,
-            TextColumns = TextColumns,
-            LabelColumn = LabelColumn,
-            OutputColumns = OutputColumnNames,
-            Outputs = outputs,
             MaxLength = _options.MaxLength,
             BatchSize = _options.BatchSize,
-            Pooling = _options.Pooling,
             Device = _options.Device!, // resolved at construction
             InferencePrecision = _options.InferencePrecision,
             ForcePrecision = _options.ForceInferencePrecision,
-            Labels = labels,
             Metadata = _options.Metadata,
         };
 
-        var train = Encode(source.Tokenizer, trainRows, "training", Log);
-        var valid = validationRows is null ? null : Encode(source.Tokenizer, validationRows, "validation", Log);
-        Log($"{Component}: {train.Count} training rows, {valid?.Count ?? 0} validation rows, {config.NumHiddenLayers} GAU layers " +
+        var train = ToExamples(trainRows, source, spec, "training", Notice);
+        var valid = validationRows is null ? null : ToExamples(validationRows, source, spec, "validation", Notice);
+        Log(TrainingLogLevel.Detail, $"{Component}: {trainRows.Count} training rows ({train.Count} examples), {validationRows?.Count ?? 0} validation rows, {config.NumHiddenLayers} GAU layers " +
             $"(d {config.HiddenSize}, e {config.IntermediateSize}, s {config.AttentionKeySize}), vocab {config.VocabSize}, device {_options.Device}; {source.Description}");
         return GauFitting.Train(_backend, source, spec, _options, train, valid, Log, model => CreateTransformer(_env, model));
-    }
-
-    public SchemaShape GetOutputSchema(SchemaShape inputSchema)
-    {
-        InputColumns.RequireText(inputSchema, TextColumns, Component);
-        var label = inputSchema.LastOrDefault(c => c.Name == LabelColumn);
-        if (label.Name is null) throw new ArgumentOutOfRangeException(nameof(inputSchema), $"{Component}: label column '{LabelColumn}' was not found.");
-        var labels = CheckLabel(label);
-        // Shapes carry no sizes or key values: describe the new columns with placeholder counts and values.
-        var placeholder = new GauTaskSpec { Task = Task, TextColumns = TextColumns, OutputColumns = OutputColumnNames, Outputs = 2, Labels = labels };
-        var builder = new DataViewSchema.Builder();
-        foreach (var column in OutputColumnsFor(placeholder)) builder.AddColumn(column.Name, column.Type, column.Annotations);
-        var added = MLNetInternals.ToSchemaShape(builder.ToSchema());
-        var names = added.Select(c => c.Name).ToHashSet();
-        return new SchemaShape(inputSchema.Where(c => !names.Contains(c.Name)).Concat(added));
-    }
-
-    private sealed record Row(string?[] Texts, float Label);
-
-    private List<Row> ReadRows(IDataView data, string what, Action<string> log, CancellationToken token)
-    {
-        InputColumns.RequireText(data.Schema, TextColumns, $"{Component} ({what} data)");
-        var label = data.Schema.GetColumnOrNull(LabelColumn)
-            ?? throw new ArgumentOutOfRangeException(nameof(data), $"{Component}: label column '{LabelColumn}' was not found in the {what} data.");
-        DescribeLabel(label);
-        using var cursor = data.GetRowCursor(TextColumns.Select(n => data.Schema[n]).Append(label));
-        var readText = InputColumns.TextReader(cursor, TextColumns);
-        var readLabel = LabelReader(cursor, label);
-        var rows = new List<Row>();
-        int skipped = 0;
-        while (cursor.MoveNext())
-        {
-            if (rows.Count % 4096 == 0) token.ThrowIfCancellationRequested();
-            if (readLabel() is { } target) rows.Add(new Row(readText(), target));
-            else skipped++;
-        }
-        if (skipped > 0) log($"{Component}: skipped {skipped} {what} row(s) with a missing label in '{LabelColumn}'.");
-        return rows;
-    }
-
-    private List<LabeledExample> Encode(GauTokenizer tokenizer, List<Row> rows, string what, Action<string> log)
-    {
-        bool pair = TextColumns.Length == 2;
-        var examples = rows.Select(r => new LabeledExample(tokenizer.Encode(r.Texts[0], pair ? r.Texts[1] ?? "" : null, _options.MaxLength), r.Label)).ToList();
-        int truncated = examples.Count(e => e.Text.Truncated);
-        if (truncated > 0) log($"{Component}: {truncated} of {examples.Count} {what} row(s) exceeded MaxLength {_options.MaxLength} tokens and were truncated.");
-        return examples;
     }
 }

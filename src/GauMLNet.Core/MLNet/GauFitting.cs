@@ -40,7 +40,7 @@ internal static class GauFitting
     /// the thrown <see cref="GauTrainingDivergedException"/> carries the last good weights as a transformer too.
     /// </summary>
     internal static TTransformer Train<TTransformer>(IGauNetworkBuilder backend, GauModelSource source, GauTaskSpec spec, GauTrainerOptionsBase options,
-        IReadOnlyList<LabeledExample> train, IReadOnlyList<LabeledExample>? validation, Action<string> log, Func<GauTaskModel, TTransformer> transformer)
+        IReadOnlyList<LabeledExample> train, IReadOnlyList<LabeledExample>? validation, Action<TrainingLogLevel, string> log, Func<GauTaskModel, TTransformer> transformer)
         where TTransformer : GauTransformerBase
     {
         var network = backend.Build(source, spec, options.Seed);

@@ -6,7 +6,7 @@ namespace GauMLNet.MLNet;
 /// Registers the GAU transformers' loaders so <c>mlContext.Model.Load</c> can recreate them. Engines register
 /// themselves separately (<see cref="Engines.GauEngines"/>); the catalogs of GauMLNet and GauMLNet.Onnx do both.
 /// </summary>
-public static class GauModelLoaders
+internal static class GauModelLoaders
 {
     /// <summary>Idempotent per catalog.</summary>
     public static void Register(ComponentCatalog catalog)

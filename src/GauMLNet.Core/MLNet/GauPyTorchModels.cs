@@ -13,7 +13,7 @@ namespace GauMLNet.MLNet;
 /// CLUE task) comes back as the pipeline <c>gau train</c> fits — label text → key, the GAU transformer, predicted key →
 /// label text — over <see cref="ClueExample"/> rows; any other model comes back as its GAU transformer alone.
 /// </summary>
-public static class GauPyTorchModels
+internal static class GauPyTorchModels
 {
     /// <summary>Writes the one GAU transformer in <paramref name="model"/> in the PyTorch layout; returns what gaumlnet.json says.</summary>
     public static PyTorchModelDescription ExportToPyTorch(this ModelOperationsCatalog catalog, ITransformer model, string directory)

@@ -8,7 +8,7 @@ using Microsoft.ML.Runtime;
 namespace GauMLNet.MLNet;
 
 /// <summary>Fine-tunes GAU-α to score how similar two sentences are (float label, mean squared error).</summary>
-public sealed class GauSentenceSimilarityTrainer : GauFineTuningEstimator<GauSentenceSimilarityTransformer>
+public sealed class GauSentenceSimilarityTrainer : GauSequenceTrainer<GauSentenceSimilarityTransformer>
 {
     private readonly GauSentenceSimilarityOptions _options;
 

@@ -69,8 +69,10 @@ public abstract record GauTrainerOptionsBase
     public int Seed { get; init; }
     /// <summary>Free-form facts saved with the model (gau-task.json "metadata"), e.g. the task it was trained for.</summary>
     public IReadOnlyDictionary<string, string>? Metadata { get; init; }
-    /// <summary>Also receives every log line of Fit (they go to MLContext.Log too): resumes, truncations, best epochs.</summary>
+    /// <summary>Also receives Fit's log lines at <see cref="LogLevel"/> or above (every line goes to MLContext.Log too: notices as Info, detail as Trace).</summary>
     public Action<string>? Log { get; init; }
+    /// <summary>The least a line must matter to reach <see cref="Log"/>: Detail (every line) or Notice (resumes, truncations, early stopping, the kept epoch, a fallback).</summary>
+    public TrainingLogLevel LogLevel { get; init; } = TrainingLogLevel.Detail;
 
     /// <summary>Scored in full after each epoch; the best epoch's weights are kept.</summary>
     public IDataView? ValidationSet { get; init; }

@@ -7,7 +7,7 @@ namespace GauMLNet.Scoring;
 /// The one place rows become batches for scoring: length-sorted batches (padding per batch), each run by an
 /// engine, one output row per input row back in the original order.
 /// </summary>
-public static class BatchScorer
+internal static class BatchScorer
 {
     public static float[][] Run(IReadOnlyList<EncodedText> rows, int batchSize, int padId, Func<PaddedBatch, EngineOutput> run, out int forwardPasses)
     {

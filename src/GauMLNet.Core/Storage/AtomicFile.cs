@@ -3,7 +3,7 @@ using System.Text.RegularExpressions;
 namespace GauMLNet.Storage;
 
 /// <summary>Writes that never leave a half-written file behind: write a sibling temporary file, flush it to disk, then rename over the target.</summary>
-public static partial class AtomicFile
+internal static partial class AtomicFile
 {
     public static void Write(string path, Action<Stream> write)
     {

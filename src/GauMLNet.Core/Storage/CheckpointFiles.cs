@@ -6,7 +6,7 @@ namespace GauMLNet.Storage;
 /// The files of a checkpoint directory — config.json + model.safetensors (+ vocab.txt), with the PyTorch
 /// port's tensor names — as every loader in GauMLNet accepts and `gau convert` writes.
 /// </summary>
-public static class CheckpointFiles
+internal static class CheckpointFiles
 {
     public const string ConfigFile = "config.json";
     public const string WeightsFile = "model.safetensors";

@@ -8,7 +8,7 @@ namespace GauMLNet.Storage;
 /// Leftovers of a killed writer (temporary directories, versions LATEST does not name) go at the next commit or
 /// <see cref="RemoveLeftovers"/>.
 /// </summary>
-public sealed partial class CheckpointStore(string directory)
+internal sealed partial class CheckpointStore(string directory)
 {
     public const string PointerFile = "LATEST";
     private const string TemporaryPrefix = ".tmp-";

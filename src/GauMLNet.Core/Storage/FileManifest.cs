@@ -17,7 +17,7 @@ public sealed class IntegrityException(string source, string entry, string probl
 /// manifest.json: the SHA-256 and length of every member of a model package or checkpoint directory,
 /// written last and checked at load, so a damaged, truncated or swapped member is an error, never a model.
 /// </summary>
-public sealed record FileManifest
+internal sealed record FileManifest
 {
     public const string FileName = "manifest.json";
 

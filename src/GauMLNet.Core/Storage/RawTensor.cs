@@ -3,7 +3,7 @@ using System.Buffers.Binary;
 namespace GauMLNet.Storage;
 
 /// <summary>A tensor as stored: its safetensors dtype code (F32, BF16, I64, …), shape, and little-endian bytes.</summary>
-public sealed record RawTensor(string DType, long[] Shape, byte[] Data)
+internal sealed record RawTensor(string DType, long[] Shape, byte[] Data)
 {
     public long ElementCount => Shape.Aggregate(1L, (a, d) => a * d);
 

@@ -1,7 +1,7 @@
 namespace GauMLNet.Storage;
 
 /// <summary>The safetensors dtype codes GauMLNet reads and writes, and their element sizes.</summary>
-public static class SafeTensorsDType
+internal static class SafeTensorsDType
 {
     private static readonly Dictionary<string, int> ElementSizes = new(StringComparer.Ordinal)
     {

@@ -11,7 +11,7 @@ namespace GauMLNet.Storage;
 /// Every offset, size and overlap is checked, so a truncated or corrupt file fails with its name
 /// and the tensor at fault instead of producing garbage.
 /// </summary>
-public static class SafeTensorsFile
+internal static class SafeTensorsFile
 {
     private const long MaxHeaderBytes = 100L << 20;
 

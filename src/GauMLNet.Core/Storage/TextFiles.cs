@@ -7,7 +7,7 @@ namespace GauMLNet.Storage;
 /// (gb18030, gbk, big5, …). Bytes that are not valid in the encoding are an error naming the file and
 /// line, never U+FFFD replacement characters quietly fed to a model.
 /// </summary>
-public static class TextFiles
+internal static class TextFiles
 {
     static TextFiles() => Encoding.RegisterProvider(CodePagesEncodingProvider.Instance);
 

@@ -6,7 +6,7 @@ namespace GauMLNet.Storage;
 /// Checks every entry of a zip file (an ML.NET model.zip) against the CRC-32 the archive stores for it, so a
 /// damaged archive is refused by name and entry before any of it is loaded.
 /// </summary>
-public static class ZipIntegrity
+internal static class ZipIntegrity
 {
     public static void Verify(string path)
     {

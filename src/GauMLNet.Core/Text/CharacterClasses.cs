@@ -6,7 +6,7 @@ namespace GauMLNet.Text;
 /// The one place that says how a character is tokenized, so a vocabulary built from text (VocabularyBuilder) holds every
 /// form the tokenizers look up (CharacterTokenizer, and BERT's basic tokenizer behind GauTokenizer for CJK).
 /// </summary>
-public static class CharacterClasses
+internal static class CharacterClasses
 {
     /// <summary>BERT's CJK Unified Ideographs blocks (its _is_chinese_char): each such character is a token of its own.</summary>
     public static bool IsCjk(int codePoint) =>

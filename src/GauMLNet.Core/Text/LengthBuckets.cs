@@ -5,7 +5,7 @@ namespace GauMLNet.Text;
 /// sorted by length (callers scatter results back by index); training batches are buckets of similar
 /// length visited in a seeded random order.
 /// </summary>
-public static class LengthBuckets
+internal static class LengthBuckets
 {
     /// <summary>Row indices grouped into batches, shortest first.</summary>
     public static List<int[]> ForInference(IReadOnlyList<int> lengths, int batchSize)

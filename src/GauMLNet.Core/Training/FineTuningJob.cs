@@ -9,6 +9,7 @@ public sealed record FineTuningJob
     public required int PadId { get; init; }
     public string Device { get; init; } = "auto";
     public IProgress<TrainingProgress>? Progress { get; init; }
-    public Action<string>? Log { get; init; }
+    /// <summary>Every log line, with how much it matters.</summary>
+    public Action<TrainingLogLevel, string>? Log { get; init; }
     public CancellationToken Cancellation { get; init; }
 }

@@ -9,7 +9,7 @@ namespace GauMLNet.Training;
 /// initial weights — as named entries. A checkpoint stores it; resuming with a different one is refused with
 /// the differences named, never silently continued into a different model.
 /// </summary>
-public sealed class TrainingFingerprint
+internal sealed class TrainingFingerprint
 {
     private readonly SortedDictionary<string, string> _entries = new(StringComparer.Ordinal);
 

@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace GauMLNet.TorchSharp.Batches;
 
 /// <summary>A <see cref="PaddedBatch"/> on a device: ids, segment ids and the attention mask (1 = real token), each int64 [b, n].</summary>
-public sealed class TensorBatch : IDisposable
+internal sealed class TensorBatch : IDisposable
 {
     private TensorBatch(Tensor inputIds, Tensor tokenTypeIds, Tensor attentionMask)
     {

@@ -9,7 +9,7 @@ namespace GauMLNet.TorchSharp.Checkpoints;
 /// position: bert4keras changed its weight order between 0.11.3 and 0.11.4). Keras dense kernels are
 /// [in, out] and become [out, in]. Optimizer slots and other variables are reported as ignored.
 /// </summary>
-public static partial class Bert4KerasNameMap
+internal static partial class Bert4KerasNameMap
 {
     public sealed record Mapping(Dictionary<string, Tensor> Tensors, IReadOnlyList<string> Ignored);
 

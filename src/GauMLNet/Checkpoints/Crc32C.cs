@@ -4,7 +4,7 @@ using System.Numerics;
 namespace GauMLNet.TorchSharp.Checkpoints;
 
 /// <summary>CRC-32C (Castagnoli), as TensorFlow and LevelDB use it (the CPU's crc32 instruction through BitOperations), plus LevelDB's masking of stored checksums.</summary>
-public static class Crc32C
+internal static class Crc32C
 {
     public static uint Compute(ReadOnlySpan<byte> data, uint crc = 0)
     {

@@ -7,7 +7,7 @@ namespace GauMLNet.TorchSharp.Checkpoints;
 /// block, whose entries point at data blocks; each block holds prefix-compressed key/value entries and
 /// ends in a restart array, and is followed by a compression byte and a masked CRC-32C, checked here.
 /// </summary>
-public static class LevelDbTable
+internal static class LevelDbTable
 {
     private const ulong Magic = 0xdb4775248b80fb57;
     private const int FooterSize = 48;

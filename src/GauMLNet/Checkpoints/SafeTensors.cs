@@ -20,7 +20,7 @@ public static class SafeTensors
         SafeTensorsFile.Read(stream, source, out metadata).ToDictionary(kv => kv.Key, kv => ToTensor(kv.Value), StringComparer.Ordinal);
 
     /// <summary>A CPU tensor holding a copy of the raw tensor's bytes.</summary>
-    public static Tensor ToTensor(RawTensor raw)
+    internal static Tensor ToTensor(RawTensor raw)
     {
         var tensor = empty(raw.Shape, TensorDType.ScalarTypeOf(raw.DType));
         if (raw.Data.Length > 0) tensor.bytes = raw.Data;
@@ -28,7 +28,7 @@ public static class SafeTensors
     }
 
     /// <summary>The tensor's bytes, converted to <paramref name="dtype"/> first when it is floating point.</summary>
-    public static RawTensor ToRaw(Tensor tensor, ScalarType dtype = ScalarType.Float32)
+    internal static RawTensor ToRaw(Tensor tensor, ScalarType dtype = ScalarType.Float32)
     {
         using var _ = NewDisposeScope();
         var stored = tensor.detach().cpu();

@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace GauMLNet.TorchSharp.Checkpoints;
 
 /// <summary>The safetensors dtype codes (<see cref="SafeTensorsDType"/>) as libtorch types.</summary>
-public static class TensorDType
+internal static class TensorDType
 {
     private static readonly Dictionary<string, ScalarType> ByCode = new(StringComparer.Ordinal)
     {

@@ -11,7 +11,7 @@ namespace GauMLNet.TorchSharp.Checkpoints;
 /// globals (OrderedDict, _rebuild_tensor_v2, _rebuild_parameter, storage types), so a malicious file
 /// cannot run code: anything else is refused with an error naming it.
 /// </summary>
-public static class TorchPickleReader
+internal static class TorchPickleReader
 {
     private static readonly Dictionary<string, ScalarType> StorageTypes = new()
     {

@@ -16,7 +16,7 @@ namespace GauMLNet.TorchSharp.Runtime;
 /// for memory). Trainers therefore call <see cref="Scope.GiveBackIfMemoryIsShort"/> after each step: once the machine's
 /// available memory falls below what the process holds, large blocks are mapped again and free heap pages go back.
 /// </summary>
-public static class LargeBlockHeap
+internal static class LargeBlockHeap
 {
     // mallopt parameters and glibc's defaults (malloc.h, malloc.c).
     private const int TrimThresholdParameter = -1, MmapMaxParameter = -4;

@@ -5,7 +5,7 @@ using System.Runtime.InteropServices;
 namespace GauMLNet.TorchSharp.Runtime;
 
 /// <summary>What <see cref="MklVendorDispatch"/> did in this process.</summary>
-public enum MklVendorDispatchState
+internal enum MklVendorDispatchState
 {
     /// <summary>MKL's vendor check left as shipped: the application did not opt in, or <see cref="MklVendorDispatch.SettingVariable"/>=keep.</summary>
     Kept,
@@ -22,7 +22,7 @@ public enum MklVendorDispatchState
 }
 
 /// <summary>The outcome and, in words, why.</summary>
-public sealed record MklVendorDispatchResult(MklVendorDispatchState State, string Detail)
+internal sealed record MklVendorDispatchResult(MklVendorDispatchState State, string Detail)
 {
     public override string ToString() => $"{State}: {Detail}";
 }
@@ -51,7 +51,7 @@ public sealed record MklVendorDispatchResult(MklVendorDispatchState State, strin
 /// module initializer — before GauMLNet's first code runs; an application that opted in and runs TorchSharp products
 /// itself before touching GauMLNet should call <see cref="EnsureApplied"/> first.
 /// </summary>
-public static class MklVendorDispatch
+internal static class MklVendorDispatch
 {
     /// <summary>"lift" applies it on an AMD CPU with AVX-512; "keep" leaves MKL's vendor check as shipped; unset, the application's switch decides.</summary>
     public const string SettingVariable = "GAUMLNET_MKL_VENDOR_CHECK";

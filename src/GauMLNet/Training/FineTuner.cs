@@ -27,7 +27,7 @@ namespace GauMLNet.TorchSharp.Training;
 /// it and <see cref="BatchScorer"/>, the path every fitted model scores through</param>
 /// <param name="entityDecoder">token classification: the decoder of the network as it stands (its CRF moves as it trains), for the validation F1</param>
 /// <param name="bf16">whether the device computes bf16 natively (the machine's probe when null)</param>
-public sealed class FineTuner(FineTuningOptions options, GauTask task, Func<TaskNetwork, IGauInferenceEngine> scoringEngine, Action<string>? log = null, IProgress<TrainingProgress>? progress = null,
+public sealed class FineTuner(FineTuningOptions options, GauTask task, Func<TaskNetwork, IGauInferenceEngine> scoringEngine, Action<TrainingLogLevel, string>? log = null, IProgress<TrainingProgress>? progress = null,
     Func<TaskNetwork, Entities.EntityDecoder>? entityDecoder = null, Bf16Capability? bf16 = null)
 {
     private readonly FineTuningOptions _options = options.Validate();
@@ -35,6 +35,9 @@ public sealed class FineTuner(FineTuningOptions options, GauTask task, Func<Task
     private MixedPrecision<TaskNetwork>? _mixedPrecision;
 
     public string MetricName => TaskMetrics.NameOf(task);
+
+    private void Detail(string message) => log?.Invoke(TrainingLogLevel.Detail, message);
+    private void Notice(string message) => log?.Invoke(TrainingLogLevel.Notice, message);
 
     public FineTuningResult Train(TaskNetwork model, IReadOnlyList<LabeledExample> train, IReadOnlyList<LabeledExample>? validation,
         int padId, Device device, CancellationToken cancellationToken = default)
@@ -44,7 +47,7 @@ public sealed class FineTuner(FineTuningOptions options, GauTask task, Func<Task
         TaskNetworks.FreezeBottom(model, _options.FrozenLayers);
         using var heap = LargeBlockHeap.KeepWhileTrainingOn(device); // large activations reused, not re-mapped
         using var optimizer = CreateOptimizer(model);
-        _precision = (bf16 ?? Bf16Capability.Default).Resolve(_options.Precision, device, _options.ForcePrecision, log);
+        _precision = (bf16 ?? Bf16Capability.Default).Resolve(_options.Precision, device, _options.ForcePrecision, Notice);
         using var mixedPrecision = _mixedPrecision = MixedPrecision.For(_precision, model);
 
         int batchesPerEpoch = (train.Count + _options.BatchSize - 1) / _options.BatchSize;
@@ -77,7 +80,7 @@ public sealed class FineTuner(FineTuningOptions options, GauTask task, Func<Task
             metrics.AddRange(state.Metrics);
             best = checkpoint.BestWeights();
             epochsRun = state.EpochsCompleted;
-            log?.Invoke($"resumed from {checkpoint.Source}: after epoch {state.EpochsCompleted} of {_options.Epochs} (step {state.Step})");
+            Notice($"resumed from {checkpoint.Source}: after epoch {state.EpochsCompleted} of {_options.Epochs} (step {state.Step})");
         }
         else if (_options.CheckpointDirectory is { } fresh) new CheckpointStore(fresh).RemoveLeftovers();
 
@@ -98,13 +101,13 @@ public sealed class FineTuner(FineTuningOptions options, GauTask task, Func<Task
                     optimizer.LearningRate = lr;
                     double loss = TrainStep(model, optimizer, indices.Select(i => train[i]).ToArray(), padId, device, epochStart, epoch, step);
                     step++;
-                    heap.GiveBackIfMemoryIsShort(log);
+                    heap.GiveBackIfMemoryIsShort(Detail);
                     rowsSeen += indices.Length;
                     losses.Add(loss);
                     double rowsPerSecond = rowsSeen / Math.Max(1e-9, clock.Elapsed.TotalSeconds);
                     progress?.Report(new TrainingProgress(epoch, _options.Epochs, step, totalSteps, loss, rowsPerSecond, clock.Elapsed));
                     if (step % Math.Max(1, batchesPerEpoch / 4) == 0 || step == totalSteps)
-                        log?.Invoke($"epoch {epoch}/{_options.Epochs} step {step}/{totalSteps} loss {loss:F4} lr {lr:E2} {rowsPerSecond:F1} rows/s");
+                        Detail($"epoch {epoch}/{_options.Epochs} step {step}/{totalSteps} loss {loss:F4} lr {lr:E2} {rowsPerSecond:F1} rows/s");
                 }
                 epochsRun = epoch;
 
@@ -112,7 +115,7 @@ public sealed class FineTuner(FineTuningOptions options, GauTask task, Func<Task
                 {
                     double metric = Evaluate(model, validation, padId);
                     metrics.Add(metric);
-                    log?.Invoke($"epoch {epoch}/{_options.Epochs} validation {MetricName} {metric:F4} over {validation.Count} rows");
+                    Detail($"epoch {epoch}/{_options.Epochs} validation {MetricName} {metric:F4} over {validation.Count} rows");
                     progress?.Report(new TrainingProgress(epoch, _options.Epochs, step, totalSteps, losses[^1],
                         rowsSeen / Math.Max(1e-9, clock.Elapsed.TotalSeconds), clock.Elapsed, metric, MetricName));
                     if (bestMetric is null || metric > bestMetric)
@@ -125,7 +128,7 @@ public sealed class FineTuner(FineTuningOptions options, GauTask task, Func<Task
                     }
                     else if (_options.EarlyStoppingPatience is { } patience && ++epochsWithoutImprovement >= patience)
                     {
-                        log?.Invoke($"early stopping after epoch {epoch}: no better validation {MetricName} for {patience} epoch(s)");
+                        Notice($"early stopping after epoch {epoch}: no better validation {MetricName} for {patience} epoch(s)");
                         stop = true;
                     }
                 }
@@ -145,13 +148,13 @@ public sealed class FineTuner(FineTuningOptions options, GauTask task, Func<Task
                         Fingerprint = fingerprint!.Entries,
                     };
                     TrainingCheckpoint.Commit(checkpointDir, $"epoch-{epoch:D4}", state, model, optimizer, best);
-                    log?.Invoke($"checkpoint after epoch {epoch} saved to {checkpointDir}");
+                    Detail($"checkpoint after epoch {epoch} saved to {checkpointDir}");
                 }
             }
             if (best is not null && bestEpoch != epochsRun)
             {
                 Restore(model, best);
-                log?.Invoke($"kept the weights of epoch {bestEpoch} (validation {MetricName} {bestMetric:F4})");
+                Notice($"kept the weights of epoch {bestEpoch} (validation {MetricName} {bestMetric:F4})");
             }
         }
         finally

@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 namespace GauMLNet.TorchSharp.Training;
 
 /// <summary>Where a training run stands: counters, curves, best-so-far, and the fingerprint of what shaped it.</summary>
-public sealed record TrainingState
+internal sealed record TrainingState
 {
     /// <summary>fine-tuning or pretraining.</summary>
     public required string Kind { get; init; }
@@ -54,7 +54,7 @@ public sealed class TrainingCheckpoint
 
     /// <summary>The version directory it was read from, for messages.</summary>
     public string Source { get; }
-    public TrainingState State { get; }
+    internal TrainingState State { get; }
 
     /// <summary>Puts the saved optimizer state back into <paramref name="optimizer"/>.</summary>
     public void RestoreOptimizer(ICheckpointedOptimizer optimizer)
@@ -71,7 +71,7 @@ public sealed class TrainingCheckpoint
     }
 
     /// <summary>Commits a checkpoint named <paramref name="version"/> (e.g. epoch-0002) into <paramref name="directory"/>.</summary>
-    public static void Commit(string directory, string version, TrainingState state, nn.Module model, ICheckpointedOptimizer optimizer,
+    internal static void Commit(string directory, string version, TrainingState state, nn.Module model, ICheckpointedOptimizer optimizer,
         IReadOnlyDictionary<string, Tensor>? best)
     {
         var files = new Dictionary<string, byte[]>(StringComparer.Ordinal)

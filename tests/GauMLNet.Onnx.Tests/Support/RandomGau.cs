@@ -24,7 +24,7 @@ public static class RandomGau
     /// Encoder tensors with the gau_alpha_ prefix, plus head.classifier (<paramref name="headOutputs"/> × d) and a
     /// separate MLM decoder when asked.
     /// </summary>
-    public static Dictionary<string, RawTensor> Weights(GauAlphaConfig c, int seed, int headOutputs = 0, bool decoder = false)
+    internal static Dictionary<string, RawTensor> Weights(GauAlphaConfig c, int seed, int headOutputs = 0, bool decoder = false)
     {
         var random = new Random(seed);
         var tensors = new Dictionary<string, RawTensor>(StringComparer.Ordinal);

@@ -8,7 +8,7 @@ namespace GauMLNet.Onnx.Tests.Support;
 /// exporter's graph): the reference the graph is checked against for every config variant. Rows with no real token
 /// are left NaN, as the reference (−∞ masking) leaves them.
 /// </summary>
-public sealed class ReferenceGau(GauAlphaConfig c, IReadOnlyDictionary<string, RawTensor> tensors)
+internal sealed class ReferenceGau(GauAlphaConfig c, IReadOnlyDictionary<string, RawTensor> tensors)
 {
     private float[] W(string name) => tensors[name].ToFloat32(name);
 

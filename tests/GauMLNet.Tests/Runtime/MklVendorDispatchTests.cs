@@ -124,7 +124,7 @@ public class MklVendorDispatchTests
     [InlineData("lift", "MKL_CBWR", "AVX2", MklVendorDispatchState.Declined, "configured by the user")]
     [InlineData(null, "MKL_CBWR", "AUTO", MklVendorDispatchState.Declined, "configured by the user")]
     [InlineData("lift", "MKL_ENABLE_INSTRUCTIONS", "AVX2", MklVendorDispatchState.Declined, "configured by the user")]
-    public void SettingsAreHonouredBeforeAnythingIsRead(string? setting, string? mklVariable, string? mklValue, MklVendorDispatchState expected, string reason)
+    internal void SettingsAreHonouredBeforeAnythingIsRead(string? setting, string? mklVariable, string? mklValue, MklVendorDispatchState expected, string reason)
     {
         var environment = Environment((MklVendorDispatch.SettingVariable, setting!), (mklVariable ?? "unused", mklValue!));
         var result = MklVendorDispatch.Apply(environment, optedIn: true, () => Cpu("AuthenticAMD", 0x1A, "avx512f"));
@@ -136,7 +136,7 @@ public class MklVendorDispatchTests
     [InlineData(null, null, MklVendorDispatchState.Kept, "did not opt in")]
     [InlineData("", false, MklVendorDispatchState.Kept, "did not opt in")]
     [InlineData("keep", true, MklVendorDispatchState.Kept, "=keep")]
-    public void AHostThatDidNotOptInKeepsMklAsShipped(string? setting, bool? optedIn, MklVendorDispatchState expected, string reason)
+    internal void AHostThatDidNotOptInKeepsMklAsShipped(string? setting, bool? optedIn, MklVendorDispatchState expected, string reason)
     {
         bool cpuRead = false;
         var result = MklVendorDispatch.Apply(Environment((MklVendorDispatch.SettingVariable, setting!)), optedIn,

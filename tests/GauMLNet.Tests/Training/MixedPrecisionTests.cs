@@ -49,7 +49,8 @@ public class MixedPrecisionTests(ITestOutputHelper output)
     {
         using var network = Classifier(config, Labels.Length, seed: 1);
         var tuner = new FineTuner((options ?? new FineTuningOptions { Epochs = 4, BatchSize = 16, LearningRate = 2e-3, Seed = 1 }) with { Precision = precision },
-            GauTask.Classification, trained => TorchSharpInferenceEngine.Borrowing(trained, CPU), log, progress, bf16: Native);
+            GauTask.Classification, trained => TorchSharpInferenceEngine.Borrowing(trained, CPU),
+            log is null ? null : (_, line) => log(line), progress, bf16: Native);
         return tuner.Train(network, train, dev, padId, CPU, cancel);
     }
 
