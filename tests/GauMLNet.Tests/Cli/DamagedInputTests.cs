@@ -98,6 +98,17 @@ public sealed class DamagedInputTests(DamagedInputFixture fixture, ITestOutputHe
     private static readonly Damage LinesOfWrongType = new("lines of the wrong type", true, _ => "[1]\n\"x\"\n42\nnull\n"u8.ToArray());
 
     private static readonly Damage[] JsonDamages = [Empty, TruncatedFatal, RandomBytes, Undecodable, JsonArray, JsonNull, JsonEmptyObject, WrongTypes, Flipped];
+    // Valid sizes of a model far larger than the weights beside it: building it first would ask libtorch for terabytes.
+    private static readonly Damage HugeModel = new("sizes of a huge model", true, b =>
+    {
+        var config = System.Text.Json.Nodes.JsonNode.Parse(b)!.AsObject();
+        config["hidden_size"] = 200000;
+        config["embedding_size"] = 200000;
+        config["intermediate_size"] = 400000;
+        config["num_hidden_layers"] = 50;
+        return Encoding.UTF8.GetBytes(config.ToJsonString());
+    });
+    private static readonly Damage[] ConfigDamages = [.. JsonDamages, HugeModel];
     private static readonly Damage[] LinesDamages = [Empty, Truncated, RandomBytes, Undecodable, LinesOfWrongType, JsonEmptyObject, WrongTypes, Flipped];
     private static readonly Damage[] BinaryDamages = [Empty, TruncatedFatal, RandomBytes, Flipped];
     private static readonly Damage[] TextDamages = [Empty, RandomBytes, Undecodable, Truncated];
@@ -123,23 +134,23 @@ public sealed class DamagedInputTests(DamagedInputFixture fixture, ITestOutputHe
         // The PyTorch layout (gau export --format pytorch): every member.
         new("evaluate gaumlnet.json", f => f.PyTorch, "gaumlnet.json", JsonDamages, (f, m, _) => ["evaluate", "--task", "eprstmt", "--file", Path.Combine(f.Clue, "dev.json"), "--model", m]),
         new("export gaumlnet.json", f => f.PyTorch, "gaumlnet.json", JsonDamages, (f, m, _) => ["export", "--model", m, "--output", Out(m)]),
-        new("evaluate pytorch config.json", f => f.PyTorch, "config.json", JsonDamages, (f, m, _) => ["evaluate", "--task", "eprstmt", "--file", Path.Combine(f.Clue, "dev.json"), "--model", m]),
+        new("evaluate pytorch config.json", f => f.PyTorch, "config.json", ConfigDamages, (f, m, _) => ["evaluate", "--task", "eprstmt", "--file", Path.Combine(f.Clue, "dev.json"), "--model", m]),
         new("evaluate pytorch vocab.txt", f => f.PyTorch, "vocab.txt", TextDamages, (f, m, _) => ["evaluate", "--task", "eprstmt", "--file", Path.Combine(f.Clue, "dev.json"), "--model", m]),
         new("evaluate pytorch model.safetensors", f => f.PyTorch, "model.safetensors", BinaryDamages, (f, m, _) => ["evaluate", "--task", "eprstmt", "--file", Path.Combine(f.Clue, "dev.json"), "--model", m]),
         // A checkpoint directory: encode, export, train --model, pretrain --model, sweep --model, inspect.
-        new("encode config.json", f => f.Checkpoint, "config.json", JsonDamages, (f, m, _) => ["encode", "--model", m, "--input", Path.Combine(TestPaths.TinyModel, "inputs.json"), "--output", Out(m), "--device", "cpu"]),
+        new("encode config.json", f => f.Checkpoint, "config.json", ConfigDamages, (f, m, _) => ["encode", "--model", m, "--input", Path.Combine(TestPaths.TinyModel, "inputs.json"), "--output", Out(m), "--device", "cpu"]),
         new("encode model.safetensors", f => f.Checkpoint, "model.safetensors", BinaryDamages, (f, m, _) => ["encode", "--model", m, "--input", Path.Combine(TestPaths.TinyModel, "inputs.json"), "--output", Out(m), "--device", "cpu"]),
-        new("export checkpoint config.json", f => f.Checkpoint, "config.json", JsonDamages, (f, m, _) => ["export", "--model", m, "--output", Out(m)]),
-        new("train --model config.json", f => f.Checkpoint, "config.json", JsonDamages, (f, m, _) => ["train", "--task", "eprstmt", "--data", f.Clue, "--model", m, "--epochs", "1", "--max-length", "16", "--output", Out(m), "--device", "cpu"]),
+        new("export checkpoint config.json", f => f.Checkpoint, "config.json", ConfigDamages, (f, m, _) => ["export", "--model", m, "--output", Out(m)]),
+        new("train --model config.json", f => f.Checkpoint, "config.json", ConfigDamages, (f, m, _) => ["train", "--task", "eprstmt", "--data", f.Clue, "--model", m, "--epochs", "1", "--max-length", "16", "--output", Out(m), "--device", "cpu"]),
         new("train --model vocab.txt", f => f.Checkpoint, "vocab.txt", TextDamages, (f, m, _) => ["train", "--task", "eprstmt", "--data", f.Clue, "--model", m, "--epochs", "1", "--max-length", "16", "--output", Out(m), "--device", "cpu"]),
         new("train --model model.safetensors", f => f.Checkpoint, "model.safetensors", BinaryDamages, (f, m, _) => ["train", "--task", "eprstmt", "--data", f.Clue, "--model", m, "--epochs", "1", "--max-length", "16", "--output", Out(m), "--device", "cpu"]),
-        new("pretrain --model config.json", f => f.Checkpoint, "config.json", JsonDamages, (f, m, _) => ["pretrain", "--corpus", f.Corpus, "--model", m, "--steps", "1", "--batch-size", "2", "--max-length", "16", "--output", Out(m), "--device", "cpu"]),
+        new("pretrain --model config.json", f => f.Checkpoint, "config.json", ConfigDamages, (f, m, _) => ["pretrain", "--corpus", f.Corpus, "--model", m, "--steps", "1", "--batch-size", "2", "--max-length", "16", "--output", Out(m), "--device", "cpu"]),
         new("sweep --model vocab.txt", f => f.Checkpoint, "vocab.txt", TextDamages, (f, m, _) => ["sweep", "--task", "eprstmt", "--data", f.Clue, "--model", m, "--trials", "1", "--output", Out(m)]),
         new("inspect model.safetensors", f => f.Checkpoint, "model.safetensors", BinaryDamages, (_, m, file) => ["inspect", file]),
         new("inspect pytorch_model.bin", _ => TestPaths.TinyModel, "pytorch_model.bin", BinaryDamages, (_, m, file) => ["inspect", file]),
         // convert: the torch file, the vocabulary and the config it reads.
         new("convert pytorch_model.bin", _ => TestPaths.TinyModel, "pytorch_model.bin", BinaryDamages, (f, m, file) => ["convert", "--from", file, "--vocab", f.TinyVocab, "--config", Path.Combine(m, "config.json"), "--output", Out(m)]),
-        new("convert --config", _ => TestPaths.TinyModel, "config.json", JsonDamages, (f, m, file) => ["convert", "--from", Path.Combine(m, "pytorch_model.bin"), "--vocab", f.TinyVocab, "--config", file, "--output", Out(m)]),
+        new("convert --config", _ => TestPaths.TinyModel, "config.json", ConfigDamages, (f, m, file) => ["convert", "--from", Path.Combine(m, "pytorch_model.bin"), "--vocab", f.TinyVocab, "--config", file, "--output", Out(m)]),
         new("convert --vocab", f => Path.GetDirectoryName(f.TinyVocab)!, "vocab.txt", TextDamages, (f, m, file) => ["convert", "--from", Path.Combine(TestPaths.TinyModel, "pytorch_model.bin"), "--vocab", file, "--config", Path.Combine(TestPaths.TinyModel, "config.json"), "--output", Out(m)]),
         // Resuming: the checkpoints' LATEST pointer and a sweep's trial log.
         new("train --resume LATEST", f => f.Model, Path.Combine("checkpoints", "LATEST"), TextDamages, (f, m, _) => ["train", "--task", "eprstmt", "--data", f.Clue, "--config", "tiny", "--epochs", "2", "--max-length", "24", "--batch-size", "16", "--output", m, "--device", "cpu", "--resume"]),
