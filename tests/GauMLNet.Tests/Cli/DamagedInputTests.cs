@@ -200,6 +200,42 @@ public sealed class DamagedInputTests(DamagedInputFixture fixture, ITestOutputHe
     }
 
     /// <summary>
+    /// A training checkpoint's state.json changed behind a recomputed manifest (so only its parser stands guard): train --resume
+    /// refuses it naming the file, never a NullReferenceException in the resumed run.
+    /// </summary>
+    [Theory]
+    [InlineData("\"Losses\": null")]
+    [InlineData("\"Metrics\": null")]
+    [InlineData("\"Fingerprint\": null")]
+    [InlineData("\"Fingerprint\": {\"epochs\": null}")]
+    [InlineData("\"Kind\": null")]
+    [InlineData("\"Step\": -5")]
+    [InlineData("\"EpochsCompleted\": -1")]
+    [InlineData("\"BestEpoch\": 7")]
+    [InlineData("\"BestEpoch\": -3")]
+    [InlineData("\"Losses\": [1, \"x\"]")]
+    public void ADamagedTrainingStateBehindARecomputedManifestIsRefused(string field)
+    {
+        string copy = Copy(fixture.Model);
+        string version = Directory.GetDirectories(Path.Combine(copy, "checkpoints")).Single();
+        var state = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(version, "state.json")))!.AsObject();
+        var replacement = System.Text.Json.Nodes.JsonNode.Parse("{" + field + "}")!.AsObject();
+        foreach (var (key, value) in replacement.ToList()) { replacement.Remove(key); state[key] = value; }
+        File.WriteAllText(Path.Combine(version, "state.json"), state.ToJsonString());
+        var files = Directory.GetFiles(version).Where(f => Path.GetFileName(f) != Storage.FileManifest.FileName)
+            .ToDictionary(f => Path.GetFileName(f), File.ReadAllBytes);
+        File.WriteAllBytes(Path.Combine(version, Storage.FileManifest.FileName), Storage.FileManifest.Of(files).ToBytes());
+
+        // The arguments that wrote the checkpoint, so that the fingerprint matches and the state is used.
+        var (code, err, seconds) = Gau(["train", "--task", "eprstmt", "--data", fixture.Clue, "--config", "tiny", "--epochs", "1", "--max-length", "24",
+            "--batch-size", "16", "--output", copy, "--device", "cpu", "--resume"]);
+        output.WriteLine($"state.json with {field}: exit {code} in {seconds:F1} s: {err.Trim()}");
+        Assert.True(code == ExitCodes.DataError, $"exit {code}: {err}");
+        Assert.DoesNotContain("   at ", err);
+        Assert.Contains("state.json", err);
+    }
+
+    /// <summary>
     /// The built gau as a child process: a native crash or an unhandled exception would end it by a signal (exit ≥ 128) or
     /// the runtime's own code, which in-process tests cannot see.
     /// </summary>
