@@ -2,7 +2,6 @@ using System.IO.Compression;
 using System.Text;
 using GauMLNet.Cli.Commands;
 using GauMLNet.Clue;
-using GauMLNet.Configuration;
 using GauMLNet.Experiments;
 using GauMLNet.Interop;
 using GauMLNet.MLNet;
@@ -40,11 +39,17 @@ internal sealed class TextReaderTargets(string fixtures, string scratch)
         // gau encode --compare: the reference, compared with the fixture's encoding of inputs.json.
         new("encode-reference", () => [("expected", File.ReadAllBytes(Tiny("expected.json")))],
             input => EncodeFiles.Compare(Encoded, EncodeFiles.ReadReference(input, Scratch("expected.json")), Scratch("expected.json"))),
-        // config.json of a checkpoint or model directory.
+        // config.json of a checkpoint directory, beside the tiny model's weights (a config must not claim more than they hold).
         new("config", () => [("tiny", File.ReadAllBytes(Tiny("config.json")))], input =>
         {
-            File.WriteAllBytes(Scratch("config.json"), input);
-            GauAlphaConfig.Load(Scratch("config.json"));
+            string checkpoint = Scratch("checkpoint");
+            if (!File.Exists(CheckpointFiles.WeightsPath(checkpoint)))
+            {
+                Directory.CreateDirectory(checkpoint);
+                File.Copy(Tiny(CheckpointFiles.WeightsFile), CheckpointFiles.WeightsPath(checkpoint));
+            }
+            File.WriteAllBytes(CheckpointFiles.ConfigPath(checkpoint), input);
+            CheckpointFiles.LoadConfig(checkpoint);
         }),
         // gau-task.json of a model package: the legacy fixture's, and a token-classification one.
         new("gau-task", () => [("legacy", Legacy[GauTaskSpec.FileName]), ("ner", Utf8(NerSpec))],
