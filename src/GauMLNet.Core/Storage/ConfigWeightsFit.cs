@@ -1,4 +1,6 @@
-namespace GauMLNet.Configuration;
+using GauMLNet.Configuration;
+
+namespace GauMLNet.Storage;
 
 /// <summary>
 /// A config.json read from a file claims the model's sizes, and building the model allocates what it claims before a
@@ -34,6 +36,6 @@ internal static class ConfigWeightsFit
     {
         if (!File.Exists(weightsPath)) return;
         using var stream = File.OpenRead(weightsPath);
-        Require(config, Storage.SafeTensorsFile.ReadHeader(stream, weightsPath).Select(e => e.Shape), configSource, weightsPath);
+        Require(config, SafeTensorsFile.ReadHeader(stream, weightsPath).Select(e => e.Shape), configSource, weightsPath);
     }
 }
