@@ -53,7 +53,12 @@ builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Encoder = Jav
 builder.Services.AddProblemDetails();
 
 var app = builder.Build();
-app.UseExceptionHandler();
+// A body that is not the request's JSON is the client's error (400), not the server's: without the selector the exception
+// handler answered BadHttpRequestException with 500 (issue #30, DamagedRequestBodyTests).
+app.UseExceptionHandler(new ExceptionHandlerOptions
+{
+    StatusCodeSelector = ex => ex is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status500InternalServerError,
+});
 app.MapOpenApi(); // /openapi/v1.json
 if (app.Configuration.GetValue("Telemetry:Enabled", true)) app.MapPrometheusScrapingEndpoint(); // /metrics
 app.MapHealthEndpoints();

@@ -7,8 +7,10 @@ public static class EncodingComparison
     public static (double Hidden, double Logits) MaxAbsDifference(IReadOnlyList<EncoderOutput> actual,
         IReadOnlyList<float[][]> expectedHidden, IReadOnlyList<float[]> expectedFirstLogits)
     {
-        if (actual.Count != expectedHidden.Count || actual.Count != expectedFirstLogits.Count)
-            throw new InvalidDataException($"the reference has {expectedHidden.Count} sequences, the encoding {actual.Count}.");
+        if (actual.Count != expectedHidden.Count)
+            throw new InvalidDataException($"the reference's last_hidden_state has {expectedHidden.Count} sequences, the encoding {actual.Count}.");
+        if (actual.Count != expectedFirstLogits.Count)
+            throw new InvalidDataException($"the reference's mlm_logits_first_token has {expectedFirstLogits.Count} sequences, the encoding {actual.Count}.");
         double hidden = 0, logits = 0;
         for (int b = 0; b < actual.Count; b++)
         {

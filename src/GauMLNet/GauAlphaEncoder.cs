@@ -72,6 +72,11 @@ public sealed class GauAlphaEncoder : IDisposable
             foreach (long id in row)
                 if (id < 0 || id >= Config.VocabSize)
                     throw new ArgumentException($"input_ids[{i}] holds {id}, outside the vocabulary [0, {Config.VocabSize}).");
+        // A segment id outside the token-type embedding would reach libtorch's index_select (an ExternalException, not bad data).
+        foreach (var (row, i) in (tokenTypeIds ?? []).Select((r, i) => (r, i)))
+            foreach (long type in row)
+                if (type < 0 || type >= Config.TypeVocabSize)
+                    throw new ArgumentException($"token_type_ids[{i}] holds {type}, outside [0, {Config.TypeVocabSize}) (type_vocab_size).");
 
         using var scope = NewDisposeScope();
         var ids = ToTensor(inputIds, width);

@@ -104,7 +104,7 @@ internal sealed class Target(Func<IEnumerable<(string Name, byte[] Bytes)>> seed
     public void Run(byte[] input)
     {
         try { load(input); }
-        catch (Exception ex) when (ex is InvalidDataException or IntegrityException or CheckpointMismatchException or ClueFormatException or FileNotFoundException)
+        catch (Exception ex) when (ex is InvalidDataException or IntegrityException or CheckpointMismatchException or ClueFormatException or GauMLNet.Tabular.TabularFormatException or FileNotFoundException)
         {
         }
     }

@@ -12,7 +12,7 @@ namespace GauMLNet.Fuzz;
 /// <summary>The fuzz targets, by name; seeds come from the repository's fixtures (and ../shared when it is there).</summary>
 internal static class Targets
 {
-    public static IReadOnlyDictionary<string, Target> All { get; } = new Dictionary<string, Target>(StringComparer.Ordinal)
+    public static IReadOnlyDictionary<string, Target> All { get; } = WithTextReaders(new Dictionary<string, Target>(StringComparer.Ordinal)
     {
         // safetensors bytes (Core's SafeTensorsFile), then every tensor made a libtorch tensor (the torch side).
         ["safetensors"] = new(SafeTensorsSeeds, input =>
@@ -47,7 +47,15 @@ internal static class Targets
             File.WriteAllBytes(Clue.Path, input[1..]);
             ClueDataReader.Read(Clue.Path, tasks[input[0] % tasks.Length], requireLabels: (input[0] & 0x80) != 0, skipBadLines: (input[0] & 0x40) != 0);
         }),
-    };
+    });
+
+    /// <summary>The JSON and text readers' targets (in the scratch folder: <see cref="Scratch"/> is not yet set when All is built).</summary>
+    private static Dictionary<string, Target> WithTextReaders(Dictionary<string, Target> targets)
+    {
+        foreach (var t in new Tests.Faults.TextReaderTargets(Fixture(), CreateScratch()).All())
+            targets.Add(t.Name, new Target(() => t.Seeds().Concat(Regressions(t.Name)), t.Load));
+        return targets;
+    }
 
     /// <summary>A scratch folder in memory (/dev/shm when there is one) for the readers that take a path.</summary>
     private static readonly string Scratch = CreateScratch();

@@ -3,7 +3,6 @@ using System.Globalization;
 using System.Text.Json;
 using GauMLNet.Cli.Failures;
 using GauMLNet.Cli.Terminal;
-using GauMLNet.Configuration;
 using GauMLNet.MLNet;
 using GauMLNet.Storage;
 using GauMLNet.Tabular;
@@ -84,23 +83,16 @@ internal static class DataFileRun
                 : CluePipeline.EvaluateClassifier(Path.GetFileName(path), ((Microsoft.ML.Data.TransformerChain<ITransformer>)model).OfType<GauTextClassificationTransformer>().Single(), model, devView, progress.Line);
             return new TrainingRun.Dev(metrics, $"dev: {Describe(metrics)}");
         }
-        return TrainingRun.FitAndReport(s, @checked, ml, trainView.Schema, stop, progress, output, s.LearningRate, Fit, EvaluateDev, (fitted, devMetrics, seconds) => new
+        return TrainingRun.FitAndReport(s, @checked, ml, trainView.Schema, stop, progress, output, s.LearningRate, Fit, EvaluateDev, fitted => new()
         {
-            data = path,
-            kind = all.Kind.Name(),
-            columns = metadata,
-            training_rows = train.Examples.Count,
-            dev_rows = dev?.Examples.Count ?? 0,
-            skipped_bad_lines = all.SkippedBadLines,
-            model = s.ModelDirectory ?? $"from scratch ({s.ConfigName})",
-            epochs = fitted.Result.EpochsRun,
-            precision = fitted.Result.Precision.ShortName(),
-            best_epoch = fitted.Result.BestEpoch,
-            training_rows_per_second = Math.Round(fitted.Result.TrainingRowsPerSecond, 1),
-            training_seconds = Math.Round(seconds, 1),
-            dev = devMetrics.Metrics,
-            dev_metric_per_epoch = fitted.Result.ValidationMetrics,
-            final_loss = fitted.Result.StepLosses.Count > 0 ? fitted.Result.StepLosses[^1] : double.NaN,
+            ["data"] = path,
+            ["kind"] = all.Kind.Name(),
+            ["columns"] = metadata,
+            ["training_rows"] = train.Examples.Count,
+            ["dev_rows"] = dev?.Examples.Count ?? 0,
+            ["skipped_bad_lines"] = all.SkippedBadLines,
+            ["training_rows_per_second"] = Math.Round(fitted.Result.TrainingRowsPerSecond, 1),
+            ["dev_metric_per_epoch"] = fitted.Result.ValidationMetrics,
         }, new TrainingRun.Curve($"GAU-α on {Path.GetFileName(path)}", similarityRun ? "pearson" : "accuracy", "rows"));
     }
 

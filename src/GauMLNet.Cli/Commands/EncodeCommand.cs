@@ -14,11 +14,6 @@ namespace GauMLNet.Cli.Commands;
 /// </summary>
 internal static class EncodeCommand
 {
-    private sealed record Inputs(
-        [property: JsonPropertyName("input_ids")] long[][]? InputIds,
-        [property: JsonPropertyName("token_type_ids")] long[][]? TokenTypeIds,
-        [property: JsonPropertyName("attention_mask")] long[][]? AttentionMask);
-
     private sealed record Outputs(
         [property: JsonPropertyName("last_hidden_state")] float[][][] LastHiddenState,
         [property: JsonPropertyName("mlm_logits_first_token")] float[][] MlmLogitsFirstToken);
@@ -40,30 +35,21 @@ internal static class EncodeCommand
 
     private static int Run(string modelDir, string inputPath, string outputPath, string device, string? comparePath, double tolerance, TextWriter output)
     {
-        var inputs = ReadJson<Inputs>(inputPath, "encode input");
-        if (inputs.InputIds is null) throw new InvalidDataException($"{inputPath}: the key 'input_ids' is missing.");
+        var inputs = EncodeFiles.ReadInputs(inputPath);
+        // The reference is read before the model runs, so a broken one fails fast and writes nothing.
+        var reference = comparePath is null ? null : EncodeFiles.ReadReference(comparePath);
 
         using var encoder = GauAlphaEncoder.Load(modelDir, device);
-        EncoderOutput[] encoded;
-        try { encoded = encoder.Encode(inputs.InputIds, inputs.TokenTypeIds, inputs.AttentionMask); }
-        catch (ArgumentException ex) { throw new InvalidDataException($"{inputPath}: {ex.Message}", ex); }
+        var encoded = EncodeFiles.Encode(encoder, inputs, inputPath);
         var result = new Outputs(encoded.Select(e => e.LastHiddenState).ToArray(), encoded.Select(e => e.MlmLogitsFirstToken).ToArray());
         AtomicFile.Write(outputPath, s => JsonSerializer.Serialize(s, result));
         output.WriteLine($"encoded {encoded.Length} sequence(s) on {encoder.Device.type.ToString().ToLowerInvariant()}; wrote {outputPath}");
-        if (comparePath is null) return 0;
+        if (reference is null) return 0;
 
-        var reference = ReadJson<Outputs>(comparePath, "reference output");
-        var (hidden, logits) = EncodingComparison.MaxAbsDifference(encoded, reference.LastHiddenState, reference.MlmLogitsFirstToken);
+        var (hidden, logits) = EncodeFiles.Compare(encoded, reference, comparePath!);
         bool within = hidden <= tolerance && logits <= tolerance;
         output.WriteLine($"max |Δ| vs {comparePath}: last_hidden_state {hidden:E2}, mlm_logits_first_token {logits:E2} " +
             (within ? $"(within {tolerance:G})" : $"(ABOVE tolerance {tolerance:G})"));
         return within ? 0 : ExitCodes.ComparisonMismatch;
-    }
-
-    private static T ReadJson<T>(string path, string what)
-    {
-        if (!File.Exists(path)) throw new FileNotFoundException($"{path} does not exist.", path);
-        try { return JsonSerializer.Deserialize<T>(File.ReadAllText(path)) ?? throw new InvalidDataException($"{path}: empty {what}."); }
-        catch (JsonException ex) { throw new InvalidDataException($"{path}: not a valid {what} ({ex.Message}).", ex); }
     }
 }

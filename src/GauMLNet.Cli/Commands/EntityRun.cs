@@ -73,18 +73,13 @@ internal static class EntityRun
             var lines = new StringWriter();
             Print(lines, metrics, "dev");
             return new TrainingRun.Dev(metrics, lines.ToString().TrimEnd());
-        }, (fitted, devMetrics, seconds) => new
+        }, fitted => new()
         {
-            task = TaskName,
-            head = head.ToString(),
-            model = s.ModelDirectory ?? $"from scratch ({s.ConfigName})",
-            epochs = fitted.Result.EpochsRun,
-            best_epoch = fitted.Result.BestEpoch,
-            training_seconds = Math.Round(seconds, 1),
-            training_sentences_per_second = Math.Round(fitted.Result.TrainingRowsPerSecond, 1),
-            dev_sentences_per_second = Math.Round(sentencesPerSecond, 1),
-            dev = devMetrics.Metrics,
-            dev_f1_per_epoch = fitted.Result.ValidationMetrics,
+            ["task"] = TaskName,
+            ["head"] = head.ToString(),
+            ["training_sentences_per_second"] = Math.Round(fitted.Result.TrainingRowsPerSecond, 1),
+            ["dev_sentences_per_second"] = Math.Round(sentencesPerSecond, 1),
+            ["dev_f1_per_epoch"] = fitted.Result.ValidationMetrics,
         }, new TrainingRun.Curve($"GAU-α ({head}) on {TaskName}", "entity F1", "windows"));
     }
 

@@ -38,7 +38,8 @@ internal static class SweepCommand
             string folder = Arguments.ExistingDirectory("--data", r.GetValue(data)!), outDir = r.GetValue(outputDir)!;
             var budget = ParseDuration(r.GetValue(time)!);
             Arguments.AtLeast("--trials", r.GetValue(trials), 1);
-            if (r.GetValue(model) is { } checkpointDirectory) Arguments.ExistingDirectory("--model", checkpointDirectory);
+            // A damaged checkpoint is refused here, naming its file, rather than failing every trial with the same message.
+            if (r.GetValue(model) is { } checkpointDirectory) Tasks.GauModelSource.FromDirectory(Arguments.ExistingDirectory("--model", checkpointDirectory));
             var textEncoding = Arguments.Encoding(r.GetValue(encoding));
             Directory.CreateDirectory(outDir);
             AtomicFile.RemoveLeftovers(outDir);
@@ -96,7 +97,14 @@ internal static class SweepCommand
                 TrainingCurvePlot.SavePoints(Path.Combine(outDir, "sweep.png"), $"GAU-α sweep on {clueTask.Name}", "trial", "dev accuracy",
                     finished.Select(t => (double)t.Id).ToArray(), finished.Select(t => t.Metric!.Value).ToArray());
             var best = leaderboard.FirstOrDefault(t => t.Metric is not null);
-            if (best is null) { output.WriteLine("no trial finished within the budget"); return 1; }
+            if (best is null)
+            {
+                // Every trial failing is an error in what they all share (data, checkpoint), not an empty leaderboard.
+                if (ordered.Count > 0 && ordered.All(t => t.Status == TrialStatus.Failed))
+                    throw new CliFailure(ExitCodes.DataError, $"error: all {ordered.Count} trial(s) failed; the first: {ordered[0].Error}");
+                output.WriteLine("no trial finished within the budget");
+                return 1;
+            }
             if (experiment.BestModel is { } bestModel)
             {
                 var chain = new Microsoft.ML.Data.TransformerChain<ITransformer>(keyMap, bestModel,

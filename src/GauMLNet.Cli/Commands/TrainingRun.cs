@@ -86,18 +86,11 @@ internal static class TrainingRun
             if (dev is null) return Dev.None;
             var metrics = CluePipeline.Evaluate(task, model, dev, progress.Line);
             return new Dev(metrics, $"dev accuracy {metrics.Accuracy:P2} over {metrics.Rows} rows (macro {metrics.MacroAccuracy:P2})");
-        }, (fitted, devMetrics, seconds) => new
+        }, fitted => new()
         {
-            task = task.Name,
-            model = s.ModelDirectory ?? $"from scratch ({s.ConfigName})",
-            epochs = fitted.Result.EpochsRun,
-            precision = fitted.Result.Precision.ShortName(),
-            best_epoch = fitted.Result.BestEpoch,
-            training_rows_per_second = Math.Round(fitted.Result.TrainingRowsPerSecond, 1),
-            training_seconds = Math.Round(seconds, 1),
-            dev = devMetrics.Metrics,
-            dev_accuracy_per_epoch = fitted.Result.ValidationMetrics,
-            final_loss = fitted.Result.StepLosses.Count > 0 ? fitted.Result.StepLosses[^1] : double.NaN,
+            ["task"] = task.Name,
+            ["training_rows_per_second"] = Math.Round(fitted.Result.TrainingRowsPerSecond, 1),
+            ["dev_accuracy_per_epoch"] = fitted.Result.ValidationMetrics,
         }, new Curve($"GAU-α on {task.Name}", "accuracy", "rows"));
     }
 
@@ -115,11 +108,11 @@ internal static class TrainingRun
 
     /// <summary>
     /// The one fit-and-report of every training command: fits under the stop signals (a divergence keeps the last good
-    /// model), saves model.zip, scores the dev data, writes metrics.json (the task's <paramref name="report"/>) and the
-    /// curve, and says what it wrote.
+    /// model), saves model.zip, scores the dev data, writes metrics.json (the task's own <paramref name="report"/> fields,
+    /// then what every run reports) and the curve, and says what it wrote.
     /// </summary>
     public static int FitAndReport(Settings s, Checked c, MLContext ml, DataViewSchema schema, StopSignals stop, ConsoleProgressBar progress,
-        TextWriter output, double? learningRate, Func<Fitted> fit, Func<ITransformer, Dev> evaluateDev, Func<Fitted, Dev, double, object> report, Curve curve)
+        TextWriter output, double? learningRate, Func<Fitted> fit, Func<ITransformer, Dev> evaluateDev, Func<Fitted, Dictionary<string, object?>> report, Curve curve)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
         if (!TryFit(fit, stop, progress, c.Checkpoints, output, ex => Diverged(ex, ml, schema, s, learningRate, c.Checkpoints), out var fitted))
@@ -129,7 +122,15 @@ internal static class TrainingRun
         SaveModelAtomically(ml, fitted.Model, schema, modelPath);
         var dev = evaluateDev(fitted.Model);
         string metricsPath = Path.Combine(s.OutputDirectory, MetricsFile), curvePath = Path.Combine(s.OutputDirectory, CurveFile);
-        AtomicFile.WriteAllText(metricsPath, JsonSerializer.Serialize(report(fitted, dev, seconds), new JsonSerializerOptions { WriteIndented = true }));
+        var metrics = report(fitted);
+        metrics["model"] = s.ModelDirectory ?? $"from scratch ({s.ConfigName})";
+        metrics["epochs"] = fitted.Result.EpochsRun;
+        metrics["precision"] = fitted.Result.Precision.ShortName();
+        metrics["best_epoch"] = fitted.Result.BestEpoch;
+        metrics["training_seconds"] = Math.Round(seconds, 1);
+        metrics["dev"] = dev.Metrics;
+        metrics["final_loss"] = fitted.Result.StepLosses.Count > 0 ? fitted.Result.StepLosses[^1] : double.NaN;
+        AtomicFile.WriteAllText(metricsPath, JsonSerializer.Serialize(metrics, new JsonSerializerOptions { WriteIndented = true }));
         TrainingCurvePlot.Save(curvePath, fitted.Result, curve.Title, curve.Metric);
         if (dev.Line is not null) output.WriteLine(dev.Line);
         output.WriteLine($"trained in {seconds:F0} s ({fitted.Result.TrainingRowsPerSecond:F1} {curve.RowUnit}/s); wrote {modelPath}, {metricsPath}, {curvePath}");

@@ -107,33 +107,13 @@ public sealed class ExperimentRunner(SearchSpace space, ITuner tuner, Experiment
     private List<TrialResult> LoadLog()
     {
         if (settings.TrialLogPath is not { } path || !File.Exists(path)) return [];
-        return File.ReadLines(path).Where(l => l.Length > 0).Select((line, i) =>
-        {
-            try { return JsonSerializer.Deserialize<LoggedTrial>(line, Json)!.ToResult(); }
-            catch (JsonException ex) { throw new InvalidDataException($"{path}:{i + 1}: not a trial record ({ex.Message}).", ex); }
-        }).ToList();
+        return TrialLog.Read(path, space, Json);
     }
 
     private void AppendLog(TrialResult result)
     {
         if (settings.TrialLogPath is not { } path) return;
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        File.AppendAllText(path, JsonSerializer.Serialize(LoggedTrial.From(result), Json) + "\n");
-    }
-
-    /// <summary>The log's shape: parameter values as JSON scalars.</summary>
-    private sealed record LoggedTrial(int Id, Dictionary<string, JsonElement> Parameters, double? Metric, double Seconds, TrialStatus Status,
-        List<double> EpochMetrics, string? Error)
-    {
-        public static LoggedTrial From(TrialResult r) => new(r.Id,
-            r.Parameters.Values.ToDictionary(kv => kv.Key, kv => JsonSerializer.SerializeToElement(kv.Value)), r.Metric, r.Seconds, r.Status, [.. r.EpochMetrics], r.Error);
-
-        public TrialResult ToResult() => new(Id,
-            new TrialParameters(Parameters.ToDictionary(kv => kv.Key, kv => kv.Value.ValueKind switch
-            {
-                JsonValueKind.Number when kv.Value.TryGetInt32(out int i) && !kv.Value.GetRawText().Contains('.') => (object)i,
-                JsonValueKind.Number => kv.Value.GetDouble(),
-                _ => kv.Value.GetString()!,
-            })), Metric, Seconds, Status, EpochMetrics, Error);
+        File.AppendAllText(path, JsonSerializer.Serialize(TrialLog.LoggedTrial.From(result), Json) + "\n");
     }
 }

@@ -100,7 +100,8 @@ public sealed record PyTorchModelDescription
     public static PyTorchModelDescription FromJson(string json, string source)
     {
         JsonObject root;
-        try { root = JsonNode.Parse(json) as JsonObject ?? throw new InvalidDataException($"{source}: not a JSON object."); }
+        // Duplicate keys are refused while parsing (JsonObject would throw ArgumentException at the first lookup): which one is meant is ambiguous.
+        try { root = JsonNode.Parse(json, documentOptions: new JsonDocumentOptions { AllowDuplicateProperties = false }) as JsonObject ?? throw new InvalidDataException($"{source}: not a JSON object."); }
         catch (JsonException ex) { throw new InvalidDataException($"{source}: not valid JSON ({ex.Message}).", ex); }
         int format = Get(root, "format", source, n => n.GetValue<int>());
         if (format > CurrentFormat) throw new InvalidDataException($"{source}: format {format} is newer than this GauMLNet reads ({CurrentFormat}); upgrade GauMLNet.");

@@ -23,7 +23,9 @@ internal static class CheckpointFiles
     {
         string path = ConfigPath(directory);
         if (!File.Exists(path)) throw new FileNotFoundException($"{directory} is not a GAU-α checkpoint directory: {ConfigFile} is missing.", path);
-        return GauAlphaConfig.Load(path);
+        var config = GauAlphaConfig.Load(path);
+        ConfigWeightsFit.RequireForFile(config, path, WeightsPath(directory));
+        return config;
     }
 
     /// <summary>The checkpoint's vocabulary text; a checkpoint to fine-tune or embed with needs one.</summary>

@@ -69,6 +69,9 @@ public sealed class GauModelPackage
         if (manifest is null && spec.Format >= 2)
             throw new IntegrityException(source, FileManifest.FileName, "is missing (a format-2 model always carries one)");
         var config = GauAlphaConfig.FromJson(TextFiles.Decode(Require(CheckpointFiles.ConfigFile), $"{source}/{CheckpointFiles.ConfigFile}"), $"{source}/{CheckpointFiles.ConfigFile}");
+        if (members.TryGetValue(CheckpointFiles.WeightsFile, out var weights))
+            ConfigWeightsFit.Require(config, SafeTensorsFile.ReadHeader(new MemoryStream(weights, writable: false), $"{source}/{CheckpointFiles.WeightsFile}").Select(e => e.Shape),
+                $"{source}/{CheckpointFiles.ConfigFile}", $"{source}/{CheckpointFiles.WeightsFile}");
         string vocab = TextFiles.Decode(Require(CheckpointFiles.VocabFile), $"{source}/{CheckpointFiles.VocabFile}");
         return new GauModelPackage(spec, config, vocab, members, source);
     }

@@ -23,6 +23,11 @@ public static class CheckpointConverter
             var config = configPath is not null ? GauAlphaConfig.Load(configPath)
                 : SiblingConfig(source) is { } sibling ? GauAlphaConfig.Load(sibling)
                 : inferred ?? throw new FileNotFoundException($"{source} has no config.json beside it; pass --config.");
+            ConfigWeightsFit.Require(config, tensors.Values.Select(t => t.shape), configPath ?? SiblingConfig(source) ?? "the config inferred from the shapes", source);
+            // vocab.txt is copied into the checkpoint: one that is not a vocabulary, or not the embedding's size, is refused now, not at first use.
+            int entries = Text.GauTokenizer.FromVocabFile(vocabPath).VocabSize;
+            if (entries != config.VocabSize)
+                throw new InvalidDataException($"--vocab: {vocabPath} has {entries} entries but the config says vocab_size {config.VocabSize}; is it this model's vocabulary?");
             using var model = new GauAlphaForMaskedLM(config, tiedDecoder: !tensors.ContainsKey(CheckpointFiles.DecoderWeightName));
             StateDictLoader.Load(model, tensors, source);
             CheckpointDirectory.Save(outputDirectory, model, vocabPath);

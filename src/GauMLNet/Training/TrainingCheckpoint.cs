@@ -102,7 +102,7 @@ public sealed class TrainingCheckpoint
         TrainingState state;
         try { state = JsonSerializer.Deserialize<TrainingState>(files[StateFile], Json) ?? throw new JsonException("empty"); }
         catch (JsonException ex) { throw new InvalidDataException($"{source}/{StateFile}: not a valid training state ({ex.Message}).", ex); }
-        return new TrainingCheckpoint(source, state, files);
+        return new TrainingCheckpoint(source, TrainingStateCheck.Require(state, $"{source}/{StateFile}"), files);
     }
 
     /// <summary>Whether a directory holds a committed training checkpoint.</summary>

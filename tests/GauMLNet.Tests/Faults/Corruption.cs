@@ -129,7 +129,7 @@ public sealed class CorruptionBattery(string target, ITestOutputHelper output)
     public bool Within(TimeSpan cap) => _clock.Elapsed < cap;
 
     public static bool IsDocumented(Exception ex) =>
-        ex is InvalidDataException or IntegrityException or CheckpointMismatchException or ClueFormatException or FileNotFoundException;
+        ex is InvalidDataException or IntegrityException or CheckpointMismatchException or ClueFormatException or GauMLNet.Tabular.TabularFormatException or FileNotFoundException;
 
     /// <summary>Loads one mutant; <paramref name="load"/> returns normally when the input loaded (and checks what it loaded).</summary>
     public void Check(string label, byte[] input, Action<byte[]> load)
