@@ -102,8 +102,8 @@ internal static class SweepCommand
                 // Every trial failing is an error in what they all share (data, checkpoint), not an empty leaderboard.
                 if (ordered.Count > 0 && ordered.All(t => t.Status == TrialStatus.Failed))
                     throw new CliFailure(ExitCodes.DataError, $"error: all {ordered.Count} trial(s) failed; the first: {ordered[0].Error}");
-                output.WriteLine("no trial finished within the budget");
-                return 1;
+                throw new CliFailure(ExitCodes.BudgetExhausted,
+                    $"error: no trial finished within the budget of {budget}; raise --time, or shrink the search (a smaller --config, fewer epochs).");
             }
             if (experiment.BestModel is { } bestModel)
             {

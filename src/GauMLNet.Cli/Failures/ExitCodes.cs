@@ -10,6 +10,8 @@ public static class ExitCodes
     public const int ComparisonMismatch = 2;
     /// <summary>Training diverged (NaN or infinite loss or gradients); the last good model is kept on disk.</summary>
     public const int Diverged = 3;
+    /// <summary>gau sweep: the time budget ran out before any trial finished (raise --time).</summary>
+    public const int BudgetExhausted = 4;
     /// <summary>Bad, missing or conflicting arguments (sysexits EX_USAGE).</summary>
     public const int Usage = 64;
     /// <summary>Missing, malformed or undecodable data; a corrupt, damaged or mismatched model or checkpoint (EX_DATAERR).</summary>

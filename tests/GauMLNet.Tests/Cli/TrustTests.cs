@@ -43,6 +43,17 @@ public sealed class TrustTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void ASweepWhoseBudgetEndsBeforeAnyTrialHasItsOwnExitCode()
+    {
+        // One second cannot build and train a model on 1,200 rows: the budget stops the first trial.
+        var run = Gau("sweep", "--task", "eprstmt", "--data", SampleData("sentiment"), "--time", "1s", "--trials", "1", "--output", TestPaths.NewTempDirectory());
+        Assert.Equal(ExitCodes.BudgetExhausted, run.Code);
+        Assert.Contains("no trial finished within the budget", run.Err);
+        Assert.DoesNotContain("internal error", run.Err);
+        Assert.DoesNotContain("   at ", run.Err);
+    }
+
+    [Fact]
     public void AGbkFileIsRefusedNamingFileAndLineAndReadsWithEncoding()
     {
         string dir = SmallSentiment();
