@@ -4,6 +4,7 @@
 using System.Diagnostics;
 using GauMLNet.Configuration;
 using GauMLNet.MLNet;
+using GauMLNet.TorchSharp;
 using Microsoft.ML;
 
 var clock = Stopwatch.StartNew();

@@ -9,7 +9,8 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
 using GauMLNet.MLNet;
-using GauMLNet.Runtime;
+using GauMLNet.TorchSharp;
+using GauMLNet.TorchSharp.Runtime;
 using Microsoft.ML;
 using Microsoft.ML.TorchSharp;
 using TorchSharp;
