@@ -133,7 +133,7 @@ internal static class TrainingRun
         AtomicFile.WriteAllText(metricsPath, JsonSerializer.Serialize(metrics, new JsonSerializerOptions { WriteIndented = true }));
         TrainingCurvePlot.Save(curvePath, fitted.Result, curve.Title, curve.Metric);
         if (dev.Line is not null) output.WriteLine(dev.Line);
-        output.WriteLine($"trained in {seconds:F0} s ({fitted.Result.TrainingRowsPerSecond:F1} {curve.RowUnit}/s); wrote {modelPath}, {metricsPath}, {curvePath}");
+        output.WriteLine($"trained in {seconds:F0} s ({fitted.Result.TrainingRowsPerSecond:F0} {curve.RowUnit}/s); wrote {modelPath}, {metricsPath}, {curvePath}");
         return 0;
     }
 
