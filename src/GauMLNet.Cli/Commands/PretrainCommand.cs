@@ -76,6 +76,8 @@ internal static class PretrainCommand
             AtomicFile.RemoveLeftovers(outDir);
             if (r.GetValue(threads) > 0) torch.set_num_threads(r.GetValue(threads));
             var texts = PretrainingCorpus.ReadTexts(files, r.GetValue(field), textEncoding).ToList();
+            if (texts.All(string.IsNullOrWhiteSpace)) // bad data, not a bad call: the files hold nothing to learn from
+                throw new InvalidDataException($"--corpus: {string.Join(", ", files)} hold(s) no text to pretrain on.");
 
             bool recompute = r.GetValue(checkpointing);
             var source = r.GetValue(model) is { } directory
@@ -88,6 +90,7 @@ internal static class PretrainCommand
             using var _ = network;
             var tokenizer = source.Tokenizer;
             var sequences = PretrainingCorpus.Pack(texts, tokenizer, r.GetValue(maxLength));
+            if (sequences.Count == 0) throw new InvalidDataException($"--corpus: {string.Join(", ", files)} packed into no sequences of at least one token.");
             output.WriteLine($"{texts.Count} texts packed into {sequences.Count} sequences of up to {r.GetValue(maxLength)} tokens; " +
                              $"{network.Config.NumHiddenLayers} GAU layers, d {network.Config.HiddenSize}, vocab {network.Config.VocabSize}");
 

@@ -73,7 +73,7 @@ public sealed class DamagedInputFixture
 /// </summary>
 public sealed class DamagedInputTests(DamagedInputFixture fixture, ITestOutputHelper output) : IClassFixture<DamagedInputFixture>
 {
-    private static readonly int[] Documented = [ExitCodes.Success, ExitCodes.ComparisonMismatch, ExitCodes.Diverged, ExitCodes.Usage, ExitCodes.DataError];
+    private static readonly int[] Documented = [ExitCodes.Success, ExitCodes.ComparisonMismatch, ExitCodes.Diverged, ExitCodes.BudgetExhausted, ExitCodes.Usage, ExitCodes.DataError];
 
     /// <summary>A way to damage a file; <paramref name="Fatal"/> when nothing usable can be left (the command must fail).</summary>
     private sealed record Damage(string Name, bool Fatal, Func<byte[], byte[]> Apply);

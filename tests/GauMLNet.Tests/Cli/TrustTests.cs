@@ -43,6 +43,18 @@ public sealed class TrustTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void AnEmptyCorpusIsADataErrorNotAUsageError()
+    {
+        string dir = TestPaths.NewTempDirectory();
+        string corpus = Path.Combine(dir, "corpus.txt");
+        File.WriteAllText(corpus, "\n  \n\n");
+        var run = Gau("pretrain", "--corpus", corpus, "--config", "tiny", "--steps", "1", "--output", Path.Combine(dir, "out"), "--device", "cpu");
+        Assert.Equal(ExitCodes.DataError, run.Code);
+        Assert.Contains("no text to pretrain on", run.Err);
+        Assert.Contains(corpus, run.Err);
+    }
+
+    [Fact]
     public void ASweepWhoseBudgetEndsBeforeAnyTrialHasItsOwnExitCode()
     {
         // One second cannot build and train a model on 1,200 rows: the budget stops the first trial.
