@@ -5,7 +5,8 @@ using Microsoft.ML.OnnxRuntime;
 namespace GauMLNet.Onnx;
 
 /// <summary>
-/// Scores padded batches with an exported GAU graph on ONNX Runtime's CPU provider. Returns the head's raw output
+/// Scores padded batches with an exported GAU graph on ONNX Runtime: the CPU provider by default, CUDA when the device asks
+/// for it and the application references Microsoft.ML.OnnxRuntime.Gpu (<see cref="ExecutionProviders"/>). Returns the head's raw output
 /// (logits, score or embedding; the model's <see cref="OnnxNames.RawOutputKey"/>). Thread-safe: ONNX Runtime sessions
 /// run concurrently; each call binds its own inputs and outputs.
 /// </summary>
@@ -18,26 +19,32 @@ public sealed class OnnxRuntimeEngine : IGauInferenceEngine
     private int _disposed;
 
     /// <param name="model">ONNX bytes as <see cref="GauOnnxExporter"/> writes them</param>
-    /// <param name="options">threads (0: ONNX Runtime's default, one per physical core); device auto or cpu</param>
+    /// <param name="options">threads (0: ONNX Runtime's default, one per physical core); device auto or cpu (the CPU), cuda or cuda:N
+    /// (CUDA), or a comma list tried in order</param>
     /// <param name="outputName">the output to return; null: the model's <see cref="OnnxNames.RawOutputKey"/>, else its first output</param>
     /// <param name="allowSpinning">false: idle intra-op threads sleep instead of spinning between and within calls
     /// (less CPU burned on a shared machine, slightly more latency)</param>
     public OnnxRuntimeEngine(byte[] model, EngineOptions? options = null, string? outputName = null, bool allowSpinning = true)
     {
         options ??= new EngineOptions();
-        // The first choice this engine can take: it runs on the CPU only (a spec such as cuda:0,cpu falls through to the CPU).
-        if (!DeviceSpec.Choices(options.Device).Any(choice => choice is "auto" or "cpu"))
-            throw new NotSupportedException($"The onnxruntime engine runs on the CPU only; device '{options.Device}' is not available (use auto or cpu, or add cpu as a fallback).");
         if (options.Threads < 0) throw new ArgumentOutOfRangeException(nameof(options), options.Threads, "Threads must be ≥ 0.");
-        using var sessionOptions = new SessionOptions
+        var candidates = ExecutionProviders.For(options.Device, OrtEnv.Instance().GetAvailableProviders());
+        Exception? failure = null;
+        InferenceSession? session = null;
+        foreach (var candidate in candidates)
         {
-            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
-            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
-            IntraOpNumThreads = options.Threads,
-            InterOpNumThreads = 1,
-        };
-        if (!allowSpinning) sessionOptions.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
-        _session = new InferenceSession(model, sessionOptions);
+            try
+            {
+                session = Open(model, options, candidate, allowSpinning);
+                Device = candidate.DeviceName;
+                break;
+            }
+            catch (OnnxRuntimeException ex) when (candidate.CudaDevice is not null)
+            {
+                failure = ex; // no such GPU, or no driver: the next choice, if any
+            }
+        }
+        _session = session ?? throw new NotSupportedException($"Device '{options.Device}': ONNX Runtime could not start CUDA ({failure?.Message}); add cpu as a fallback (e.g. cuda:0,cpu).", failure);
         try
         {
             var metadata = _session.ModelMetadata.CustomMetadataMap;
@@ -52,7 +59,7 @@ public sealed class OnnxRuntimeEngine : IGauInferenceEngine
             Quantization = metadata.TryGetValue(OnnxNames.QuantizationKey, out var q) ? q : "unknown";
             string precision = Quantization == "dynamic_int8" ? "int8" : "fp32";
             string note = options.Precision == Configuration.InferencePrecision.BFloat16 ? ", bf16 requested: ONNX Runtime's CPU provider runs this graph in fp32" : "";
-            Description = $"onnxruntime {precision} on cpu ({(options.Threads > 0 ? $"{options.Threads} threads" : "default threads")}{note})";
+            Description = $"onnxruntime {precision} on {Device} ({(options.Threads > 0 ? $"{options.Threads} threads" : "default threads")}{note})";
         }
         catch
         {
@@ -62,6 +69,23 @@ public sealed class OnnxRuntimeEngine : IGauInferenceEngine
     }
 
     public string Description { get; }
+
+    /// <summary>Where the session runs: cpu, or cuda:N.</summary>
+    public string Device { get; } = "cpu";
+
+    private static InferenceSession Open(byte[] model, EngineOptions options, ExecutionProviders.Candidate candidate, bool allowSpinning)
+    {
+        using var sessionOptions = new SessionOptions
+        {
+            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+            IntraOpNumThreads = options.Threads,
+            InterOpNumThreads = 1,
+        };
+        if (!allowSpinning) sessionOptions.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
+        if (candidate.CudaDevice is { } gpu) sessionOptions.AppendExecutionProvider_CUDA(gpu);
+        return new InferenceSession(model, sessionOptions);
+    }
 
     /// <summary>The model's quantization metadata: none, dynamic_int8 or unknown.</summary>
     public string Quantization { get; }

@@ -111,10 +111,31 @@ public sealed class EngineTests
     }
 
     [Fact]
-    public void OnlyTheCpuIsOffered()
+    public void CudaWithoutTheGpuPackageIsAClearErrorAndACpuFallbackScores()
     {
-        var error = Assert.Throws<NotSupportedException>(() => new OnnxRuntimeEngineFactory().Create(Package(GauTask.Regression, 1), new EngineOptions { Device = "cuda" }));
-        Assert.Contains("CPU only", error.Message);
+        // This test process references Microsoft.ML.OnnxRuntime (CPU): its ONNX Runtime has no CUDA provider.
+        Assert.DoesNotContain(ExecutionProviders.Cuda, Microsoft.ML.OnnxRuntime.OrtEnv.Instance().GetAvailableProviders());
+        var package = Package(GauTask.Regression, 1);
+        var error = Assert.Throws<NotSupportedException>(() => new OnnxRuntimeEngineFactory().Create(package, new EngineOptions { Device = "cuda:0" }));
+        Assert.Contains("Microsoft.ML.OnnxRuntime.Gpu", error.Message);
+        Assert.Contains("cuda:0", error.Message);
+        using var fallback = new OnnxRuntimeEngineFactory().Create(package, new EngineOptions { Device = "cuda:0,cpu" });
+        Assert.Contains("on cpu", fallback.Description);
+    }
+
+    [Theory]
+    [InlineData("auto", "CPU", "cpu")]
+    [InlineData("cpu", "CPU,CUDA", "cpu")]
+    [InlineData("cuda", "CPU,CUDA", "cuda:0")]
+    [InlineData("cuda:1", "CPU,CUDA", "cuda:1")]
+    [InlineData("cuda:1,cpu", "CPU,CUDA", "cuda:1 cpu")]
+    [InlineData("cuda:1,cpu", "CPU", "cpu")]
+    public void TheDeviceSelectsTheProvider(string device, string available, string expected)
+    {
+        var providers = available.Split(',').Select(p => p + "ExecutionProvider").ToArray();
+        var candidates = ExecutionProviders.For(device, providers);
+        Assert.Equal(expected, string.Join(' ', candidates.Select(c => c.DeviceName)));
+        Assert.All(candidates, c => Assert.Equal(c.CudaDevice is null ? ExecutionProviders.Cpu : ExecutionProviders.Cuda, c.Provider));
     }
 
     [Fact]
