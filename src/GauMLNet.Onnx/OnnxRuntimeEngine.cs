@@ -24,7 +24,10 @@ public sealed class OnnxRuntimeEngine : IGauInferenceEngine
     /// <param name="outputName">the output to return; null: the model's <see cref="OnnxNames.RawOutputKey"/>, else its first output</param>
     /// <param name="allowSpinning">false: idle intra-op threads sleep instead of spinning between and within calls
     /// (less CPU burned on a shared machine, slightly more latency)</param>
-    public OnnxRuntimeEngine(byte[] model, EngineOptions? options = null, string? outputName = null, bool allowSpinning = true)
+    /// <param name="configureSession">the application's last word on each session's options, after GauMLNet's (graph
+    /// optimization, threads, execution mode, the provider): profiling, other providers, ONNX Runtime config entries</param>
+    public OnnxRuntimeEngine(byte[] model, EngineOptions? options = null, string? outputName = null, bool allowSpinning = true,
+        Action<SessionOptions>? configureSession = null)
     {
         options ??= new EngineOptions();
         if (options.Threads < 0) throw new ArgumentOutOfRangeException(nameof(options), options.Threads, "Threads must be ≥ 0.");
@@ -35,7 +38,7 @@ public sealed class OnnxRuntimeEngine : IGauInferenceEngine
         {
             try
             {
-                session = Open(model, options, candidate, allowSpinning);
+                session = Open(model, options, candidate, allowSpinning, configureSession);
                 Device = candidate.DeviceName;
                 break;
             }
@@ -73,7 +76,8 @@ public sealed class OnnxRuntimeEngine : IGauInferenceEngine
     /// <summary>Where the session runs: cpu, or cuda:N.</summary>
     public string Device { get; } = "cpu";
 
-    private static InferenceSession Open(byte[] model, EngineOptions options, ExecutionProviders.Candidate candidate, bool allowSpinning)
+    private static InferenceSession Open(byte[] model, EngineOptions options, ExecutionProviders.Candidate candidate, bool allowSpinning,
+        Action<SessionOptions>? configureSession)
     {
         using var sessionOptions = new SessionOptions
         {
@@ -84,6 +88,7 @@ public sealed class OnnxRuntimeEngine : IGauInferenceEngine
         };
         if (!allowSpinning) sessionOptions.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
         if (candidate.CudaDevice is { } gpu) sessionOptions.AppendExecutionProvider_CUDA(gpu);
+        configureSession?.Invoke(sessionOptions);
         return new InferenceSession(model, sessionOptions);
     }
 

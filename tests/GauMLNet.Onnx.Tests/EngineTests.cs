@@ -123,6 +123,21 @@ public sealed class EngineTests
         Assert.Contains("on cpu", fallback.Description);
     }
 
+    [Fact]
+    public void TheApplicationHasTheLastWordOnEachSession()
+    {
+        var seen = new List<int>();
+        var factory = new OnnxRuntimeEngineFactory { ConfigureSession = options => seen.Add(options.IntraOpNumThreads) };
+        using (var engine = factory.Create(Package(GauTask.Regression, 1), new EngineOptions { Threads = 1 }))
+            Assert.Contains("on cpu", engine.Description);
+        Assert.Equal([1], seen); // called once, after GauMLNet's own settings
+
+        // What the hook sets reaches ONNX Runtime: a provider this build lacks, appended by the hook, fails the session.
+        var asking = new OnnxRuntimeEngineFactory { ConfigureSession = options => options.AppendExecutionProvider_CUDA(0) };
+        var error = Assert.ThrowsAny<Exception>(() => asking.Create(Package(GauTask.Regression, 1), new EngineOptions()).Dispose());
+        Assert.Contains("CUDA", error.Message, StringComparison.OrdinalIgnoreCase);
+    }
+
     [Theory]
     [InlineData("auto", "CPU", "cpu")]
     [InlineData("cpu", "CPU,CUDA", "cpu")]
