@@ -43,6 +43,19 @@ if (args.Length >= 1 && args[0] == "--file-scoring")
     return scoring.OutputRows == scoring.Rows && scoring.Rows == fileRows ? 0 : 1;
 }
 
+// Opt-in stage: ONNX Runtime's own per-operator profile of table (h)'s model, fp32 and int8.
+//   dotnet run --project tests/GauMLNet.Benchmarks -c Release -- --ort-profile [N ...]   (default n 128 and 2048, batch 8; only this stage)
+if (args.Length >= 1 && args[0] == "--ort-profile")
+{
+    int[] profileLengths = args.Length > 1 ? args[1..].Select(a => int.Parse(a, CultureInfo.InvariantCulture)).ToArray() : [128, 2048];
+    var profileCpu = CpuCapabilities.Current;
+    Console.WriteLine($"ONNX Runtime profile: {profileCpu.ModelName}, {Environment.ProcessorCount} logical CPUs, load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]}");
+    string profileDir = EngineCases.WriteCheckpoint(Cases.DefaultLayers);
+    try { OrtProfile.Print(profileDir, profileLengths, batch: 8, profileCpu.TheoreticalPeakGflopsFp32); }
+    finally { Directory.Delete(profileDir, recursive: true); }
+    return 0;
+}
+
 bool smoke = args.Contains("--smoke");
 int[] lengths = smoke ? [64] : [128, 512, 1024, 2048];
 int batch = smoke ? 1 : 8;
