@@ -178,22 +178,12 @@ internal static class Targets
     private static IEnumerable<(string, byte[])> GaufSeeds()
     {
         // The legacy (format 1, no manifest) model's entry, and the same package as format 2 with its manifest.
-        using var zip = ZipFile.OpenRead(Fixture("legacy-format1", "model.zip"));
-        foreach (var entry in zip.Entries)
-        {
-            using var s = entry.Open();
-            using var m = new MemoryStream();
-            s.CopyTo(m);
-            byte[] bytes = m.ToArray();
-            int at = bytes.AsSpan().IndexOf("FUAG"u8);
-            if (at < 0) continue;
-            byte[] legacy = bytes[at..];
-            yield return ("legacy-format1", legacy);
-            var package = GauModelPackage.FromFiles(ModelFiles.Read(new BinaryReader(new MemoryStream(legacy))), "legacy");
-            using var current = new MemoryStream();
-            using (var writer = new BinaryWriter(current, Encoding.UTF8, leaveOpen: true)) ModelFiles.Write(writer, package.With(package.Spec).ToFiles());
-            yield return ("format2", current.ToArray());
-        }
+        byte[] legacy = Tests.Faults.TextReaderTargets.LegacyGaufBlob(Fixture());
+        yield return ("legacy-format1", legacy);
+        var package = GauModelPackage.FromFiles(ModelFiles.Read(new BinaryReader(new MemoryStream(legacy))), "legacy");
+        using var current = new MemoryStream();
+        using (var writer = new BinaryWriter(current, Encoding.UTF8, leaveOpen: true)) ModelFiles.Write(writer, package.With(package.Spec).ToFiles());
+        yield return ("format2", current.ToArray());
         foreach (var r in Regressions("gauf")) yield return r;
     }
 

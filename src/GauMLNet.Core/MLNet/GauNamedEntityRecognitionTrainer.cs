@@ -17,13 +17,13 @@ namespace GauMLNet.MLNet;
 /// </summary>
 public sealed class GauNamedEntityRecognitionTrainer : GauFineTuningEstimator<GauNamedEntityRecognitionTransformer>
 {
-    private readonly GauNamedEntityRecognitionOptions _options;
-
     internal GauNamedEntityRecognitionTrainer(IHostEnvironment env, GauNamedEntityRecognitionOptions options, IGauNetworkBuilder backend)
         : base(env, options, backend)
     {
-        _options = options with { };
     }
+
+    // The base's private copy (a record copy keeps the options' type).
+    private GauNamedEntityRecognitionOptions NerOptions => (GauNamedEntityRecognitionOptions)Options;
 
     private protected override string NoTrainingRows => "the training data has no rows.";
 
@@ -40,12 +40,12 @@ public sealed class GauNamedEntityRecognitionTrainer : GauFineTuningEstimator<Ga
 
     private protected override TaskRows ReadRows(IDataView data, string what, Action<string> log, CancellationToken token)
     {
-        InputColumns.RequireText(data.Schema, [_options.SentenceColumnName], $"{Component} ({what} data)");
-        var label = data.Schema.GetColumnOrNull(_options.LabelColumnName)
-            ?? throw new ArgumentOutOfRangeException(nameof(data), $"{Component}: label column '{_options.LabelColumnName}' was not found in the {what} data.");
+        InputColumns.RequireText(data.Schema, [NerOptions.SentenceColumnName], $"{Component} ({what} data)");
+        var label = data.Schema.GetColumnOrNull(NerOptions.LabelColumnName)
+            ?? throw new ArgumentOutOfRangeException(nameof(data), $"{Component}: label column '{NerOptions.LabelColumnName}' was not found in the {what} data.");
         var tagNames = EntityLabels.TagNames(label, Component);
-        using var cursor = data.GetRowCursor([data.Schema[_options.SentenceColumnName], label]);
-        var readText = InputColumns.TextReader(cursor, [_options.SentenceColumnName]);
+        using var cursor = data.GetRowCursor([data.Schema[NerOptions.SentenceColumnName], label]);
+        var readText = InputColumns.TextReader(cursor, [NerOptions.SentenceColumnName]);
         var readEntities = EntityLabels.Reader(cursor, label, tagNames);
         var rows = new List<Row>();
         while (cursor.MoveNext())
@@ -60,18 +60,18 @@ public sealed class GauNamedEntityRecognitionTrainer : GauFineTuningEstimator<Ga
     private protected override GauTaskSpec DescribeModel(TaskRows train)
     {
         var rows = (Rows)train;
-        var types = _options.EntityTypes?.ToArray()
+        var types = NerOptions.EntityTypes?.ToArray()
             ?? rows.List.SelectMany(r => r.Entities).Select(e => e.Type).Concat(rows.TagNames is null ? [] : EntityLabels.TypesOf(rows.TagNames))
                 .Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
         if (types.Length == 0) throw new InvalidOperationException($"{Component}: the training labels name no entity types.");
         return new GauTaskSpec
         {
             Task = GauTask.TokenClassification,
-            TextColumns = [_options.SentenceColumnName],
-            LabelColumn = _options.LabelColumnName,
-            OutputColumns = rows.TagNames is null ? [_options.PredictedEntitiesColumnName] : [_options.PredictedEntitiesColumnName, _options.PredictedLabelColumnName],
-            Outputs = _options.Head == Configuration.EntityHead.GlobalPointer ? types.Length : new BioTags(types).Count,
-            EntityHead = _options.Head,
+            TextColumns = [NerOptions.SentenceColumnName],
+            LabelColumn = NerOptions.LabelColumnName,
+            OutputColumns = rows.TagNames is null ? [NerOptions.PredictedEntitiesColumnName] : [NerOptions.PredictedEntitiesColumnName, NerOptions.PredictedLabelColumnName],
+            Outputs = NerOptions.Head == Configuration.EntityHead.GlobalPointer ? types.Length : new BioTags(types).Count,
+            EntityHead = NerOptions.Head,
             EntityTypes = types,
             Labels = rows.TagNames is null ? null : EntityLabels.Values(rows.TagNames),
         };
@@ -101,16 +101,16 @@ public sealed class GauNamedEntityRecognitionTrainer : GauFineTuningEstimator<Ga
 
     public override SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
-        InputColumns.RequireText(inputSchema, [_options.SentenceColumnName], Component);
-        var label = inputSchema.LastOrDefault(c => c.Name == _options.LabelColumnName);
-        if (label.Name is null) throw new ArgumentOutOfRangeException(nameof(inputSchema), $"{Component}: label column '{_options.LabelColumnName}' was not found.");
+        InputColumns.RequireText(inputSchema, [NerOptions.SentenceColumnName], Component);
+        var label = inputSchema.LastOrDefault(c => c.Name == NerOptions.LabelColumnName);
+        if (label.Name is null) throw new ArgumentOutOfRangeException(nameof(inputSchema), $"{Component}: label column '{NerOptions.LabelColumnName}' was not found.");
         bool tagForm = label.IsKey && label.Kind != SchemaShape.Column.VectorKind.Scalar;
         var builder = new DataViewSchema.Builder();
-        builder.AddColumn(_options.PredictedEntitiesColumnName, TextDataViewType.Instance);
+        builder.AddColumn(NerOptions.PredictedEntitiesColumnName, TextDataViewType.Instance);
         if (tagForm)
         {
             // Shapes carry no key values: a placeholder tag set announces the column's key type and its text key values.
-            var placeholder = new CharacterTagsColumn(_options.PredictedLabelColumnName, EntityLabels.Values(["O", "B-x", "I-x"]));
+            var placeholder = new CharacterTagsColumn(NerOptions.PredictedLabelColumnName, EntityLabels.Values(["O", "B-x", "I-x"]));
             builder.AddColumn(placeholder.Name, placeholder.Type, placeholder.Annotations);
         }
         var added = MLNetInternals.ToSchemaShape(builder.ToSchema());

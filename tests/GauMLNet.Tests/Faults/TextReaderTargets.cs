@@ -120,7 +120,11 @@ internal sealed class TextReaderTargets(string fixtures, string scratch)
     private GauTaskSpec LegacySpec => GauTaskSpec.FromJson(Encoding.UTF8.GetString(Legacy[GauTaskSpec.FileName]), "legacy");
 
     /// <summary>The files of the legacy (format 1) model's package: gau-task.json, config.json, vocab.txt, the weights.</summary>
-    private static IReadOnlyDictionary<string, byte[]> LegacyFiles(string fixtures)
+    private static IReadOnlyDictionary<string, byte[]> LegacyFiles(string fixtures) =>
+        ModelFiles.Read(new BinaryReader(new MemoryStream(LegacyGaufBlob(fixtures))));
+
+    /// <summary>The GAUF blob of the legacy (format 1, no manifest) model's ML.NET entry, as ModelFiles reads it.</summary>
+    public static byte[] LegacyGaufBlob(string fixtures)
     {
         using var zip = ZipFile.OpenRead(Path.Combine(fixtures, "legacy-format1", "model.zip"));
         foreach (var entry in zip.Entries)
@@ -130,7 +134,7 @@ internal sealed class TextReaderTargets(string fixtures, string scratch)
             s.CopyTo(m);
             byte[] bytes = m.ToArray();
             int at = bytes.AsSpan().IndexOf("FUAG"u8);
-            if (at >= 0) return ModelFiles.Read(new BinaryReader(new MemoryStream(bytes[at..])));
+            if (at >= 0) return bytes[at..];
         }
         throw new InvalidDataException("the legacy fixture holds no GAUF entry");
     }
