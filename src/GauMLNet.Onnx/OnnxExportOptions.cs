@@ -46,8 +46,9 @@ public sealed record OnnxExportOptions
     public bool SeparateProjections { get; init; } = true;
 
     /// <summary>
-    /// The value masked attention logits are set to before softmax: finite, so a fully padded row gives finite
-    /// (uniform) weights instead of NaN, and far enough below any real logit that masked keys get exactly zero weight.
+    /// What a masked key adds to its attention logits before softmax (with <see cref="FusedAttention"/>, the value they
+    /// are set to): finite, so a fully padded row gives finite (nearly uniform) weights instead of NaN, and far enough
+    /// below any real logit that masked keys get exactly zero weight.
     /// </summary>
     public float MaskFill { get; init; } = -1e9f;
 

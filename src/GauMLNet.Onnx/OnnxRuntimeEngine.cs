@@ -19,8 +19,8 @@ public sealed class OnnxRuntimeEngine : IGauInferenceEngine
     private int _disposed;
 
     /// <param name="model">ONNX bytes as <see cref="GauOnnxExporter"/> writes them</param>
-    /// <param name="options">threads (0: ONNX Runtime's default, one per physical core); device auto or cpu (the CPU), cuda or cuda:N
-    /// (CUDA), or a comma list tried in order</param>
+    /// <param name="options">threads (0: <see cref="DefaultThreads"/>, one per processor this process may use); device auto or cpu
+    /// (the CPU), cuda or cuda:N (CUDA), or a comma list tried in order</param>
     /// <param name="outputName">the output to return; null: the model's <see cref="OnnxNames.RawOutputKey"/>, else its first output</param>
     /// <param name="allowSpinning">false: idle intra-op threads sleep instead of spinning between and within calls
     /// (less CPU burned on a shared machine, slightly more latency)</param>
@@ -31,6 +31,7 @@ public sealed class OnnxRuntimeEngine : IGauInferenceEngine
     {
         options ??= new EngineOptions();
         if (options.Threads < 0) throw new ArgumentOutOfRangeException(nameof(options), options.Threads, "Threads must be ≥ 0.");
+        Threads = options.Threads > 0 ? options.Threads : DefaultThreads;
         var candidates = ExecutionProviders.For(options.Device, OrtEnv.Instance().GetAvailableProviders());
         Exception? failure = null;
         InferenceSession? session = null;
@@ -38,7 +39,7 @@ public sealed class OnnxRuntimeEngine : IGauInferenceEngine
         {
             try
             {
-                session = Open(model, options, candidate, allowSpinning, configureSession);
+                session = Open(model, Threads, candidate, allowSpinning, configureSession);
                 Device = candidate.DeviceName;
                 break;
             }
@@ -62,7 +63,7 @@ public sealed class OnnxRuntimeEngine : IGauInferenceEngine
             Quantization = metadata.TryGetValue(OnnxNames.QuantizationKey, out var q) ? q : "unknown";
             string precision = Quantization == "dynamic_int8" ? "int8" : "fp32";
             string note = options.Precision == Configuration.InferencePrecision.BFloat16 ? ", bf16 requested: ONNX Runtime's CPU provider runs this graph in fp32" : "";
-            Description = $"onnxruntime {precision} on {Device} ({(options.Threads > 0 ? $"{options.Threads} threads" : "default threads")}{note})";
+            Description = $"onnxruntime {precision} on {Device} ({Threads} threads{note})";
         }
         catch
         {
@@ -76,14 +77,24 @@ public sealed class OnnxRuntimeEngine : IGauInferenceEngine
     /// <summary>Where the session runs: cpu, or cuda:N.</summary>
     public string Device { get; } = "cpu";
 
-    private static InferenceSession Open(byte[] model, EngineOptions options, ExecutionProviders.Candidate candidate, bool allowSpinning,
+    /// <summary>The session's intra-op threads: <see cref="EngineOptions.Threads"/>, or <see cref="DefaultThreads"/> when that is 0.</summary>
+    public int Threads { get; }
+
+    /// <summary>
+    /// The processors this process may use (affinity and CPU quota counted), as libtorch's default. ONNX Runtime's own
+    /// default counts physical cores from the CPU's topology and can find one on a virtual machine with two
+    /// (docs/onnx.md), which halves its speed; GauMLNet passes the count explicitly instead.
+    /// </summary>
+    public static int DefaultThreads => Environment.ProcessorCount;
+
+    private static InferenceSession Open(byte[] model, int threads, ExecutionProviders.Candidate candidate, bool allowSpinning,
         Action<SessionOptions>? configureSession)
     {
         using var sessionOptions = new SessionOptions
         {
             GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
             ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
-            IntraOpNumThreads = options.Threads,
+            IntraOpNumThreads = threads,
             InterOpNumThreads = 1,
         };
         if (!allowSpinning) sessionOptions.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
@@ -98,13 +109,45 @@ public sealed class OnnxRuntimeEngine : IGauInferenceEngine
     /// <summary>The output <see cref="Run"/> returns.</summary>
     public string OutputName => _outputNames[0];
 
+    /// <summary>
+    /// The most tokens (rows × length) one ONNX Runtime call scores: a larger batch runs as consecutive calls of whole rows
+    /// (at least one row each), which give the same values. ONNX Runtime's CPU GEMM slows as the product's row count grows
+    /// past about a thousand (docs/onnx.md); 0 scores every batch in one call.
+    /// </summary>
+    public int TokensPerCall { get; init; } = DefaultTokensPerCall;
+
+    /// <summary>The default <see cref="TokensPerCall"/>.</summary>
+    public const int DefaultTokensPerCall = 1024;
+
     public EngineOutput Run(PaddedBatch batch)
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-        long[] shape = [batch.Rows, batch.Length];
-        using var ids = OrtValue.CreateTensorValueFromMemory(batch.InputIds, shape);
-        using var types = OrtValue.CreateTensorValueFromMemory(batch.TokenTypeIds, shape);
-        using var mask = OrtValue.CreateTensorValueFromMemory(batch.AttentionMask, shape);
+        int rowsPerCall = TokensPerCall <= 0 ? batch.Rows : Math.Clamp(TokensPerCall / Math.Max(batch.Length, 1), 1, Math.Max(batch.Rows, 1));
+        if (rowsPerCall >= batch.Rows) return RunOnce(batch.InputIds, batch.TokenTypeIds, batch.AttentionMask, batch.Rows, batch.Length);
+
+        float[]? values = null;
+        int[]? shape = null;
+        for (int first = 0; first < batch.Rows; first += rowsPerCall)
+        {
+            int rows = Math.Min(rowsPerCall, batch.Rows - first);
+            var range = new Range(first * batch.Length, (first + rows) * batch.Length);
+            var part = RunOnce(batch.InputIds.AsMemory(range), batch.TokenTypeIds.AsMemory(range), batch.AttentionMask.AsMemory(range), rows, batch.Length);
+            if (values is null)
+            {
+                shape = [batch.Rows, .. part.Shape[1..]];
+                values = new float[batch.Rows * part.RowWidth];
+            }
+            part.Values.CopyTo(values.AsSpan(first * part.RowWidth));
+        }
+        return new EngineOutput(values!, shape!);
+    }
+
+    private EngineOutput RunOnce(Memory<long> inputIds, Memory<long> tokenTypeIds, Memory<long> attentionMask, int rows, int length)
+    {
+        long[] shape = [rows, length];
+        using var ids = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, inputIds, shape);
+        using var types = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, tokenTypeIds, shape);
+        using var mask = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, attentionMask, shape);
         using var runOptions = new RunOptions();
         using var outputs = _session.Run(runOptions, InputNames, [ids, types, mask], _outputNames);
         var tensor = outputs[0];

@@ -15,6 +15,9 @@ public sealed class OnnxRuntimeEngineFactory : IGauEngineFactory
     /// <summary>Applied to every session this factory opens, after GauMLNet's settings (see <see cref="OnnxRuntimeEngine"/>).</summary>
     public Action<Microsoft.ML.OnnxRuntime.SessionOptions>? ConfigureSession { get; init; }
 
+    /// <summary>Each engine's <see cref="OnnxRuntimeEngine.TokensPerCall"/>.</summary>
+    public int TokensPerCall { get; init; } = OnnxRuntimeEngine.DefaultTokensPerCall;
+
     public bool CanScore(GauModelPackage package) =>
         package.Members.ContainsKey(OnnxNames.ModelMember)
         || (package.Weights is not null && package.Spec.Task is GauTask.Classification or GauTask.Regression or GauTask.Embedding or GauTask.TokenClassification);
@@ -24,6 +27,6 @@ public sealed class OnnxRuntimeEngineFactory : IGauEngineFactory
         byte[] model = package.Members.TryGetValue(OnnxNames.ModelMember, out var onnx) ? onnx
             : package.Weights is not null ? GauOnnxExporter.Export(package)
             : throw new InvalidOperationException($"{package.Source} has neither {OnnxNames.ModelMember} nor {CheckpointFiles.WeightsFile}: the onnxruntime engine cannot score it.");
-        return new OnnxRuntimeEngine(model, options, configureSession: ConfigureSession);
+        return new OnnxRuntimeEngine(model, options, configureSession: ConfigureSession) { TokensPerCall = TokensPerCall };
     }
 }

@@ -43,6 +43,42 @@ internal static class EngineCases
         return dir;
     }
 
+    /// <summary>
+    /// (h): every engine at every length, each case in its own child process; the kinds are interleaved for
+    /// <paramref name="rounds"/> rounds and each keeps its best, so drift on a shared machine falls on all alike.
+    /// </summary>
+    public static (List<Dictionary<string, object>> Rows, List<EngineParityRow> Parity) Table(IReadOnlyList<int> lengths, int batch, int rounds = 3)
+    {
+        string dir = WriteCheckpoint(Cases.DefaultLayers);
+        var rows = new List<Dictionary<string, object>>();
+        Console.WriteLine($"(h) scoring engines, base width, {Cases.DefaultLayers} GAU layers, batch {batch}, mean-pooled embeddings, best of {rounds} interleaved rounds (tokens/s, ratio to TorchSharp fp32, peak RSS MB):");
+        try
+        {
+            foreach (int n in lengths)
+            {
+                var row = new Dictionary<string, object> { ["n"] = n, ["batch"] = batch };
+                for (int round = 0; round < rounds; round++)
+                    foreach (string kind in Kinds)
+                    {
+                        var result = Cases.RunInChild(kind, n, batch);
+                        if (round > 0 && (double)row[kind + "_tokens_per_s"] >= result.TokensPerSecond) continue;
+                        row[kind + "_tokens_per_s"] = result.TokensPerSecond;
+                        row[kind + "_peak_mb"] = result.PeakMegabytes;
+                    }
+                double torchFp32 = (double)row["engine-torch-fp32_tokens_per_s"];
+                foreach (string kind in Kinds) row[kind + "_ratio"] = (double)row[kind + "_tokens_per_s"] / torchFp32;
+                Console.WriteLine($"    n={n,5}: " + string.Join("; ", Kinds.Select(k =>
+                    $"{k["engine-".Length..]} {row[k + "_tokens_per_s"]:F0} ({(double)row[k + "_ratio"]:F2}×, {row[k + "_peak_mb"]:F0} MB)")));
+                rows.Add(row);
+            }
+            return (rows, EngineParity.Measure(dir, lengths, batch));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
     public static int RunChild(string kind, int n, int batch)
     {
         string dir = Environment.GetEnvironmentVariable(CheckpointVariable) ?? throw new InvalidOperationException($"{CheckpointVariable} is not set.");
@@ -62,7 +98,7 @@ internal static class EngineCases
         };
         using (engine)
         {
-            double seconds = Timer.BestSeconds(() => engine.Run(padded), n >= 1024 ? 2 : 3);
+            double seconds = Timer.BestWithin(() => engine.Run(padded), budgetSeconds: batch * n >= 1024 ? 4 : 0.5, minimumRuns: 3);
             double tokens = (double)batch * n;
             Console.WriteLine(JsonSerializer.Serialize(new CaseResult(tokens / seconds, ProcessMemory.PeakMegabytes, 0)));
         }

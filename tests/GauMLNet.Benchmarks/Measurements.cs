@@ -15,6 +15,21 @@ namespace GauMLNet.Benchmarks;
 /// <summary>Best-of-several wall-clock timing of an action after a warm-up.</summary>
 internal static class Timer
 {
+    /// <summary>The best of as many runs as fit in <paramref name="budgetSeconds"/> after one warm-up (at least <paramref name="minimumRuns"/>).</summary>
+    public static double BestWithin(Action action, double budgetSeconds, int minimumRuns)
+    {
+        action();
+        double best = double.MaxValue;
+        var total = Stopwatch.StartNew();
+        for (int runs = 0; runs < minimumRuns || total.Elapsed.TotalSeconds < budgetSeconds; runs++)
+        {
+            var clock = Stopwatch.StartNew();
+            action();
+            best = Math.Min(best, clock.Elapsed.TotalSeconds);
+        }
+        return best;
+    }
+
     public static double BestSeconds(Action action, int repeats, int warmups = 1)
     {
         for (int i = 0; i < warmups; i++) action();

@@ -56,6 +56,27 @@ if (args.Length >= 1 && args[0] == "--ort-profile")
     return 0;
 }
 
+// Opt-in stage: ONNX Runtime's MatMul (MLAS) against libtorch's on the model's shapes, same process.
+//   dotnet run --project tests/GauMLNet.Benchmarks -c Release -- --ort-gemm [THREADS]
+if (args.Length >= 1 && args[0] == "--ort-gemm")
+{
+    Console.WriteLine($"{CpuCapabilities.Current.ModelName}, {Environment.ProcessorCount} logical CPUs, load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]}, MKL: {MklVendorDispatch.EnsureApplied()}");
+    OrtGemm.Print(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : Environment.ProcessorCount);
+    return 0;
+}
+
+// Opt-in stage: (h) alone, the scoring engines at the given lengths (default 128 512 1024 2048, batch 8).
+//   dotnet run --project tests/GauMLNet.Benchmarks -c Release -- --engines [N ...]
+if (args.Length >= 1 && args[0] == "--engines")
+{
+    int[] engineLengths = args.Length > 1 ? args[1..].Select(a => int.Parse(a, CultureInfo.InvariantCulture)).ToArray() : [128, 512, 1024, 2048];
+    Console.WriteLine($"{CpuCapabilities.Current.ModelName}, {Environment.ProcessorCount} logical CPUs, load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]}, MKL: {MklVendorDispatch.EnsureApplied()}");
+    var (table, parity) = EngineCases.Table(engineLengths, batch: 8);
+    File.WriteAllText("engine-results.json", JsonSerializer.Serialize(new { engines = table, parity }, new JsonSerializerOptions { WriteIndented = true }));
+    Console.WriteLine($"load average at the end {File.ReadAllText("/proc/loadavg").Split(' ')[0]}; wrote engine-results.json");
+    return 0;
+}
+
 bool smoke = args.Contains("--smoke");
 int[] lengths = smoke ? [64] : [128, 512, 1024, 2048];
 int batch = smoke ? 1 : 8;
@@ -256,24 +277,11 @@ if (peerRows.Count > 0)
 report["lengths"] = rows;
 
 // (h) The scoring engines on the same weights and inputs, each in its own process (peak RSS = the serving process's).
-EngineCases.WriteCheckpoint(Cases.DefaultLayers);
-var engineRows = new List<Dictionary<string, object>>();
-Console.WriteLine($"(h) scoring engines, base width, {Cases.DefaultLayers} GAU layers, batch {batch}, mean-pooled embeddings (tokens/s, peak RSS MB):");
-foreach (int n in lengths)
-{
-    var engineRow = new Dictionary<string, object> { ["n"] = n, ["batch"] = batch };
-    foreach (string kind in EngineCases.Kinds)
-    {
-        var result = Cases.RunInChild(kind, n, batch);
-        engineRow[kind + "_tokens_per_s"] = result.TokensPerSecond;
-        engineRow[kind + "_peak_mb"] = result.PeakMegabytes;
-    }
-    double torchFp32 = (double)engineRow["engine-torch-fp32_tokens_per_s"];
-    Console.WriteLine($"    n={n,5}: " + string.Join("; ", EngineCases.Kinds.Select(k =>
-        $"{k["engine-".Length..]} {engineRow[k + "_tokens_per_s"]:F0} ({(double)engineRow[k + "_tokens_per_s"] / torchFp32:F2}×, {engineRow[k + "_peak_mb"]:F0} MB)")));
-    engineRows.Add(engineRow);
-}
+var (engineRows, engineParity) = EngineCases.Table(lengths, batch, rounds: smoke ? 1 : 3);
 report["engines"] = engineRows;
+report["engine_parity"] = engineParity;
+foreach (var apart in engineParity.Where(r => r.Engine == "onnx-fp32" && !(r.MaxAbsDifference <= 1e-4)))
+    failures.Add($"(h) ONNX Runtime fp32 differs from TorchSharp fp32 by {apart.MaxAbsDifference:E2} at n {apart.N} (hidden states; allowed 1e-4)");
 
 // (i) Named entities per head: training and scoring sentences/s (small preset, 40-character sentences, batch 32).
 var entityRows = new Dictionary<string, object>();

@@ -139,6 +139,40 @@ public sealed class EngineTests
     }
 
     [Theory]
+    [InlineData(GauTask.Classification)]
+    [InlineData(GauTask.TokenClassification)]
+    public void ABatchScoredInSeveralCallsGivesTheValuesOfOneCall(GauTask task)
+    {
+        var package = Package(task, 3);
+        var batch = Batch([2, 5, 6, 7, 3], [2, 8, 3], [2, 9, 9, 9, 9, 3], [2, 3], [2, 14, 15, 3]); // 5 rows of 6 tokens
+        using var whole = new OnnxRuntimeEngineFactory { TokensPerCall = 0 }.Create(package, new EngineOptions());
+        using var split = new OnnxRuntimeEngineFactory { TokensPerCall = 12 }.Create(package, new EngineOptions()); // 2 + 2 + 1 rows
+        using var rowByRow = new OnnxRuntimeEngineFactory { TokensPerCall = 1 }.Create(package, new EngineOptions()); // at least one row a call
+        var expected = whole.Run(batch);
+        Assert.Equal(task == GauTask.TokenClassification ? [5, 6, 3] : [5, 3], expected.Shape);
+        foreach (var engine in new[] { split, rowByRow })
+        {
+            var actual = engine.Run(batch);
+            Assert.Equal(expected.Shape, actual.Shape);
+            Assert.Equal(expected.Values.Length, actual.Values.Length);
+            for (int i = 0; i < expected.Values.Length; i++)
+                Assert.True(Math.Abs(expected.Values[i] - actual.Values[i]) <= 1e-6, $"value {i}: {expected.Values[i]} vs {actual.Values[i]}");
+        }
+    }
+
+    [Fact]
+    public void WithoutAThreadCountEverySessionGetsOneThreadPerProcessor()
+    {
+        // ONNX Runtime's own default (0) counts physical cores and can find one on a two-core virtual machine.
+        var seen = new List<int>();
+        var factory = new OnnxRuntimeEngineFactory { ConfigureSession = options => seen.Add(options.IntraOpNumThreads) };
+        using var engine = (OnnxRuntimeEngine)factory.Create(Package(GauTask.Regression, 1), new EngineOptions());
+        Assert.Equal([Environment.ProcessorCount], seen);
+        Assert.Equal(Environment.ProcessorCount, engine.Threads);
+        Assert.Contains($"({Environment.ProcessorCount} threads", engine.Description);
+    }
+
+    [Theory]
     [InlineData("auto", "CPU", "cpu")]
     [InlineData("cpu", "CPU,CUDA", "cpu")]
     [InlineData("cuda", "CPU,CUDA", "cuda:0")]

@@ -11,7 +11,8 @@ namespace GauMLNet.Onnx.Graph;
 /// A = normalize(q·kᵀ (/√s)) over unmasked keys; x ← RMSNorm(x + (u ⊙ A·v)·W_o (+b));</item>
 /// <item>RoPE over adjacent pairs (2i, 2i+1), θᵢ = 10000^(−2i/s), its angles computed in the graph (in double) from
 /// the input's length: any length, no table;</item>
-/// <item>masking with a finite fill (<see cref="OnnxExportOptions.MaskFill"/>), so fully padded rows stay finite.</item>
+/// <item>masking with a finite fill (<see cref="OnnxExportOptions.MaskFill"/>), so fully padded rows stay finite; for softmax the
+/// fill rides in the logits' product as one more column of q and k.</item>
 /// </list>
 /// Heads then read <see cref="Hidden"/> and use <see cref="Pool"/>, <see cref="Linear"/> and <see cref="Output"/>.
 /// </summary>
@@ -19,7 +20,7 @@ internal sealed class GauGraphWriter
 {
     private readonly bool _ortOperators;
     private readonly bool _int8;
-    private string? _maskBool, _maskFloat, _realCount, _keyMask3, _keyMaskInt32, _softmaxPlusFactor, _keyWeights3;
+    private string? _maskBool, _maskFloat, _realCount, _ones3, _keyFill3, _keyMaskInt32, _softmaxPlusFactor, _keyWeights3;
     private string _wordEmbeddings = "", _ones = "";
     private readonly Dictionary<int, (string Cos, string Sin, string Rotate)> _rotary = [];
 
@@ -72,15 +73,17 @@ internal sealed class GauGraphWriter
     {
         if (_rotary.TryGetValue(dim, out var tables)) return tables;
         string r = dim == S ? "rope" : $"rope{dim}";
-        var inverseFrequency = new double[dim];
-        for (int j = 0; j < dim; j++) inverseFrequency[j] = Math.Pow(10000.0, -(2.0 * (j / 2)) / dim);
-        string frequencies = B.Initializer(r + ".inverse_frequency", inverseFrequency, dim);
+        // One angle per pair (θ₀ θ₁ …), cos and sin of it, then each value twice: half the trigonometry.
+        var inverseFrequency = new double[dim / 2];
+        for (int i = 0; i < dim / 2; i++) inverseFrequency[i] = Math.Pow(10000.0, -(2.0 * i) / dim);
+        string frequencies = B.Initializer(r + ".inverse_frequency", inverseFrequency, dim / 2);
         string length = B.Op("Gather", r + "/length", [B.Op("Shape", r + "/input_shape", [GraphInputs.InputIds]), B.Scalar(1L)], Attr.Int("axis", 0));
         string positions = B.Op("Range", r + "/positions", [B.Scalar(0L), length, B.Scalar(1L)]);
         string column = B.Op("Unsqueeze", r + "/positions_column", [B.Op("Cast", r + "/positions_double", [positions], Attr.Int("to", (long)DataType.Double)), B.Int64s(1)]);
-        string angles = B.Op("Mul", r + "/angles", [column, frequencies]);
-        string cos = B.Op("Cast", r + "/cos", [B.Op("Cos", r + "/cos_double", [angles])], Attr.Int("to", (long)DataType.Float));
-        string sin = B.Op("Cast", r + "/sin", [B.Op("Sin", r + "/sin_double", [angles])], Attr.Int("to", (long)DataType.Float));
+        string angles = B.Op("Unsqueeze", r + "/angles", [B.Op("Mul", r + "/pair_angles", [column, frequencies]), B.Int64s(2)]); // [n, dim/2, 1]
+        string Twice(string half, string hint) => B.Op("Reshape", hint, [B.Op("Concat", hint + "_pairs", [half, half], Attr.Int("axis", 2)), B.Int64s(-1, dim)]);
+        string cos = Twice(B.Op("Cast", r + "/cos_half", [B.Op("Cos", r + "/cos_double", [angles])], Attr.Int("to", (long)DataType.Float)), r + "/cos");
+        string sin = Twice(B.Op("Cast", r + "/sin_half", [B.Op("Sin", r + "/sin_double", [angles])], Attr.Int("to", (long)DataType.Float)), r + "/sin");
         var rotate = new float[dim * dim];
         for (int i = 0; i < dim / 2; i++)
         {
@@ -123,10 +126,20 @@ internal sealed class GauGraphWriter
         }
         else
         {
-            string logits = B.Op("MatMul", h + "logits", [q, B.Op("Transpose", h + "k_t", [k], Attr.Ints("perm", 0, 2, 1))]);
-            string weights = Config.AttentionNormalization == AttentionNormalization.SquaredRelu
-                ? SquaredRelu(logits, h)
-                : B.Op("Softmax", h + "weights", [B.Op("Where", h + "masked_logits", [KeyMask3(), logits, B.Scalar(Options.MaskFill)])], Attr.Int("axis", -1));
+            string weights;
+            if (Config.AttentionNormalization == AttentionNormalization.SquaredRelu)
+            {
+                weights = SquaredRelu(B.Op("MatMul", h + "logits", [q, B.Op("Transpose", h + "k_t", [k], Attr.Ints("perm", 0, 2, 1))]), h);
+            }
+            else
+            {
+                // The key mask rides in the product: [q, 1]·[k, fill·(1 − mask)]ᵀ = q·kᵀ + (0 or the fill) per key, so no
+                // n×n masking pass.
+                string maskedQ = B.Op("Concat", h + "q_masking", [q, Ones3()], Attr.Int("axis", -1));
+                string maskedK = B.Op("Concat", h + "k_masking", [k, KeyFill3()], Attr.Int("axis", -1));
+                string logits = B.Op("MatMul", h + "logits", [maskedQ, B.Op("Transpose", h + "k_t", [maskedK], Attr.Ints("perm", 0, 2, 1))]);
+                weights = B.Op("Softmax", h + "weights", [logits], Attr.Int("axis", -1));
+            }
             attended = B.Op("MatMul", h + "attended", [weights, v]);
         }
 
@@ -293,7 +306,12 @@ internal sealed class GauGraphWriter
     private string RealCount() => _realCount ??= B.Op("Max", "mask/count",
         [B.Op("ReduceSum", "mask/sum", [MaskFloat(), B.Int64s(1)], Attr.Int("keepdims", 1)), B.Scalar(1f)]);
 
-    private string KeyMask3() => _keyMask3 ??= B.Op("Unsqueeze", "mask/keys", [MaskBool(), B.Int64s(1)]);
+    // [batch, sequence, 1]: ones, and the fill where a key is padding (0 where it is real).
+    private string Ones3() => _ones3 ??= B.Op("Expand", "mask/ones", [B.Initializer("mask.one", [1f], 1, 1, 1),
+        B.Op("Concat", "mask/column_shape", [B.Op("Shape", "mask/shape", [GraphInputs.AttentionMask]), B.Int64s(1)], Attr.Int("axis", 0))]);
+
+    private string KeyFill3() => _keyFill3 ??= B.Op("Unsqueeze", "mask/key_fill",
+        [B.Op("Mul", "mask/fill", [B.Op("Sub", "mask/padding", [B.Scalar(1f), MaskFloat()]), B.Scalar(Options.MaskFill)]), B.Int64s(2)]);
 
     private string KeyMaskInt32() => _keyMaskInt32 ??= B.Op("Cast", "mask/keys_int32", [MaskBool()], Attr.Int("to", (long)DataType.Int32));
 
