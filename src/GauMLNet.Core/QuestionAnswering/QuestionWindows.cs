@@ -1,0 +1,72 @@
+using GauMLNet.Text;
+
+namespace GauMLNet.QuestionAnswering;
+
+/// <summary>How questions and contexts become model inputs.</summary>
+/// <param name="MaxLength">tokens per input, [CLS] and both [SEP] included</param>
+/// <param name="DocumentStride">how many context tokens each window starts after the one before (the windows overlap by the rest)</param>
+/// <param name="MaxQuestionTokens">a longer question keeps its first tokens</param>
+public sealed record QuestionWindowOptions(int MaxLength = 512, int DocumentStride = 128, int MaxQuestionTokens = 64)
+{
+    public QuestionWindowOptions Validate()
+    {
+        if (MaxQuestionTokens < 1) throw new ArgumentOutOfRangeException(nameof(MaxQuestionTokens), MaxQuestionTokens, "A question keeps at least one token.");
+        if (MaxLength < MaxQuestionTokens + 4) throw new ArgumentOutOfRangeException(nameof(MaxLength), MaxLength, $"MaxLength must leave room for the question ({MaxQuestionTokens} tokens), three special tokens and some context.");
+        if (DocumentStride < 1) throw new ArgumentOutOfRangeException(nameof(DocumentStride), DocumentStride, "DocumentStride is at least one token.");
+        return this;
+    }
+}
+
+/// <summary>
+/// Question + context windows, the standard recipe for contexts longer than one input: the context is tokenized one
+/// token per character (<see cref="CharacterTokenizer"/>, so character offsets survive every normalisation), cut into
+/// windows that each start <see cref="QuestionWindowOptions.DocumentStride"/> tokens after the one before, and each
+/// window is paired with the question. A gold answer is mapped to its first and last token; a window that holds it
+/// whole gets it as its target, one that holds part of it or none gets none (and is not trained on).
+/// </summary>
+public static class QuestionWindows
+{
+    public static List<QuestionWindow> Create(CharacterTokenizer tokenizer, IReadOnlyList<QuestionAnsweringExample> examples, QuestionWindowOptions options)
+    {
+        options.Validate();
+        var vocabulary = tokenizer.Vocabulary;
+        var windows = new List<QuestionWindow>();
+        for (int e = 0; e < examples.Count; e++)
+        {
+            var example = examples[e];
+            var question = tokenizer.Encode(example.Question).Ids.Take(options.MaxQuestionTokens).ToArray();
+            var context = tokenizer.Encode(example.Context);
+            if (context.Length == 0) throw new InvalidDataException($"question '{example.Id}': the context has no tokens (it is empty or all whitespace).");
+            (int First, int Last)? gold = example.Answers.Count > 0 ? AnswerTokens(context, example.Answers[0], example.Id) : null;
+            int budget = options.MaxLength - question.Length - 3;
+            int position = question.Length + 2;
+            for (int start = 0; ; start += options.DocumentStride)
+            {
+                int count = Math.Min(budget, context.Length - start);
+                var ids = new int[question.Length + count + 3];
+                var types = new int[ids.Length];
+                ids[0] = vocabulary.ClsId;
+                question.CopyTo(ids, 1);
+                ids[question.Length + 1] = vocabulary.SepId;
+                Array.Copy(context.Ids, start, ids, position, count);
+                ids[^1] = vocabulary.SepId;
+                types.AsSpan(position).Fill(1);
+                (int, int)? answer = gold is { } g && g.First >= start && g.Last < start + count ? (g.First - start + position, g.Last - start + position) : null;
+                windows.Add(new QuestionWindow(e, new EncodedText(ids, types, Truncated: false), context, start, count, position, answer));
+                if (start + count >= context.Length) break;
+            }
+        }
+        return windows;
+    }
+
+    /// <summary>The first and last context token of an answer (whitespace at its edges has no token).</summary>
+    public static (int First, int Last) AnswerTokens(AlignedText context, AnswerSpan answer, string questionId)
+    {
+        int first = -1, last = -1;
+        for (int c = answer.Start; c < answer.End && first < 0; c++) first = context.TokenAt(c);
+        for (int c = answer.End - 1; c >= answer.Start && last < 0; c--) last = context.TokenAt(c);
+        if (first < 0 || last < first)
+            throw new InvalidDataException($"question '{questionId}': the answer '{answer.Text}' at {answer.Start} covers no token of the context (only whitespace).");
+        return (first, last);
+    }
+}

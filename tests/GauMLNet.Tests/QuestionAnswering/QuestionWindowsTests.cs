@@ -1,0 +1,97 @@
+using GauMLNet.Clue;
+using GauMLNet.QuestionAnswering;
+using GauMLNet.Tests.Support;
+using GauMLNet.Text;
+
+namespace GauMLNet.Tests.QuestionAnswering;
+
+/// <summary>Question + context windows: layout, stride, answer targets only where whole, and offsets that survive tokenization.</summary>
+public sealed class QuestionWindowsTests
+{
+    private const string Vocab = "[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\n长\n江\n大\n桥\n南\n京\n在\n哪\n？\n。\n年\na\n##b\n1\n##2\n";
+
+    private static readonly CharacterTokenizer Tokenizer = new(GauTokenizer.FromVocabText(Vocab));
+
+    private static QuestionAnsweringExample Example(string context, string answer, string question = "在哪？") =>
+        new("q", context, question, [new AnswerSpan(answer, context.IndexOf(answer, StringComparison.Ordinal))]);
+
+    [Fact]
+    public void WindowsPairTheQuestionWithStridedContextAndTargetOnlyWholeAnswers()
+    {
+        // 30 context characters, inputs of 12 tokens: question 3 + specials 3 leave 6 context tokens; stride 4.
+        string context = string.Concat(Enumerable.Repeat("长江大桥南京", 5));
+        var example = new QuestionAnsweringExample("q", context, "在哪？", [new AnswerSpan("桥南京", 9)]); // characters 9..11
+        var windows = QuestionWindows.Create(Tokenizer, [example], new QuestionWindowOptions(MaxLength: 12, DocumentStride: 4, MaxQuestionTokens: 8));
+        var contextIds = Tokenizer.Encode(context).Ids;
+        var questionIds = Tokenizer.Encode("在哪？").Ids;
+        Assert.Equal([0, 4, 8, 12, 16, 20, 24], windows.Select(w => w.ContextStart));
+        foreach (var w in windows)
+        {
+            Assert.Equal(Math.Min(6, 30 - w.ContextStart), w.ContextCount);
+            Assert.Equal([2, .. questionIds, 3, .. contextIds[w.ContextStart..(w.ContextStart + w.ContextCount)], 3], w.Input.Ids);
+            Assert.Equal([.. Enumerable.Repeat(0, 5), .. Enumerable.Repeat(1, w.ContextCount + 1)], w.Input.TypeIds);
+            Assert.Equal(5, w.ContextPosition);
+        }
+        Assert.Equal(30, windows[^1].ContextStart + windows[^1].ContextCount); // the last window reaches the end
+        // Tokens 9..11 are whole in the windows starting at 8 (8..13) only; the one starting at 4 (4..9) holds a part.
+        Assert.Equal([8], windows.Where(w => w.Answer is not null).Select(w => w.ContextStart));
+        var held = windows.Single(w => w.Answer is not null);
+        Assert.Equal((5 + 1, 5 + 3), held.Answer);
+        Assert.Equal((9, 12), held.Characters(held.Answer!.Value.Start, held.Answer.Value.End));
+    }
+
+    [Theory]
+    [InlineData("ＡＢ１２ 在 长江大桥。", "ＡＢ１２")]          // full-width letters and digits (looked up through NFKC)
+    [InlineData("He said ab 12 ok", "ab 12")]            // English words, digits and the space between them
+    [InlineData("南京  长江\u3000大桥", "长江\u3000大桥")]   // ideographic space inside the answer
+    [InlineData("1998年南京", "1998年")]
+    [InlineData("南京😀长江", "😀长")]                      // a character outside the BMP is one token of two UTF-16 units
+    public void TheSpanOfAnAnswersOwnTokensGivesBackItsText(string context, string answer)
+    {
+        var windows = QuestionWindows.Create(Tokenizer, [Example(context, answer)], new QuestionWindowOptions(MaxLength: 64, MaxQuestionTokens: 8));
+        var held = Assert.Single(windows, w => w.Answer is not null);
+        var (start, end) = held.Characters(held.Answer!.Value.Start, held.Answer.Value.End);
+        Assert.Equal(answer, context[start..end]);
+    }
+
+    [Fact]
+    public void AnAnswerOfOnlyWhitespaceAndAContextWithoutTokensAreErrorsNamingTheQuestion()
+    {
+        var blank = new QuestionAnsweringExample("Q9", "南京 长江", "在哪？", [new AnswerSpan(" ", 2)]);
+        Assert.Contains("question 'Q9'", Assert.Throws<InvalidDataException>(() => QuestionWindows.Create(Tokenizer, [blank], new QuestionWindowOptions(64, 16, 8))).Message);
+        var empty = new QuestionAnsweringExample("Q8", "   ", "在哪？", []);
+        Assert.Contains("question 'Q8': the context has no tokens", Assert.Throws<InvalidDataException>(() => QuestionWindows.Create(Tokenizer, [empty], new QuestionWindowOptions(64, 16, 8))).Message);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new QuestionWindowOptions(MaxLength: 10, MaxQuestionTokens: 8).Validate());
+    }
+
+    [SkippableTheory]
+    [InlineData("train.json")]
+    [InlineData("dev.json")]
+    public void EveryCmrc2018AnswerIsHeldWholeByAWindowAndDecodesToItsText(string file)
+    {
+        string shared = TestPaths.RequireShared();
+        var tokenizer = new CharacterTokenizer(GauTokenizer.FromVocabFile(Path.Combine(shared, "vocab", "gau-alpha-char-vocab.txt")));
+        var examples = SquadJson.Read(Path.Combine(shared, "data", "cmrc2018", file), requireAnswers: true);
+        // Every answer, not only the first: one question at a time with that answer as its target.
+        var singles = examples.SelectMany(e => e.Answers.Select(a => e with { Answers = [a] })).ToList();
+        var options = new QuestionWindowOptions();
+        var windows = QuestionWindows.Create(tokenizer, singles, options);
+        var held = windows.Where(w => w.Answer is not null).GroupBy(w => w.Example).ToDictionary(g => g.Key, g => g.First());
+        // An answer of L tokens is whole in some window whenever L ≤ (context tokens per window) − stride + 1; only a longer
+        // one may be held by none (dev.json has one of 435 characters).
+        for (int i = 0; i < singles.Count; i++)
+        {
+            if (held.ContainsKey(i)) continue;
+            var (first, last) = QuestionWindows.AnswerTokens(tokenizer.Encode(singles[i].Context), singles[i].Answers[0], singles[i].Id);
+            int perWindow = options.MaxLength - Math.Min(tokenizer.Encode(singles[i].Question).Length, options.MaxQuestionTokens) - 3;
+            Assert.True(last - first + 1 > perWindow - options.DocumentStride + 1, $"question '{singles[i].Id}': its answer of {last - first + 1} tokens is in no window whole");
+        }
+        Assert.True(held.Count >= singles.Count - 1, $"{singles.Count - held.Count} of {singles.Count} answers are in no window whole");
+        foreach (var (index, window) in held)
+        {
+            var (start, end) = window.Characters(window.Answer!.Value.Start, window.Answer.Value.End);
+            // Whitespace has no token, so an answer's own leading or trailing spaces (4 of 4,988 here) cannot come back.
+            Assert.True(singles[index].Answers[0].Text.Trim() == singles[index].Context[start..end], $"question '{singles[index].Id}': '{singles[index].Context[start..end]}' for '{singles[index].Answers[0].Text}'");
+        }
+    }
+}
