@@ -60,6 +60,7 @@ public abstract class GauOnnxHead
         GauTask.Embedding => Embedding(spec.Pooling),
         GauTask.TokenClassification when spec.EntityHead == EntityHead.GlobalPointer => GlobalPointer(spec.Outputs),
         GauTask.TokenClassification => TokenClassification(spec.Outputs),
+        GauTask.QuestionAnswering => TokenClassification(tags: 2), // start and end scores per token: the same linear head
         _ => throw new NotSupportedException($"The ONNX exporter has no head for the task '{spec.Task}'."),
     };
 

@@ -13,6 +13,7 @@ internal static class TaskMetrics
         GauTask.Classification => "accuracy",
         GauTask.Regression => "pearson",
         GauTask.TokenClassification => "entity F1",
+        GauTask.QuestionAnswering => "F1",
         _ => throw new ArgumentOutOfRangeException(nameof(task), task, "This task is not trained."),
     };
 
@@ -25,6 +26,7 @@ internal static class TaskMetrics
         GauTask.Classification => rows.Select((r, i) => GauTaskModel.ArgMax(outputs[i]) == (int)r.Label ? 1.0 : 0.0).Average(),
         GauTask.Regression => Pearson(outputs.Select(o => (double)o[0]).ToArray(), rows.Select(r => (double)r.Label).ToArray()),
         GauTask.TokenClassification => EntityF1(outputs, rows, entityDecoder ?? throw new ArgumentNullException(nameof(entityDecoder))),
+        GauTask.QuestionAnswering => throw new InvalidOperationException("Question answering is scored per question over all its windows: the caller supplies that metric."),
         _ => throw new ArgumentOutOfRangeException(nameof(task), task, "This task is not trained."),
     };
 

@@ -11,4 +11,6 @@ public enum GauTask
     Embedding,
     /// <summary>Per-token (BIO) or per-span (GlobalPointer) scores: named entities; outputs entities and per-character tags.</summary>
     TokenClassification,
+    /// <summary>Start and end scores per token over question + context windows: extractive question answering; outputs answer spans.</summary>
+    QuestionAnswering,
 }

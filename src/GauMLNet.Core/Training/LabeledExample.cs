@@ -3,10 +3,16 @@ using GauMLNet.Text;
 namespace GauMLNet.Training;
 
 /// <summary>
-/// A tokenized row and its target: a class index (classification), a value (regression), or per-token targets
-/// (token classification, with <see cref="Tokens"/>).
+/// A tokenized row and its target: a class index (classification), a value (regression), per-token targets
+/// (token classification, with <see cref="Tokens"/>), or an answer span (question answering, with <see cref="Answer"/>).
 /// </summary>
-public sealed record LabeledExample(EncodedText Text, float Label, TokenTargets? Tokens = null);
+public sealed record LabeledExample(EncodedText Text, float Label, TokenTargets? Tokens = null, AnswerTarget? Answer = null);
+
+/// <summary>
+/// A question-answering window's target: the gold answer's first and last positions in the input (none when the window
+/// does not hold it whole), and the positions of its context tokens, the only places an answer can be.
+/// </summary>
+public sealed record AnswerTarget((int Start, int End)? Span, int ContextPosition, int ContextCount);
 
 /// <summary>
 /// Token-classification targets of one encoded window, positions counted after [CLS]: a BIO tag per token, and the

@@ -15,6 +15,7 @@ public static class TaskNetworkFactory
         GauTask.Classification or GauTask.Regression => new GauAlphaForSequenceTask(config, outputs, pooling),
         GauTask.Embedding => new GauAlphaForEmbedding(config, pooling),
         GauTask.TokenClassification => new GauAlphaForTokenClassification(config, head ?? throw new ArgumentNullException(nameof(head), "Token classification needs an entity head."), outputs),
+        GauTask.QuestionAnswering => new GauAlphaForQuestionAnswering(config),
         _ => throw new ArgumentOutOfRangeException(nameof(task), task, "No network for this task."),
     };
 

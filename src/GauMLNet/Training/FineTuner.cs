@@ -27,8 +27,10 @@ namespace GauMLNet.TorchSharp.Training;
 /// it and <see cref="BatchScorer"/>, the path every fitted model scores through</param>
 /// <param name="entityDecoder">token classification: the decoder of the network as it stands (its CRF moves as it trains), for the validation F1</param>
 /// <param name="bf16">whether the device computes bf16 natively (the machine's probe when null)</param>
+/// <param name="validationMetric">the validation metric from the validation rows' raw outputs, in row order (higher is better);
+/// null: the task's own (<see cref="TaskMetrics"/>). Question answering needs one: it is scored per question over its windows.</param>
 public sealed class FineTuner(FineTuningOptions options, GauTask task, Func<TaskNetwork, IGauInferenceEngine> scoringEngine, Action<TrainingLogLevel, string>? log = null, IProgress<TrainingProgress>? progress = null,
-    Func<TaskNetwork, Entities.EntityDecoder>? entityDecoder = null, Bf16Capability? bf16 = null)
+    Func<TaskNetwork, Entities.EntityDecoder>? entityDecoder = null, Bf16Capability? bf16 = null, Func<IReadOnlyList<float[]>, double>? validationMetric = null)
 {
     private readonly FineTuningOptions _options = options.Validate();
     private TrainingPrecision _precision;
@@ -189,7 +191,7 @@ public sealed class FineTuner(FineTuningOptions options, GauTask task, Func<Task
         {
             using var engine = scoringEngine(model);
             var outputs = BatchScorer.Run(rows.Select(r => r.Text).ToArray(), _options.BatchSize, padId, engine.Run, out _);
-            return TaskMetrics.Compute(task, outputs, rows, task == GauTask.TokenClassification ? entityDecoder?.Invoke(model) : null);
+            return validationMetric?.Invoke(outputs) ?? TaskMetrics.Compute(task, outputs, rows, task == GauTask.TokenClassification ? entityDecoder?.Invoke(model) : null);
         }
         finally
         {
@@ -210,6 +212,7 @@ public sealed class FineTuner(FineTuningOptions options, GauTask task, Func<Task
             GauTask.Classification => nn.functional.cross_entropy(output, tensor(rows.Select(r => (long)r.Label).ToArray(), ScalarType.Int64, device)),
             GauTask.Regression => nn.functional.mse_loss(output.squeeze(-1), tensor(rows.Select(r => r.Label).ToArray(), ScalarType.Float32, device)),
             GauTask.TokenClassification => TokenLoss((GauAlphaForTokenClassification)network, output, rows, (int)batch.InputIds.shape[1], device),
+            GauTask.QuestionAnswering => AnswerLoss(output, rows, (int)batch.InputIds.shape[1], device),
             _ => throw new InvalidOperationException($"{task} is not trained."),
         };
         double value = loss.item<float>();
@@ -251,6 +254,23 @@ public sealed class FineTuner(FineTuningOptions options, GauTask task, Func<Task
             spans = tensor(gold, [rows.Length, types, width, width], ScalarType.Float32, device);
         }
         return model.Loss(output, tensor(tags, [rows.Length, width], ScalarType.Int64, device), tensor(mask, [rows.Length, width], device: device), spans);
+    }
+
+    // Answer targets as tensors: the gold start and end positions, and where each row's context tokens are.
+    private static Tensor AnswerLoss(Tensor output, LabeledExample[] rows, int width, Device device)
+    {
+        var starts = new long[rows.Length];
+        var ends = new long[rows.Length];
+        var context = new bool[rows.Length * width];
+        for (int b = 0; b < rows.Length; b++)
+        {
+            var target = rows[b].Answer ?? throw new InvalidOperationException("A question-answering row has no answer target.");
+            var (start, end) = target.Span ?? throw new InvalidOperationException("A question-answering training row holds no whole answer; such windows are not trained on.");
+            (starts[b], ends[b]) = (start, end);
+            context.AsSpan(b * width + target.ContextPosition, target.ContextCount).Fill(true);
+        }
+        return GauAlphaForQuestionAnswering.Loss(output, tensor(starts, ScalarType.Int64, device), tensor(ends, ScalarType.Int64, device),
+            tensor(context, [rows.Length, width], device: device));
     }
 
     // The weights in the model were used for this step's forward pass; keep them if they are finite,
