@@ -72,6 +72,33 @@ public static class GauCatalog
             ValidationSet = validationSet,
         });
 
+    /// <summary>
+    /// Answers questions from a context (extractive: the answer is a span of the context): Context and Question in, the
+    /// TopK answers (Answer, text vector) and their scores (Score) out; trained on TrainingAnswer and its AnswerIndex.
+    /// </summary>
+    public static GauQuestionAnsweringTrainer GauQuestionAnswering(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog,
+        GauQuestionAnsweringOptions options) =>
+        new(Environment(catalog), options ?? throw new ArgumentNullException(nameof(options)), TorchSharpNetworkBuilder.Instance);
+
+    /// <summary>Answers questions with Microsoft.ML.TorchSharp's QuestionAnswer parameters (names, defaults, meanings).</summary>
+    public static GauQuestionAnsweringTrainer GauQuestionAnswering(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog,
+        string contextColumnName = "Context", string questionColumnName = "Question", string trainingAnswerColumnName = "TrainingAnswer",
+        string answerIndexColumnName = "AnswerIndex", string predictedAnswerColumnName = "Answer", string scoreColumnName = "Score",
+        int topK = 3, int batchSize = 4, int maxEpochs = 10, IDataView? validationSet = null) =>
+        catalog.GauQuestionAnswering(new GauQuestionAnsweringOptions
+        {
+            ContextColumnName = contextColumnName,
+            QuestionColumnName = questionColumnName,
+            TrainingAnswerColumnName = trainingAnswerColumnName,
+            AnswerIndexColumnName = answerIndexColumnName,
+            PredictedAnswerColumnName = predictedAnswerColumnName,
+            ScoreColumnName = scoreColumnName,
+            TopK = topK,
+            BatchSize = batchSize,
+            Epochs = maxEpochs,
+            ValidationSet = validationSet,
+        });
+
     public static GauSentenceSimilarityTrainer GauSentenceSimilarity(this RegressionCatalog.RegressionTrainers catalog, GauSentenceSimilarityOptions options) =>
         new(Environment(catalog), options ?? throw new ArgumentNullException(nameof(options)), TorchSharpNetworkBuilder.Instance);
 

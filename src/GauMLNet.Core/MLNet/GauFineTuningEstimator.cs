@@ -56,6 +56,9 @@ public abstract class GauFineTuningEstimator<TTransformer> : IEstimator<TTransfo
 
     private protected abstract TTransformer CreateTransformer(IHostEnvironment env, GauTaskModel model);
 
+    /// <summary>The validation metric from the validation examples' raw outputs, in order; null (the default): the task's own.</summary>
+    private protected virtual Func<IReadOnlyList<float[]>, double>? ValidationMetric(TaskRows validation, GauModelSource source, GauTaskSpec spec) => null;
+
     public abstract SchemaShape GetOutputSchema(SchemaShape inputSchema);
 
     public TTransformer Fit(IDataView input)
@@ -92,6 +95,7 @@ public abstract class GauFineTuningEstimator<TTransformer> : IEstimator<TTransfo
         var valid = validationRows is null ? null : ToExamples(validationRows, source, spec, "validation", Notice);
         Log(TrainingLogLevel.Detail, $"{Component}: {trainRows.Count} training rows ({train.Count} examples), {validationRows?.Count ?? 0} validation rows, {config.NumHiddenLayers} GAU layers " +
             $"(d {config.HiddenSize}, e {config.IntermediateSize}, s {config.AttentionKeySize}), vocab {config.VocabSize}, device {_options.Device}; {source.Description}");
-        return GauFitting.Train(_backend, source, spec, _options, train, valid, Log, model => CreateTransformer(_env, model));
+        var metric = validationRows is null ? null : ValidationMetric(validationRows, source, spec);
+        return GauFitting.Train(_backend, source, spec, _options, train, valid, Log, model => CreateTransformer(_env, model), metric);
     }
 }

@@ -40,7 +40,8 @@ internal static class GauFitting
     /// the thrown <see cref="GauTrainingDivergedException"/> carries the last good weights as a transformer too.
     /// </summary>
     internal static TTransformer Train<TTransformer>(IGauNetworkBuilder backend, GauModelSource source, GauTaskSpec spec, GauTrainerOptionsBase options,
-        IReadOnlyList<LabeledExample> train, IReadOnlyList<LabeledExample>? validation, Action<TrainingLogLevel, string> log, Func<GauTaskModel, TTransformer> transformer)
+        IReadOnlyList<LabeledExample> train, IReadOnlyList<LabeledExample>? validation, Action<TrainingLogLevel, string> log, Func<GauTaskModel, TTransformer> transformer,
+        Func<IReadOnlyList<float[]>, double>? validationMetric = null)
         where TTransformer : GauTransformerBase
     {
         var network = backend.Build(source, spec, options.Seed);
@@ -54,6 +55,7 @@ internal static class GauFitting
             Progress = options.Progress,
             Log = log,
             Cancellation = options.CancellationToken,
+            ValidationMetric = validationMetric,
         };
         FineTuningResult result;
         try

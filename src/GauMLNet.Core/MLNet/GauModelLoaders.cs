@@ -15,5 +15,6 @@ internal static class GauModelLoaders
         MLNetInternals.RegisterLoader<GauSentenceSimilarityTransformer>(catalog, GauSentenceSimilarityTransformer.ModelVersion, GauSentenceSimilarityTransformer.CreateFromModel);
         MLNetInternals.RegisterLoader<GauTextEmbeddingTransformer>(catalog, GauTextEmbeddingTransformer.ModelVersion, GauTextEmbeddingTransformer.CreateFromModel);
         MLNetInternals.RegisterLoader<GauNamedEntityRecognitionTransformer>(catalog, GauNamedEntityRecognitionTransformer.ModelVersion, GauNamedEntityRecognitionTransformer.CreateFromModel);
+        MLNetInternals.RegisterLoader<GauQuestionAnsweringTransformer>(catalog, GauQuestionAnsweringTransformer.ModelVersion, GauQuestionAnsweringTransformer.CreateFromModel);
     }
 }

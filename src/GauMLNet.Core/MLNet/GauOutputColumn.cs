@@ -4,7 +4,7 @@ using Microsoft.ML.Data;
 namespace GauMLNet.MLNet;
 
 /// <summary>What a GAU transformer computed for one row: the task model's outputs, and for entity models the text and its entities.</summary>
-internal sealed record ScoredRow(float[] Values, string? Text = null, IReadOnlyList<Entities.Entity>? Entities = null);
+internal sealed record ScoredRow(float[] Values, string? Text = null, IReadOnlyList<Entities.Entity>? Entities = null, string[]? Answers = null);
 
 /// <summary>One column a GAU transformer adds, and how its value comes from a row's model outputs.</summary>
 internal abstract class GauOutputColumn(string name, DataViewType type, DataViewSchema.Annotations annotations)
@@ -39,6 +39,32 @@ internal sealed class VectorOutputColumn(string name, int size, DataViewSchema.A
         var values = row().Values;
         var editor = VBufferEditor.Create(ref dst, values.Length);
         values.CopyTo(editor.Values);
+        dst = editor.Commit();
+    });
+}
+
+/// <summary>A float vector whose length varies by row: the scores of a question's answers.</summary>
+internal sealed class VariableVectorOutputColumn(string name)
+    : GauOutputColumn(name, new VectorDataViewType(NumberDataViewType.Single), DataViewSchema.Annotations.Empty)
+{
+    public override Delegate MakeGetter(Func<ScoredRow> row) => (ValueGetter<VBuffer<float>>)((ref VBuffer<float> dst) =>
+    {
+        var values = row().Values;
+        var editor = VBufferEditor.Create(ref dst, values.Length);
+        values.CopyTo(editor.Values);
+        dst = editor.Commit();
+    });
+}
+
+/// <summary>A text vector whose length varies by row: a question's answers, best first.</summary>
+internal sealed class AnswerTextsColumn(string name)
+    : GauOutputColumn(name, new VectorDataViewType(TextDataViewType.Instance), DataViewSchema.Annotations.Empty)
+{
+    public override Delegate MakeGetter(Func<ScoredRow> row) => (ValueGetter<VBuffer<ReadOnlyMemory<char>>>)((ref VBuffer<ReadOnlyMemory<char>> dst) =>
+    {
+        var answers = row().Answers ?? [];
+        var editor = VBufferEditor.Create(ref dst, answers.Length);
+        for (int i = 0; i < answers.Length; i++) editor.Values[i] = answers[i].AsMemory();
         dst = editor.Commit();
     });
 }

@@ -39,6 +39,8 @@ public sealed record GauTaskSpec
     [JsonPropertyName("entity_types")] public string[]? EntityTypes { get; init; }
     /// <summary>Free-form facts about the model, e.g. the CLUE task it was trained for (clue_task).</summary>
     [JsonPropertyName("metadata")] public IReadOnlyDictionary<string, string>? Metadata { get; init; }
+    /// <summary>Question answering: how inputs are windowed and answers decoded.</summary>
+    [JsonPropertyName("question_answering")] public QuestionAnsweringSettings? QuestionAnswering { get; init; }
 
     private static readonly JsonSerializerOptions Json = new()
     {
@@ -63,6 +65,8 @@ public sealed record GauTaskSpec
             throw new InvalidDataException($"{source}: output_columns and outputs must be set.");
         if (spec.Task == GauTask.TokenClassification && (spec.EntityHead is null || spec.EntityTypes is not { Length: > 0 }))
             throw new InvalidDataException($"{source}: a token-classification model needs entity_head and entity_types.");
+        if (spec.Task == GauTask.QuestionAnswering && spec.QuestionAnswering is not { TopK: > 0, MaxAnswerTokens: > 0, DocumentStride: > 0, MaxQuestionTokens: > 0 })
+            throw new InvalidDataException($"{source}: a question-answering model needs question_answering with positive top_k, max_answer_tokens, document_stride and max_question_tokens.");
         return spec;
     }
 

@@ -12,4 +12,6 @@ public sealed record FineTuningJob
     /// <summary>Every log line, with how much it matters.</summary>
     public Action<TrainingLogLevel, string>? Log { get; init; }
     public CancellationToken Cancellation { get; init; }
+    /// <summary>The validation metric from the validation rows' raw outputs, in row order (higher is better); null: the task's own.</summary>
+    public Func<IReadOnlyList<float[]>, double>? ValidationMetric { get; init; }
 }

@@ -40,7 +40,8 @@ public sealed class TorchSharpNetworkBuilder : IGauNetworkBuilder
             if (job.Options.CpuThreads > 0) torch.set_num_threads(job.Options.CpuThreads);
             var device = ComputeDevice.Resolve(job.Device);
             var tuner = new FineTuner(job.Options, spec.Task, trained => TorchSharpInferenceEngine.Borrowing(trained, device), job.Log, job.Progress,
-                spec.Task == GauTask.TokenClassification ? n => new EntityDecoder(spec.EntityHead!.Value, spec.EntityTypes!, ((GauAlphaForTokenClassification)n).CrfParameters()) : null);
+                spec.Task == GauTask.TokenClassification ? n => new EntityDecoder(spec.EntityHead!.Value, spec.EntityTypes!, ((GauAlphaForTokenClassification)n).CrfParameters()) : null,
+                validationMetric: job.ValidationMetric);
             return tuner.Train(network, job.Train, job.Validation, job.PadId, device, job.Cancellation);
         }
 

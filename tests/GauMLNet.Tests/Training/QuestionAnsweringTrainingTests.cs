@@ -26,7 +26,7 @@ public sealed class QuestionAnsweringTrainingTests(ITestOutputHelper output)
 
     // The answer is the name (2–4 characters) between 【 and 】, somewhere in 40–70 characters of filler; the question
     // asks for it. Contexts are longer than one window of the test's inputs, so questions span two or three windows.
-    private static List<QuestionAnsweringExample> Questions(int count, int seed)
+    internal static List<QuestionAnsweringExample> Questions(int count, int seed)
     {
         var random = new Random(seed);
         var examples = new List<QuestionAnsweringExample>();

@@ -1,0 +1,33 @@
+namespace GauMLNet.MLNet;
+
+/// <summary>
+/// Options of GauQuestionAnswering, named as Microsoft.ML.TorchSharp's QuestionAnswer: a Context and a Question text column
+/// in; for training the answer text (TrainingAnswer) and its character offset in the context (AnswerIndex); out, the
+/// TopK answers (Answer, a vector of text) and their scores (Score, start + end logits, best first). Contexts longer
+/// than one input are read in windows of MaxLength tokens, each DocumentStride tokens after the one before.
+/// </summary>
+public sealed record GauQuestionAnsweringOptions : GauTrainerOptionsBase
+{
+    public GauQuestionAnsweringOptions()
+    {
+        MaxLength = 512;
+        BatchSize = 4;
+        Epochs = 10;
+    }
+
+    public string ContextColumnName { get; init; } = "Context";
+    public string QuestionColumnName { get; init; } = "Question";
+    public string TrainingAnswerColumnName { get; init; } = "TrainingAnswer";
+    /// <summary>The answer's character offset in the context (an integer column, or a float holding one).</summary>
+    public string AnswerIndexColumnName { get; init; } = "AnswerIndex";
+    public string PredictedAnswerColumnName { get; init; } = "Answer";
+    public string ScoreColumnName { get; init; } = DefaultScoreColumn;
+    /// <summary>How many answers each question gets, best first.</summary>
+    public int TopK { get; init; } = 3;
+    /// <summary>The longest answer, in tokens (one per character for Chinese).</summary>
+    public int MaxAnswerLength { get; init; } = 256;
+    /// <summary>How many context tokens each window starts after the one before.</summary>
+    public int DocumentStride { get; init; } = 128;
+    /// <summary>A longer question keeps its first tokens.</summary>
+    public int MaxQuestionLength { get; init; } = 64;
+}

@@ -1,0 +1,30 @@
+using GauMLNet.QuestionAnswering;
+using GauMLNet.Scoring;
+using GauMLNet.Tasks;
+using GauMLNet.Text;
+
+namespace GauMLNet.MLNet;
+
+/// <summary>A fitted question-answering model applied to questions: windows in, each question's best answers out.</summary>
+internal static class QuestionAnswerer
+{
+    /// <summary>The windows of questions as the model's description sets them.</summary>
+    public static List<QuestionWindow> Windows(CharacterTokenizer tokenizer, IReadOnlyList<QuestionAnsweringExample> questions, GauTaskSpec spec)
+    {
+        var settings = spec.QuestionAnswering ?? throw new InvalidDataException("The model description has no question_answering settings.");
+        return QuestionWindows.Create(tokenizer, questions, new QuestionWindowOptions(spec.MaxLength, settings.DocumentStride, settings.MaxQuestionTokens));
+    }
+
+    /// <summary>Each question's best answers (at most TopK), best first; none for a context without characters.</summary>
+    public static List<AnswerCandidate>[] Answer(GauTaskModel model, IReadOnlyList<QuestionAnsweringExample> questions)
+    {
+        var settings = model.Spec.QuestionAnswering!;
+        var answerable = Enumerable.Range(0, questions.Count).Where(i => !string.IsNullOrWhiteSpace(questions[i].Context)).ToArray();
+        var windows = Windows(new CharacterTokenizer(model.Tokenizer), answerable.Select(i => questions[i]).ToList(), model.Spec);
+        var outputs = model.Run(windows.Select(w => w.Input).ToArray());
+        var found = QuestionAnswers.Decode(windows, outputs, answerable.Length, settings.MaxAnswerTokens, settings.TopK);
+        var answers = Enumerable.Range(0, questions.Count).Select(_ => new List<AnswerCandidate>()).ToArray();
+        for (int k = 0; k < answerable.Length; k++) answers[answerable[k]] = found[k];
+        return answers;
+    }
+}

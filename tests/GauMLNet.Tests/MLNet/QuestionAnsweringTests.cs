@@ -1,0 +1,104 @@
+using GauMLNet.MLNet;
+using GauMLNet.Onnx;
+using GauMLNet.Tests.Support;
+using GauMLNet.Tests.Training;
+using GauMLNet.TorchSharp;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Xunit.Abstractions;
+
+namespace GauMLNet.Tests.MLNet;
+
+/// <summary>
+/// GauQuestionAnswering as an ML.NET user meets it: the anchor's column names, Fit with a validation set, Transform,
+/// EvaluateQuestionAnswering, PredictionEngine, Save/Load and ONNX Runtime, all giving the same answers.
+/// </summary>
+[Collection(GlobalTorchRngCollection.Name)]
+public sealed class QuestionAnsweringTests(ITestOutputHelper output)
+{
+    public sealed class QaRow
+    {
+        public string Context { get; set; } = "";
+        public string Question { get; set; } = "";
+        public string TrainingAnswer { get; set; } = "";
+        public int AnswerIndex { get; set; }
+    }
+
+    public sealed class QaInput
+    {
+        public string Context { get; set; } = "";
+        public string Question { get; set; } = "";
+    }
+
+    public sealed class QaOutput
+    {
+        public string[] Answer { get; set; } = [];
+        public float[] Score { get; set; } = [];
+    }
+
+    private static List<QaRow> Rows(int count, int seed) => QuestionAnsweringTrainingTests.Questions(count, seed)
+        .Select(q => new QaRow { Context = q.Context, Question = q.Question, TrainingAnswer = q.Answers[0].Text, AnswerIndex = q.Answers[0].Start }).ToList();
+
+    private static GauQuestionAnsweringOptions Options(IDataView? validation) => new()
+    {
+        Config = TextClassificationTests.TestConfig,
+        MaxLength = 40,
+        DocumentStride = 16,
+        MaxQuestionLength = 8,
+        MaxAnswerLength = 8,
+        Epochs = 6,
+        BatchSize = 16,
+        LearningRate = 2e-3,
+        Device = "cpu",
+        ValidationSet = validation,
+    };
+
+    [Fact]
+    public void FitsScoresEvaluatesSavesAndMovesToOnnxRuntime()
+    {
+        var ml = new MLContext(seed: 1);
+        var train = ml.Data.LoadFromEnumerable(Rows(240, 1));
+        var dev = ml.Data.LoadFromEnumerable(Rows(60, 2));
+        var model = ml.MulticlassClassification.Trainers.GauQuestionAnswering(Options(dev)).Fit(train);
+        output.WriteLine($"validation F1 per epoch: {string.Join(" ", model.TrainingResult!.ValidationMetrics.Select(m => m.ToString("F1")))}");
+
+        var scored = model.Transform(dev);
+        Assert.IsType<VectorDataViewType>(scored.Schema["Answer"].Type);
+        var metrics = ml.MulticlassClassification.EvaluateQuestionAnswering(scored);
+        output.WriteLine($"dev EM {metrics.ExactMatch:F1}, F1 {metrics.F1:F1} over {metrics.Questions} questions");
+        Assert.Equal(60, metrics.Questions);
+        Assert.True(metrics.F1 > 90, $"dev F1 {metrics.F1:F1}");
+        Assert.Equal(model.TrainingResult.BestValidationMetric!.Value, metrics.F1, 6); // the validation metric is this evaluation
+
+        var answers = scored.GetColumn<VBuffer<ReadOnlyMemory<char>>>("Answer").Select(v => v.DenseValues().Select(a => a.ToString()).ToArray()).ToArray();
+        var scores = scored.GetColumn<VBuffer<float>>("Score").Select(v => v.DenseValues().ToArray()).ToArray();
+        Assert.All(answers, a => Assert.Equal(3, a.Length)); // TopK
+        Assert.All(scores, s => Assert.True(s[0] >= s[1] && s[1] >= s[2]));
+
+        var question = new QaInput { Context = "天地玄黄【丙丁】宇宙洪荒", Question = "名字是什么？" };
+        var engine = ml.Model.CreatePredictionEngine<QaInput, QaOutput>(model);
+        var predicted = engine.Predict(question);
+        Assert.Equal(model.Answer([(question.Context, question.Question)])[0].Select(a => a.Text), predicted.Answer);
+        output.WriteLine($"'{question.Context}' → {string.Join(" | ", predicted.Answer)}");
+
+        string path = Path.Combine(TestPaths.NewTempDirectory(), "qa.zip");
+        ml.Model.Save(model, train.Schema, path);
+        var loaded = ml.Model.Load(path, out _);
+        var reloaded = loaded.Transform(dev).GetColumn<VBuffer<ReadOnlyMemory<char>>>("Answer").Select(v => v.DenseValues().Select(a => a.ToString()).ToArray()).ToArray();
+        Assert.Equal(answers, reloaded);
+
+        var onnx = model.ToOnnxRuntime();
+        var onOnnx = onnx.Transform(dev).GetColumn<VBuffer<ReadOnlyMemory<char>>>("Answer").Select(v => v.DenseValues().Select(a => a.ToString()).ToArray()[0]).ToArray();
+        Assert.Equal(answers.Select(a => a[0]), onOnnx);
+    }
+
+    [Fact]
+    public void AnAnswerIndexThatMissesItsAnswerNamesTheRow()
+    {
+        var ml = new MLContext(seed: 1);
+        var rows = Rows(5, 3);
+        rows[3].AnswerIndex += 1;
+        var error = Assert.Throws<InvalidDataException>(() => ml.MulticlassClassification.Trainers.GauQuestionAnswering(Options(null) with { Epochs = 1 }).Fit(ml.Data.LoadFromEnumerable(rows)));
+        Assert.Contains("training row 4: AnswerIndex", error.Message);
+    }
+}
