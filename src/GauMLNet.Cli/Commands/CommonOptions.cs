@@ -18,7 +18,7 @@ internal static class CommonOptions
 
     public static Option<string> Task(bool required = true) => new("--task")
     {
-        Description = "afqmc, tnews, iflytek, cmnli, ocnli, csl, cluewsc, eprstmt, bustm, csldcp, or cluener (named entities)" +
+        Description = "afqmc, tnews, iflytek, cmnli, ocnli, csl, cluewsc, eprstmt, bustm, csldcp, cluener (named entities) or cmrc2018 (question answering)" +
                       (required ? "" : "; not needed with a data file (.csv, .tsv, .jsonl)"),
         Required = required,
     };

@@ -38,6 +38,7 @@ internal static class EvaluateCommand
             string path = r.GetValue(file) is { } f ? Arguments.ExistingFile("--file", f)
                 : r.GetValue(data) is { } folder ? ClueDataFolder.Require(Arguments.ExistingDirectory("--data", folder), ClueDataFolder.Split.Dev)
                 : throw new UsageException("evaluate needs --data (a folder with a dev split) or --file.");
+            if (QuestionRun.IsQuestionTask(r.GetValue(task)!)) return QuestionRun.Evaluate(r.GetValue(model)!, path, textEncoding, r.GetValue(json), output);
             if (EntityRun.IsEntityTask(r.GetValue(task)!)) return EntityRun.Evaluate(r.GetValue(model)!, path, textEncoding, r.GetValue(json), r.GetValue(scores), output);
             var clueTask = ClueTask.Get(r.GetValue(task)!);
             var ml = new MLContext();

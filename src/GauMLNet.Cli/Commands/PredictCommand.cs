@@ -27,11 +27,12 @@ internal static class PredictCommand
             Description = $"predict these sentences instead (pair tasks: \"first {PairSeparator} second\")",
             AllowMultipleArgumentsPerToken = true,
         };
+        var question = new Option<string?>("--question") { Description = "cmrc2018: the question to answer from each --text" };
         var skipBad = new Option<bool>("--skip-bad-lines");
         var encoding = CommonOptions.Encoding();
         var command = new Command("predict", "Predict a task's test split into a CLUE submission file (e.g. afqmc_predict.json), or score a data file (--input).")
         {
-            task, data, model, outputDir, text, skipBad, encoding, input, batchSize, shard,
+            task, data, model, outputDir, text, question, skipBad, encoding, input, batchSize, shard,
         };
         foreach (var option in dataFile.All(withLabel: false)) command.Options.Add(option);
         command.SetAction(r => CommandGuard.Run(r, error, () =>
@@ -45,6 +46,8 @@ internal static class PredictCommand
             var sentences = (r.GetValue(text) ?? []).Select(t => Arguments.Text("--text", t)).ToList();
             string? folder = sentences.Count > 0 ? null
                 : Arguments.ExistingDirectory("--data", r.GetValue(data) ?? throw new UsageException("predict needs --data (a folder with test.json) or --text."));
+            if (QuestionRun.IsQuestionTask(r.GetValue(task)!))
+                return QuestionRun.Predict(r.GetValue(model)!, folder, sentences, r.GetValue(question), r.GetValue(outputDir)!, textEncoding, output);
             if (EntityRun.IsEntityTask(r.GetValue(task)!)) return EntityRun.Predict(r.GetValue(model)!, folder, sentences, r.GetValue(outputDir)!, textEncoding, output);
             var clueTask = ClueTask.Get(r.GetValue(task)!);
             var ml = new MLContext();

@@ -59,6 +59,7 @@ internal static class TrainCommand
                 var columns = new Tabular.TabularColumns(r.GetValue(file.Text) ?? "text", r.GetValue(file.TextPair), r.GetValue(file.Label) ?? "label");
                 return DataFileRun.Train(settings, new DataFileRun.FileSettings(columns, r.GetValue(kind), file.HasHeader(r), r.GetValue(dev), r.GetValue(devFraction)), output);
             }
+            if (QuestionRun.IsQuestionTask(settings.TaskName)) return QuestionRun.Train(settings, output);
             return EntityRun.IsEntityTask(settings.TaskName)
                 ? EntityRun.Train(settings, EntityRun.ParseHead(r.GetValue(head)!), output)
                 : TrainingRun.Run(settings, output);

@@ -14,7 +14,7 @@ namespace GauMLNet.MLNet;
 /// Fine-tunes GAU-α (or trains it from scratch) to answer questions from a context: the answer is a span of the context,
 /// found by start and end scores per token. Contexts are read in question + context windows; characters are tokens one
 /// by one (<see cref="CharacterTokenizer"/>), so answer offsets survive tokenization exactly. The validation metric is
-/// CMRC 2018's F1 per question over all its windows.
+/// CMRC 2018's F1 per question over all its windows, as a fraction (0–1).
 /// </summary>
 public sealed class GauQuestionAnsweringTrainer : GauFineTuningEstimator<GauQuestionAnsweringTransformer>
 {
@@ -121,7 +121,7 @@ public sealed class GauQuestionAnsweringTrainer : GauFineTuningEstimator<GauQues
     {
         var questions = ((Rows)validation).List;
         var windows = QuestionAnswerer.Windows(new CharacterTokenizer(source.Tokenizer), questions, spec);
-        return outputs => QuestionAnswers.Score(questions, windows, outputs, spec.QuestionAnswering!.MaxAnswerTokens).F1;
+        return outputs => QuestionAnswers.Score(questions, windows, outputs, spec.QuestionAnswering!.MaxAnswerTokens).F1 / 100; // 0–1, as accuracy
     }
 
     private protected override GauQuestionAnsweringTransformer CreateTransformer(IHostEnvironment env, GauTaskModel model) => new(env, model);

@@ -4,14 +4,16 @@ namespace GauMLNet.QuestionAnswering;
 
 /// <summary>How questions and contexts become model inputs.</summary>
 /// <param name="MaxLength">tokens per input, [CLS] and both [SEP] included</param>
-/// <param name="DocumentStride">how many context tokens each window starts after the one before (the windows overlap by the rest)</param>
-/// <param name="MaxQuestionTokens">a longer question keeps its first tokens</param>
+/// <param name="DocumentStride">how many context tokens each window starts after the one before (the windows overlap by the rest;
+/// at most half a window's context, so consecutive windows always overlap by half)</param>
+/// <param name="MaxQuestionTokens">a longer question keeps its first tokens (and never more than half an input's room, so the
+/// context keeps at least the other half)</param>
 public sealed record QuestionWindowOptions(int MaxLength = 512, int DocumentStride = 128, int MaxQuestionTokens = 64)
 {
     public QuestionWindowOptions Validate()
     {
         if (MaxQuestionTokens < 1) throw new ArgumentOutOfRangeException(nameof(MaxQuestionTokens), MaxQuestionTokens, "A question keeps at least one token.");
-        if (MaxLength < MaxQuestionTokens + 4) throw new ArgumentOutOfRangeException(nameof(MaxLength), MaxLength, $"MaxLength must leave room for the question ({MaxQuestionTokens} tokens), three special tokens and some context.");
+        if (MaxLength < 5) throw new ArgumentOutOfRangeException(nameof(MaxLength), MaxLength, "MaxLength must leave room for three special tokens, a question token and a context token.");
         if (DocumentStride < 1) throw new ArgumentOutOfRangeException(nameof(DocumentStride), DocumentStride, "DocumentStride is at least one token.");
         return this;
     }
@@ -34,13 +36,14 @@ public static class QuestionWindows
         for (int e = 0; e < examples.Count; e++)
         {
             var example = examples[e];
-            var question = tokenizer.Encode(example.Question).Ids.Take(options.MaxQuestionTokens).ToArray();
+            var question = tokenizer.Encode(example.Question).Ids.Take(Math.Min(options.MaxQuestionTokens, (options.MaxLength - 3) / 2)).ToArray();
             var context = tokenizer.Encode(example.Context);
             if (context.Length == 0) throw new InvalidDataException($"question '{example.Id}': the context has no tokens (it is empty or all whitespace).");
             (int First, int Last)? gold = example.Answers.Count > 0 ? AnswerTokens(context, example.Answers[0], example.Id) : null;
             int budget = options.MaxLength - question.Length - 3;
             int position = question.Length + 2;
-            for (int start = 0; ; start += options.DocumentStride)
+            int stride = Math.Max(1, Math.Min(options.DocumentStride, budget / 2)); // windows overlap by at least half: an answer of up to half a window is whole in one
+            for (int start = 0; ; start += stride)
             {
                 int count = Math.Min(budget, context.Length - start);
                 var ids = new int[question.Length + count + 3];

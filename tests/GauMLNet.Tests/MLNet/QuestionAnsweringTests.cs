@@ -60,7 +60,7 @@ public sealed class QuestionAnsweringTests(ITestOutputHelper output)
         var train = ml.Data.LoadFromEnumerable(Rows(240, 1));
         var dev = ml.Data.LoadFromEnumerable(Rows(60, 2));
         var model = ml.MulticlassClassification.Trainers.GauQuestionAnswering(Options(dev)).Fit(train);
-        output.WriteLine($"validation F1 per epoch: {string.Join(" ", model.TrainingResult!.ValidationMetrics.Select(m => m.ToString("F1")))}");
+        output.WriteLine($"validation F1 per epoch: {string.Join(" ", model.TrainingResult!.ValidationMetrics.Select(m => (100 * m).ToString("F1")))}");
 
         var scored = model.Transform(dev);
         Assert.IsType<VectorDataViewType>(scored.Schema["Answer"].Type);
@@ -68,7 +68,7 @@ public sealed class QuestionAnsweringTests(ITestOutputHelper output)
         output.WriteLine($"dev EM {metrics.ExactMatch:F1}, F1 {metrics.F1:F1} over {metrics.Questions} questions");
         Assert.Equal(60, metrics.Questions);
         Assert.True(metrics.F1 > 90, $"dev F1 {metrics.F1:F1}");
-        Assert.Equal(model.TrainingResult.BestValidationMetric!.Value, metrics.F1, 6); // the validation metric is this evaluation
+        Assert.Equal(model.TrainingResult.BestValidationMetric!.Value * 100, metrics.F1, 6); // the validation metric is this evaluation (as a fraction)
 
         var answers = scored.GetColumn<VBuffer<ReadOnlyMemory<char>>>("Answer").Select(v => v.DenseValues().Select(a => a.ToString()).ToArray()).ToArray();
         var scores = scored.GetColumn<VBuffer<float>>("Score").Select(v => v.DenseValues().ToArray()).ToArray();

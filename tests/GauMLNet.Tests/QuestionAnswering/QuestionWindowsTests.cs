@@ -18,26 +18,45 @@ public sealed class QuestionWindowsTests
     [Fact]
     public void WindowsPairTheQuestionWithStridedContextAndTargetOnlyWholeAnswers()
     {
-        // 30 context characters, inputs of 12 tokens: question 3 + specials 3 leave 6 context tokens; stride 4.
+        // 30 context characters, inputs of 14 tokens: question 3 + specials 3 leave 8 context tokens; stride 4.
         string context = string.Concat(Enumerable.Repeat("长江大桥南京", 5));
-        var example = new QuestionAnsweringExample("q", context, "在哪？", [new AnswerSpan("桥南京", 9)]); // characters 9..11
-        var windows = QuestionWindows.Create(Tokenizer, [example], new QuestionWindowOptions(MaxLength: 12, DocumentStride: 4, MaxQuestionTokens: 8));
+        var example = new QuestionAnsweringExample("q", context, "在哪？", [new AnswerSpan(context.Substring(6, 3), 6)]); // characters 6..8
+        var windows = QuestionWindows.Create(Tokenizer, [example], new QuestionWindowOptions(MaxLength: 14, DocumentStride: 4, MaxQuestionTokens: 8));
         var contextIds = Tokenizer.Encode(context).Ids;
         var questionIds = Tokenizer.Encode("在哪？").Ids;
         Assert.Equal([0, 4, 8, 12, 16, 20, 24], windows.Select(w => w.ContextStart));
         foreach (var w in windows)
         {
-            Assert.Equal(Math.Min(6, 30 - w.ContextStart), w.ContextCount);
+            Assert.Equal(Math.Min(8, 30 - w.ContextStart), w.ContextCount);
             Assert.Equal([2, .. questionIds, 3, .. contextIds[w.ContextStart..(w.ContextStart + w.ContextCount)], 3], w.Input.Ids);
             Assert.Equal([.. Enumerable.Repeat(0, 5), .. Enumerable.Repeat(1, w.ContextCount + 1)], w.Input.TypeIds);
             Assert.Equal(5, w.ContextPosition);
         }
         Assert.Equal(30, windows[^1].ContextStart + windows[^1].ContextCount); // the last window reaches the end
-        // Tokens 9..11 are whole in the windows starting at 8 (8..13) only; the one starting at 4 (4..9) holds a part.
-        Assert.Equal([8], windows.Where(w => w.Answer is not null).Select(w => w.ContextStart));
+        // Tokens 6..8 are whole in the window starting at 4 (4..11) only; those at 0 (0..7) and 8 (8..15) hold a part.
+        Assert.Equal([4], windows.Where(w => w.Answer is not null).Select(w => w.ContextStart));
         var held = windows.Single(w => w.Answer is not null);
-        Assert.Equal((5 + 1, 5 + 3), held.Answer);
-        Assert.Equal((9, 12), held.Characters(held.Answer!.Value.Start, held.Answer.Value.End));
+        Assert.Equal((5 + 2, 5 + 4), held.Answer);
+        Assert.Equal((6, 9), held.Characters(held.Answer!.Value.Start, held.Answer.Value.End));
+    }
+
+    [Fact]
+    public void ALongQuestionKeepsAtMostHalfAnInput()
+    {
+        var example = new QuestionAnsweringExample("q", "长江大桥南京长江大桥南京", string.Concat(Enumerable.Repeat("在哪", 20)), [new AnswerSpan("南京", 4)]);
+        var windows = QuestionWindows.Create(Tokenizer, [example], new QuestionWindowOptions(MaxLength: 16, MaxQuestionTokens: 64));
+        Assert.All(windows, w => Assert.Equal(6 + 2, w.ContextPosition)); // (16 − 3) / 2 = 6 question tokens
+        Assert.Equal(16, windows[0].Input.Length);
+        Assert.All(windows, w => Assert.True(w.Input.Length <= 16));
+    }
+
+    [Fact]
+    public void AStrideLongerThanHalfAWindowIsCutToHalf()
+    {
+        string context = string.Concat(Enumerable.Repeat("长江大桥南京", 5));
+        var windows = QuestionWindows.Create(Tokenizer, [Example(context, "桥南京")], new QuestionWindowOptions(MaxLength: 12, DocumentStride: 100, MaxQuestionTokens: 8));
+        Assert.Equal([0, 3, 6, 9, 12, 15, 18, 21, 24], windows.Select(w => w.ContextStart)); // windows of 6 context tokens, each 3 after the last
+        Assert.Contains(windows, w => w.Answer is not null);
     }
 
     [Theory]
@@ -61,7 +80,8 @@ public sealed class QuestionWindowsTests
         Assert.Contains("question 'Q9'", Assert.Throws<InvalidDataException>(() => QuestionWindows.Create(Tokenizer, [blank], new QuestionWindowOptions(64, 16, 8))).Message);
         var empty = new QuestionAnsweringExample("Q8", "   ", "在哪？", []);
         Assert.Contains("question 'Q8': the context has no tokens", Assert.Throws<InvalidDataException>(() => QuestionWindows.Create(Tokenizer, [empty], new QuestionWindowOptions(64, 16, 8))).Message);
-        Assert.Throws<ArgumentOutOfRangeException>(() => new QuestionWindowOptions(MaxLength: 10, MaxQuestionTokens: 8).Validate());
+        Assert.Throws<ArgumentOutOfRangeException>(() => new QuestionWindowOptions(MaxLength: 4).Validate());
+        Assert.Throws<ArgumentOutOfRangeException>(() => new QuestionWindowOptions(MaxQuestionTokens: 0).Validate());
     }
 
     [SkippableTheory]

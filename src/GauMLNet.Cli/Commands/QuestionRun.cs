@@ -1,0 +1,134 @@
+using System.Text.Json;
+using GauMLNet.Cli.Failures;
+using GauMLNet.Cli.Terminal;
+using GauMLNet.Clue;
+using GauMLNet.Evaluation;
+using GauMLNet.MLNet;
+using GauMLNet.QuestionAnswering;
+using GauMLNet.Storage;
+using GauMLNet.TorchSharp;
+using Microsoft.ML;
+
+namespace GauMLNet.Cli.Commands;
+
+/// <summary>The CMRC 2018 task of `gau train`, `gau evaluate` and `gau predict`: extractive question answering, EM and F1.</summary>
+internal static class QuestionRun
+{
+    public const string TaskName = "cmrc2018";
+
+    public static bool IsQuestionTask(string task) => string.Equals(task.Trim(), TaskName, StringComparison.OrdinalIgnoreCase);
+
+    private sealed class Row
+    {
+        public string Context { get; set; } = "";
+        public string Question { get; set; } = "";
+        public string TrainingAnswer { get; set; } = "";
+        public int AnswerIndex { get; set; }
+    }
+
+    // One row per question, its first gold answer the training target.
+    private static IDataView Load(MLContext ml, IReadOnlyList<QuestionAnsweringExample> questions) =>
+        ml.Data.LoadFromEnumerable(questions.Select(q => new Row
+        {
+            Context = q.Context,
+            Question = q.Question,
+            TrainingAnswer = q.Answers.Count > 0 ? q.Answers[0].Text : "",
+            AnswerIndex = q.Answers.Count > 0 ? q.Answers[0].Start : 0,
+        }));
+
+    public static int Train(TrainingRun.Settings s, TextWriter output)
+    {
+        var @checked = TrainingRun.CheckArguments(s, minimumMaxLength: 16);
+        var (encoding, checkpoints) = (@checked.Encoding, @checked.Checkpoints);
+        var ml = new MLContext(seed: s.Seed);
+        var progress = ConsoleProgressBar.For(output);
+        string trainPath = ClueDataFolder.Require(s.DataDirectory, ClueDataFolder.Split.Train);
+        string? devPath = ClueDataFolder.Find(s.DataDirectory, ClueDataFolder.Split.Dev);
+        var trainQuestions = SquadJson.Read(trainPath, requireAnswers: true, encoding);
+        var devQuestions = devPath is null ? null : SquadJson.Read(devPath, requireAnswers: true, encoding);
+        var train = Load(ml, trainQuestions);
+        var dev = devQuestions is null ? null : Load(ml, devQuestions);
+        output.WriteLine($"{TaskName}: {trainQuestions.Count} training questions, {devQuestions?.Count ?? 0} dev questions; " +
+                         (s.ModelDirectory is null ? $"training a {s.ConfigName} GAU-α from scratch" : $"fine-tuning {s.ModelDirectory}"));
+
+        using var stop = new StopSignals();
+        var options = TrainingRun.Configure(new GauQuestionAnsweringOptions
+        {
+            ValidationSet = dev,
+            Metadata = new Dictionary<string, string> { [ClueTask.MetadataKey] = TaskName },
+        }, s, @checked, progress, stop, trainPath, devPath);
+        double questionsPerSecond = double.NaN;
+        return TrainingRun.FitAndReport(s, @checked, ml, train.Schema, stop, progress, output, options.LearningRate, () =>
+        {
+            var model = ml.MulticlassClassification.Trainers.GauQuestionAnswering(options).Fit(train);
+            return new TrainingRun.Fitted(model, model.TrainingResult!);
+        }, model =>
+        {
+            if (devQuestions is null) return TrainingRun.Dev.None;
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var metrics = Score(Answerer(model), devQuestions);
+            questionsPerSecond = devQuestions.Count / clock.Elapsed.TotalSeconds;
+            return new TrainingRun.Dev(metrics, Line("dev", metrics));
+        }, fitted => new()
+        {
+            ["task"] = TaskName,
+            ["training_windows_per_second"] = Math.Round(fitted.Result.TrainingRowsPerSecond, 1),
+            ["dev_questions_per_second"] = Math.Round(questionsPerSecond, 1),
+            ["dev_f1_per_epoch"] = fitted.Result.ValidationMetrics,
+        }, new TrainingRun.Curve($"GAU-α on {TaskName}", "F1", "windows"));
+    }
+
+    /// <summary>gau evaluate --task cmrc2018: EM, F1 and their average over every question of a SQuAD-style file.</summary>
+    public static int Evaluate(string modelPath, string dataPath, System.Text.Encoding encoding, string? jsonPath, TextWriter output)
+    {
+        var answerer = Answerer(TrainingRun.LoadModel(new MLContext(), modelPath), modelPath);
+        var questions = SquadJson.Read(dataPath, requireAnswers: true, encoding);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var metrics = Score(answerer, questions);
+        double seconds = clock.Elapsed.TotalSeconds;
+        output.WriteLine($"{TaskName} {Path.GetFileName(dataPath)}: scored {questions.Count} questions in {seconds:F2} s ({questions.Count / seconds:F1} questions/s) with {answerer.Model.Engine.Description}");
+        output.WriteLine(Line(Path.GetFileName(dataPath), metrics));
+        if (jsonPath is not null) AtomicFile.WriteAllText(jsonPath, JsonSerializer.Serialize(metrics, new JsonSerializerOptions { WriteIndented = true }));
+        return 0;
+    }
+
+    /// <summary>gau predict --task cmrc2018: the folder's test.json answers into cmrc2018_predict.json, or one --text context and --question.</summary>
+    public static int Predict(string modelPath, string? folder, IReadOnlyList<string> contexts, string? question, string outputDirectory, System.Text.Encoding encoding, TextWriter output)
+    {
+        var answerer = Answerer(TrainingRun.LoadModel(new MLContext(), modelPath), modelPath);
+        if (folder is null)
+        {
+            if (question is null) throw new UsageException("--task cmrc2018 with --text needs --question: the question to answer from the text.");
+            var answers = answerer.Answer(contexts.Select(c => (c, question)).ToList());
+            for (int i = 0; i < contexts.Count; i++)
+            {
+                output.WriteLine(contexts[i]);
+                foreach (var a in answers[i]) output.WriteLine($"  {a.Score,8:F2}\t{a.Start}\t{a.Text}");
+                if (answers[i].Count == 0) output.WriteLine("  (no answer)");
+            }
+            return 0;
+        }
+        var questions = SquadJson.Read(ClueDataFolder.Require(folder, ClueDataFolder.Split.Test), requireAnswers: false, encoding);
+        var best = answerer.Answer(questions.Select(q => (q.Context, q.Question)).ToList());
+        string path = Path.Combine(outputDirectory, SquadJson.PredictionFile);
+        SquadJson.WritePredictions(path, questions, best.Select(a => a.Count > 0 ? a[0].Text : "").ToList());
+        output.WriteLine($"wrote {questions.Count} answers to {path}");
+        return 0;
+    }
+
+    private static QuestionAnsweringMetrics Score(GauQuestionAnsweringTransformer answerer, IReadOnlyList<QuestionAnsweringExample> questions)
+    {
+        var best = answerer.Answer(questions.Select(q => (q.Context, q.Question)).ToList());
+        var predictions = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (int i = 0; i < questions.Count; i++)
+            if (best[i].Count > 0) predictions[questions[i].Id] = best[i][0].Text;
+        return Cmrc2018Metric.Score(predictions, questions.ToDictionary(q => q.Id, q => (IReadOnlyList<string>)q.Answers.Select(a => a.Text).ToList(), StringComparer.Ordinal));
+    }
+
+    private static string Line(string split, QuestionAnsweringMetrics m) =>
+        $"{split} F1 {m.F1:F2}, EM {m.ExactMatch:F2}, average {m.Average:F2} over {m.Questions} questions (CMRC 2018's metric)";
+
+    private static GauQuestionAnsweringTransformer Answerer(ITransformer model, string? path = null) =>
+        CluePipeline.GauTransformers(model).OfType<GauQuestionAnsweringTransformer>().FirstOrDefault()
+            ?? throw new InvalidDataException($"--model: {path ?? "the model"} holds no question answerer (train one with gau train --task cmrc2018).");
+}

@@ -1,0 +1,89 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using GauMLNet.Cli;
+using GauMLNet.QuestionAnswering;
+using GauMLNet.Tests.Support;
+using GauMLNet.Tests.Training;
+using Xunit.Abstractions;
+
+namespace GauMLNet.Tests.Cli;
+
+/// <summary>gau train → evaluate → predict --task cmrc2018 on a synthetic SQuAD-style folder, and its input errors.</summary>
+[Collection(MLNet.GlobalTorchRngCollection.Name)]
+public sealed class QuestionCommandsTests(ITestOutputHelper output)
+{
+    private static (int Code, string Out, string Err) Gau(params string[] args)
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        int code = GauCli.Run(args, stdout, stderr);
+        return (code, stdout.ToString(), stderr.ToString());
+    }
+
+    private static void WriteSquad(string path, IEnumerable<QuestionAnsweringExample> questions, bool answers = true)
+    {
+        var paragraphs = new JsonArray(questions.Select(q => (JsonNode)new JsonObject
+        {
+            ["context"] = q.Context,
+            ["qas"] = new JsonArray(new JsonObject
+            {
+                ["id"] = q.Id,
+                ["question"] = q.Question,
+                ["answers"] = answers ? new JsonArray(q.Answers.Select(a => (JsonNode)new JsonObject { ["text"] = a.Text, ["answer_start"] = a.Start }).ToArray()) : new JsonArray(),
+            }),
+        }).ToArray());
+        File.WriteAllText(path, new JsonObject { ["version"] = "test", ["data"] = new JsonArray(new JsonObject { ["title"] = "t", ["paragraphs"] = paragraphs }) }.ToJsonString());
+    }
+
+    [Fact]
+    public void TrainEvaluateAndPredictAnswers()
+    {
+        string data = TestPaths.NewTempDirectory(), outDir = TestPaths.NewTempDirectory();
+        WriteSquad(Path.Combine(data, "train.json"), QuestionAnsweringTrainingTests.Questions(240, 1));
+        var dev = QuestionAnsweringTrainingTests.Questions(40, 2).Select(q => q with { Id = "dev-" + q.Id }).ToList();
+        WriteSquad(Path.Combine(data, "dev.json"), dev);
+        WriteSquad(Path.Combine(data, "test.json"), dev.Take(5), answers: false);
+
+        var train = Gau("train", "--task", "cmrc2018", "--data", data, "--config", "tiny", "--epochs", "4", "--max-length", "40",
+            "--batch-size", "16", "--learning-rate", "2e-3", "--output", outDir, "--device", "cpu", "--seed", "1");
+        output.WriteLine(train.Out);
+        Assert.True(train.Code == 0, train.Err);
+        Assert.Contains("epoch 4/4: dev F1", train.Out);
+        Assert.Contains("over 40 questions (CMRC 2018's metric)", train.Out);
+        using (var metrics = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "metrics.json"))))
+        {
+            Assert.Equal("cmrc2018", metrics.RootElement.GetProperty("task").GetString());
+            Assert.True(metrics.RootElement.GetProperty("dev").GetProperty("F1").GetDouble() > 50); // a random span scores about 5
+        }
+
+        var evaluate = Gau("evaluate", "--task", "cmrc2018", "--data", data, "--model", outDir);
+        Assert.True(evaluate.Code == 0, evaluate.Err);
+        Assert.Contains("dev.json F1", evaluate.Out);
+
+        var predict = Gau("predict", "--task", "cmrc2018", "--data", data, "--model", outDir, "--output", outDir);
+        Assert.True(predict.Code == 0, predict.Err);
+        var answers = JsonSerializer.Deserialize<Dictionary<string, string>>(File.ReadAllText(Path.Combine(outDir, "cmrc2018_predict.json")))!;
+        Assert.Equal(dev.Take(5).Select(q => q.Id), answers.Keys);
+        Assert.True(dev.Take(5).Count(q => answers[q.Id] == q.Answers[0].Text) >= 3, string.Join(", ", answers.Values));
+
+        var one = Gau("predict", "--task", "cmrc2018", "--model", outDir, "--text", "天地玄黄【丙丁】宇宙洪荒", "--question", "名字是什么？");
+        Assert.True(one.Code == 0, one.Err);
+        output.WriteLine(one.Out);
+        var noQuestion = Gau("predict", "--task", "cmrc2018", "--model", outDir, "--text", "天地玄黄");
+        Assert.NotEqual(0, noQuestion.Code);
+        Assert.Contains("needs --question", noQuestion.Err);
+    }
+
+    [Fact]
+    public void AMisplacedAnswerNamesItsQuestionWithoutAStackTrace()
+    {
+        string data = TestPaths.NewTempDirectory();
+        var questions = QuestionAnsweringTrainingTests.Questions(3, 1);
+        questions[1] = questions[1] with { Id = "Q-17", Answers = [new AnswerSpan(questions[1].Answers[0].Text, questions[1].Answers[0].Start + 1)] };
+        WriteSquad(Path.Combine(data, "train.json"), questions);
+        var run = Gau("train", "--task", "cmrc2018", "--data", data, "--config", "tiny", "--epochs", "1", "--output", TestPaths.NewTempDirectory(), "--device", "cpu");
+        Assert.NotEqual(0, run.Code);
+        Assert.Contains("question 'Q-17': answer_start", run.Err);
+        Assert.DoesNotContain("   at ", run.Err);
+    }
+}
