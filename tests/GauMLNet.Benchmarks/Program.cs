@@ -56,6 +56,19 @@ if (args.Length >= 1 && args[0] == "--ort-profile")
     return 0;
 }
 
+// Opt-in stage: (m) question answering alone.
+//   dotnet run --project tests/GauMLNet.Benchmarks -c Release -- --qa [QUESTIONS]
+if (args.Length >= 1 && args[0] == "--qa")
+{
+    int count = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 32;
+    Console.WriteLine($"{CpuCapabilities.Current.ModelName}, {Environment.ProcessorCount} logical CPUs, load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]}");
+    var trained = Cases.RunInChild("qa-train", count, 4);
+    var scored = Cases.RunInChild("qa-infer", count, 32);
+    Console.WriteLine($"(m) question answering, max length 512 (small preset, 700-character contexts, {count} questions): training {trained.TokensPerSecond:F2} questions/s (peak {trained.PeakMegabytes:F0} MB), " +
+                      $"scoring {scored.TokensPerSecond:F2} questions/s (peak {scored.PeakMegabytes:F0} MB)");
+    return 0;
+}
+
 // Opt-in stage: ONNX Runtime's MatMul (MLAS) against libtorch's on the model's shapes, same process.
 //   dotnet run --project tests/GauMLNet.Benchmarks -c Release -- --ort-gemm [THREADS]
 if (args.Length >= 1 && args[0] == "--ort-gemm")
@@ -294,6 +307,14 @@ foreach (string kind in EntityCases.Kinds)
     Console.WriteLine($"(i) {kind}: training {trained.TokensPerSecond:F1} sentences/s, scoring {scored.TokensPerSecond:F1} sentences/s (small preset, 40 characters, batch 32)");
 }
 report["entities"] = entityRows;
+
+// (m) Question answering at max length 512: training and scoring questions/s, peak memory (small preset; 700-character contexts).
+int qaQuestions = smoke ? 4 : 32;
+var qaTrained = Cases.RunInChild("qa-train", qaQuestions, 4);
+var qaScored = Cases.RunInChild("qa-infer", qaQuestions, 32);
+report["question_answering"] = new { train_questions_per_s = qaTrained.TokensPerSecond, infer_questions_per_s = qaScored.TokensPerSecond, train_peak_mb = qaTrained.PeakMegabytes, infer_peak_mb = qaScored.PeakMegabytes };
+Console.WriteLine($"(m) question answering, max length 512 (small preset, 700-character contexts): training {qaTrained.TokensPerSecond:F2} questions/s (peak {qaTrained.PeakMegabytes:F0} MB), " +
+                  $"scoring {qaScored.TokensPerSecond:F2} questions/s (peak {qaScored.PeakMegabytes:F0} MB)");
 
 var overhead = MLNetOverhead.Measure(smoke);
 report["mlnet"] = overhead;

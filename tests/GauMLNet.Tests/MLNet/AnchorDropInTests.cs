@@ -94,6 +94,7 @@ public class AnchorDropInTests
         { nameof(GauCatalog.GauTextClassification), ["labelColumnName=Label", "scoreColumnName=Score", "outputColumnName=PredictedLabel", "sentence1ColumnName=Sentence1", "sentence2ColumnName=", "batchSize=32", "maxEpochs=10", "validationSet="] },
         { nameof(GauCatalog.GauSentenceSimilarity), ["labelColumnName=Label", "scoreColumnName=Score", "sentence1ColumnName=Sentence1", "sentence2ColumnName=Sentence2", "batchSize=32", "maxEpochs=10", "validationSet="] },
         { nameof(GauCatalog.GauNamedEntityRecognition), ["labelColumnName=Label", "outputColumnName=PredictedLabel", "sentence1ColumnName=Sentence", "batchSize=32", "maxEpochs=10", "validationSet="] },
+        { nameof(GauCatalog.GauQuestionAnswering), ["contextColumnName=Context", "questionColumnName=Question", "trainingAnswerColumnName=TrainingAnswer", "answerIndexColumnName=AnswerIndex", "predictedAnswerColumnName=Answer", "scoreColumnName=Score", "topK=3", "batchSize=4", "maxEpochs=10", "validationSet="] },
     };
 
     [Theory]
