@@ -30,22 +30,9 @@ internal abstract class GauOutputColumn(string name, DataViewType type, DataView
             (ref VBuffer<ReadOnlyMemory<char>> dst) => dst = new VBuffer<ReadOnlyMemory<char>>(names.Length, names));
 }
 
-/// <summary>A known-size float vector: class probabilities or an embedding.</summary>
+/// <summary>A float vector: class probabilities or an embedding (a known size), or a question's answer scores (size 0: varies by row).</summary>
 internal sealed class VectorOutputColumn(string name, int size, DataViewSchema.Annotations annotations)
     : GauOutputColumn(name, new VectorDataViewType(NumberDataViewType.Single, size), annotations)
-{
-    public override Delegate MakeGetter(Func<ScoredRow> row) => (ValueGetter<VBuffer<float>>)((ref VBuffer<float> dst) =>
-    {
-        var values = row().Values;
-        var editor = VBufferEditor.Create(ref dst, values.Length);
-        values.CopyTo(editor.Values);
-        dst = editor.Commit();
-    });
-}
-
-/// <summary>A float vector whose length varies by row: the scores of a question's answers.</summary>
-internal sealed class VariableVectorOutputColumn(string name)
-    : GauOutputColumn(name, new VectorDataViewType(NumberDataViewType.Single), DataViewSchema.Annotations.Empty)
 {
     public override Delegate MakeGetter(Func<ScoredRow> row) => (ValueGetter<VBuffer<float>>)((ref VBuffer<float> dst) =>
     {

@@ -35,7 +35,7 @@ public sealed class GauQuestionAnsweringTransformer : GauTransformerBase
     private protected override IReadOnlyList<GauOutputColumn> BuildOutputColumns() =>
     [
         new AnswerTextsColumn(Model.Spec.OutputColumns[0]),
-        new VariableVectorOutputColumn(Model.Spec.OutputColumns[1]),
+        new VectorOutputColumn(Model.Spec.OutputColumns[1], size: 0, Microsoft.ML.DataViewSchema.Annotations.Empty),
     ];
 
     public static GauQuestionAnsweringTransformer LoadCheckpoint(MLContext mlContext, string directory, string? device = null) =>
