@@ -81,7 +81,9 @@ public class InitializationAnalysisTests(ITestOutputHelper output)
         using var model = new GauAlphaForMaskedLM(config);
         ParameterInitialization.Apply(model, model.Config, generator);
         model.train();
-        using var optimizer = optim.Adam(model.parameters(), lr: 3e-3); // constant from step 0: no warmup
+        // Constant from step 0: no warmup. Our AdamW (no decay: Adam), not TorchSharp's optimizers, whose steps pass temporary
+        // Scalars that a collection can free mid-call (HeldScalars; a CI run failed here with "Unknown scalar type").
+        using var optimizer = AdamW.ForTrainableParameters(model, 3e-3, weightDecay: 0);
         using var mixed = MixedPrecision.For(precision, model);
 
         // Toy task that needs attention and position: predict the previous token.
@@ -95,10 +97,10 @@ public class InitializationAnalysisTests(ITestOutputHelper output)
             var logits = network.MlmLogits(hidden)[TensorIndex.Colon, TensorIndex.Slice(1, null)].to(ScalarType.Float32);
             var target = ids[TensorIndex.Colon, TensorIndex.Slice(0, -1)];
             var loss = nn.functional.cross_entropy(logits.reshape(-1, 32), target.reshape(-1));
-            optimizer.zero_grad();
+            optimizer.ZeroGrad();
             loss.backward();
             mixed?.AccumulateGradients();
-            optimizer.step();
+            optimizer.Step();
             losses.Add(loss.item<float>());
         }
 
