@@ -122,7 +122,7 @@ public sealed class OnnxRuntimeEngine : IGauInferenceEngine
     public EngineOutput Run(PaddedBatch batch)
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-        int rowsPerCall = TokensPerCall <= 0 ? batch.Rows : Math.Clamp(TokensPerCall / Math.Max(batch.Length, 1), 1, Math.Max(batch.Rows, 1));
+        int rowsPerCall = RowsPerCall(TokensPerCall, batch.Length, batch.Rows);
         if (rowsPerCall >= batch.Rows) return RunOnce(batch.InputIds, batch.TokenTypeIds, batch.AttentionMask, batch.Rows, batch.Length);
 
         float[]? values = null;
@@ -141,6 +141,10 @@ public sealed class OnnxRuntimeEngine : IGauInferenceEngine
         }
         return new EngineOutput(values!, shape!);
     }
+
+    /// <summary>Whole rows per call: as many as fit in <paramref name="tokensPerCall"/> (0: all), at least one.</summary>
+    internal static int RowsPerCall(int tokensPerCall, int length, int rows) =>
+        tokensPerCall <= 0 ? rows : Math.Clamp(tokensPerCall / Math.Max(length, 1), 1, Math.Max(rows, 1));
 
     private EngineOutput RunOnce(Memory<long> inputIds, Memory<long> tokenTypeIds, Memory<long> attentionMask, int rows, int length)
     {

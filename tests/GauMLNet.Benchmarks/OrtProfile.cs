@@ -41,7 +41,7 @@ internal static class OrtProfile
     // As OnnxRuntimeEngine scores a batch: whole rows, at most its default tokens per call.
     private static int CallsPerBatch(int n, int batch) => (batch + RowsPerCall(n, batch) - 1) / RowsPerCall(n, batch);
 
-    private static int RowsPerCall(int n, int batch) => Math.Clamp(OnnxRuntimeEngine.DefaultTokensPerCall / n, 1, batch);
+    private static int RowsPerCall(int n, int batch) => OnnxRuntimeEngine.RowsPerCall(OnnxRuntimeEngine.DefaultTokensPerCall, n, batch);
 
     private static void Run(InferenceSession session, int n, int batch)
     {

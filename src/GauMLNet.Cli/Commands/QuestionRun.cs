@@ -116,14 +116,8 @@ internal static class QuestionRun
         return 0;
     }
 
-    private static QuestionAnsweringMetrics Score(GauQuestionAnsweringTransformer answerer, IReadOnlyList<QuestionAnsweringExample> questions)
-    {
-        var best = answerer.Answer(questions.Select(q => (q.Context, q.Question)).ToList());
-        var predictions = new Dictionary<string, string>(StringComparer.Ordinal);
-        for (int i = 0; i < questions.Count; i++)
-            if (best[i].Count > 0) predictions[questions[i].Id] = best[i][0].Text;
-        return Cmrc2018Metric.Score(predictions, questions.ToDictionary(q => q.Id, q => (IReadOnlyList<string>)q.Answers.Select(a => a.Text).ToList(), StringComparer.Ordinal));
-    }
+    private static QuestionAnsweringMetrics Score(GauQuestionAnsweringTransformer answerer, IReadOnlyList<QuestionAnsweringExample> questions) =>
+        QuestionAnswers.Score(questions, answerer.Answer(questions.Select(q => (q.Context, q.Question)).ToList()));
 
     private static string Line(string split, QuestionAnsweringMetrics m) =>
         $"{split} F1 {m.F1:F2}, EM {m.ExactMatch:F2}, average {m.Average:F2} over {m.Questions} questions (CMRC 2018's metric)";

@@ -20,9 +20,12 @@ public static class QuestionAnswers
     }
 
     /// <summary>EM and F1 (CMRC 2018) of each question's best answer against its gold answers; every question counts.</summary>
-    public static QuestionAnsweringMetrics Score(IReadOnlyList<QuestionAnsweringExample> questions, IReadOnlyList<QuestionWindow> windows, IReadOnlyList<float[]> outputs, int maxAnswerTokens)
+    public static QuestionAnsweringMetrics Score(IReadOnlyList<QuestionAnsweringExample> questions, IReadOnlyList<QuestionWindow> windows, IReadOnlyList<float[]> outputs, int maxAnswerTokens) =>
+        Score(questions, Decode(windows, outputs, questions.Count, maxAnswerTokens, topK: 1));
+
+    /// <summary>EM and F1 (CMRC 2018) of each question's first answer (none: it scores 0) against its gold answers.</summary>
+    public static QuestionAnsweringMetrics Score(IReadOnlyList<QuestionAnsweringExample> questions, IReadOnlyList<IReadOnlyList<AnswerCandidate>> best)
     {
-        var best = Decode(windows, outputs, questions.Count, maxAnswerTokens, topK: 1);
         var predictions = new Dictionary<string, string>(StringComparer.Ordinal);
         var gold = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
         for (int q = 0; q < questions.Count; q++)
