@@ -16,6 +16,12 @@ internal static class QuestionRun
 {
     public const string TaskName = "cmrc2018";
 
+    /// <summary>The windows and decoding a question answerer is trained with (gau train's cmrc2018 options).</summary>
+    public sealed record QuestionSettings(int MaxAnswerLength, int DocumentStride, bool MarkQuestionOverlap)
+    {
+        public static QuestionSettings Default { get; } = new(256, 128, false);
+    }
+
     public static bool IsQuestionTask(string task) => string.Equals(task.Trim(), TaskName, StringComparison.OrdinalIgnoreCase);
 
     private sealed class Row
@@ -36,8 +42,10 @@ internal static class QuestionRun
             AnswerIndex = q.Answers.Count > 0 ? q.Answers[0].Start : 0,
         }));
 
-    public static int Train(TrainingRun.Settings s, TextWriter output)
+    public static int Train(TrainingRun.Settings s, QuestionSettings q, TextWriter output)
     {
+        Arguments.Positive("--max-answer-length", q.MaxAnswerLength);
+        Arguments.Positive("--document-stride", q.DocumentStride);
         var @checked = TrainingRun.CheckArguments(s, minimumMaxLength: 16);
         var (encoding, checkpoints) = (@checked.Encoding, @checked.Checkpoints);
         var ml = new MLContext(seed: s.Seed);
@@ -56,7 +64,14 @@ internal static class QuestionRun
         {
             ValidationSet = dev,
             Metadata = new Dictionary<string, string> { [ClueTask.MetadataKey] = TaskName },
+            MaxAnswerLength = q.MaxAnswerLength,
+            DocumentStride = q.DocumentStride,
+            MarkQuestionOverlap = q.MarkQuestionOverlap,
         }, s, @checked, progress, stop, trainPath, devPath);
+        options = options with // the kept epoch depends on how dev answers are decoded
+        {
+            FingerprintExtras = new Dictionary<string, string>(options.FingerprintExtras!) { ["max_answer_length"] = $"{q.MaxAnswerLength}" },
+        };
         double questionsPerSecond = double.NaN;
         return TrainingRun.FitAndReport(s, @checked, ml, train.Schema, stop, progress, output, options.LearningRate, () =>
         {

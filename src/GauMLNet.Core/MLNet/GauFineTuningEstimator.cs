@@ -57,6 +57,9 @@ public abstract class GauFineTuningEstimator<TTransformer> : IEstimator<TTransfo
     private protected abstract TTransformer CreateTransformer(IHostEnvironment env, GauTaskModel model);
 
     /// <summary>The validation metric from the validation examples' raw outputs, in order; null (the default): the task's own.</summary>
+    /// <summary>The task's changes to the model it starts from (none by default).</summary>
+    private protected virtual GauModelSource AdaptModel(GauModelSource source, Action<string> log) => source;
+
     private protected virtual Func<IReadOnlyList<float[]>, double>? ValidationMetric(TaskRows validation, GauModelSource source, GauTaskSpec spec) => null;
 
     public abstract SchemaShape GetOutputSchema(SchemaShape inputSchema);
@@ -80,6 +83,7 @@ public abstract class GauFineTuningEstimator<TTransformer> : IEstimator<TTransfo
         var source = GauModelSource.Resolve(_options.ModelDirectory, _options.Config, _options.VocabPath,
             () => trainRows.Texts, _options.MaxVocabSize, _options.MinTokenFrequency, m => Log(TrainingLogLevel.Detail, $"{Component}: {m}"));
         if (_options.GradientCheckpointing is { } recompute) source = source.WithConfig(c => c with { GradientCheckpointing = recompute });
+        source = AdaptModel(source, Notice);
         var config = source.Config;
         var spec = DescribeModel(trainRows) with
         {

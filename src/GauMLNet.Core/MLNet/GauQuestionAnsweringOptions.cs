@@ -30,4 +30,11 @@ public sealed record GauQuestionAnsweringOptions : GauTrainerOptionsBase
     public int DocumentStride { get; init; } = 128;
     /// <summary>A longer question keeps its first tokens.</summary>
     public int MaxQuestionLength { get; init; } = 64;
+    /// <summary>
+    /// Marks the context tokens that are part of a pair of adjacent tokens the question also holds (segment 2): the lexical
+    /// match cue that helps a model trained from scratch on few questions. The model needs three segments: a model
+    /// trained from scratch gets them; a checkpoint with two has its segment table grown, segment 2 starting as a copy of
+    /// segment 1.
+    /// </summary>
+    public bool MarkQuestionOverlap { get; init; }
 }

@@ -23,7 +23,7 @@ public sealed class GauQuestionAnsweringTrainer : GauFineTuningEstimator<GauQues
     {
         if (options.TopK < 1) throw new ArgumentOutOfRangeException(nameof(options), options.TopK, "TopK is at least 1.");
         if (options.MaxAnswerLength < 1) throw new ArgumentOutOfRangeException(nameof(options), options.MaxAnswerLength, "MaxAnswerLength is at least 1.");
-        new QuestionWindowOptions(options.MaxLength, options.DocumentStride, options.MaxQuestionLength).Validate();
+        new QuestionWindowOptions(options.MaxLength, options.DocumentStride, options.MaxQuestionLength, options.MarkQuestionOverlap).Validate();
     }
 
     private GauQuestionAnsweringOptions QaOptions => (GauQuestionAnsweringOptions)Options;
@@ -101,8 +101,18 @@ public sealed class GauQuestionAnsweringTrainer : GauFineTuningEstimator<GauQues
             MaxAnswerTokens = QaOptions.MaxAnswerLength,
             DocumentStride = QaOptions.DocumentStride,
             MaxQuestionTokens = QaOptions.MaxQuestionLength,
+            MarkQuestionOverlap = QaOptions.MarkQuestionOverlap,
         },
     };
+
+    /// <summary>Question-overlap marks need a third segment: a model from scratch is made with it, a checkpoint's table grows.</summary>
+    private protected override GauModelSource AdaptModel(GauModelSource source, Action<string> log)
+    {
+        if (!QaOptions.MarkQuestionOverlap || source.Config.TypeVocabSize >= 3) return source;
+        if (source.PretrainedDirectory is { } directory)
+            log($"{Component}: {directory} has {source.Config.TypeVocabSize} segments; question-overlap marks add a third, starting as a copy of segment 1.");
+        return source.WithConfig(c => c with { TypeVocabSize = 3 });
+    }
 
     /// <summary>Training: the windows that hold their answer whole. Validation: every window (answers are decoded per question).</summary>
     private protected override List<LabeledExample> ToExamples(TaskRows rows, GauModelSource source, GauTaskSpec spec, string what, Action<string> log)

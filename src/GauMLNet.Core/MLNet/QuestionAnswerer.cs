@@ -12,7 +12,7 @@ internal static class QuestionAnswerer
     public static List<QuestionWindow> Windows(CharacterTokenizer tokenizer, IReadOnlyList<QuestionAnsweringExample> questions, GauTaskSpec spec)
     {
         var settings = spec.QuestionAnswering ?? throw new InvalidDataException("The model description has no question_answering settings.");
-        return QuestionWindows.Create(tokenizer, questions, new QuestionWindowOptions(spec.MaxLength, settings.DocumentStride, settings.MaxQuestionTokens));
+        return QuestionWindows.Create(tokenizer, questions, new QuestionWindowOptions(spec.MaxLength, settings.DocumentStride, settings.MaxQuestionTokens, settings.MarkQuestionOverlap));
     }
 
     /// <summary>Each question's best answers (at most TopK), best first; none for a context without characters.</summary>

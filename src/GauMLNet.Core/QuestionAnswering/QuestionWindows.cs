@@ -8,8 +8,14 @@ namespace GauMLNet.QuestionAnswering;
 /// at most half a window's context, so consecutive windows always overlap by half)</param>
 /// <param name="MaxQuestionTokens">a longer question keeps its first tokens (and never more than half an input's room, so the
 /// context keeps at least the other half)</param>
-public sealed record QuestionWindowOptions(int MaxLength = 512, int DocumentStride = 128, int MaxQuestionTokens = 64)
+/// <param name="MarkQuestionOverlap">context tokens that are part of a pair of adjacent tokens the question also holds get
+/// segment <see cref="QuestionWindows.OverlapSegment"/> instead of 1: where the question's words recur in the context, the
+/// lexical-match cue of extractive readers, which a model trained from scratch on few questions does not learn quickly</param>
+public sealed record QuestionWindowOptions(int MaxLength = 512, int DocumentStride = 128, int MaxQuestionTokens = 64, bool MarkQuestionOverlap = false)
 {
+    /// <summary>How many segments (token types) the model needs for these windows.</summary>
+    public int Segments => MarkQuestionOverlap ? 3 : 2;
+
     public QuestionWindowOptions Validate()
     {
         if (MaxQuestionTokens < 1) throw new ArgumentOutOfRangeException(nameof(MaxQuestionTokens), MaxQuestionTokens, "A question keeps at least one token.");
@@ -28,6 +34,9 @@ public sealed record QuestionWindowOptions(int MaxLength = 512, int DocumentStri
 /// </summary>
 public static class QuestionWindows
 {
+    /// <summary>The segment of a context token in a pair of adjacent tokens the question also holds (when marked).</summary>
+    public const int OverlapSegment = 2;
+
     public static List<QuestionWindow> Create(CharacterTokenizer tokenizer, IReadOnlyList<QuestionAnsweringExample> examples, QuestionWindowOptions options)
     {
         options.Validate();
@@ -42,6 +51,7 @@ public static class QuestionWindows
             (int First, int Last)? gold = example.Answers.Count > 0 ? AnswerTokens(context, example.Answers[0], example.Id) : null;
             int budget = options.MaxLength - question.Length - 3;
             int position = question.Length + 2;
+            var overlap = options.MarkQuestionOverlap ? Overlap(question, context.Ids, vocabulary.UnknownId) : null;
             int stride = Math.Max(1, Math.Min(options.DocumentStride, budget / 2)); // windows overlap by at least half: an answer of up to half a window is whole in one
             for (int start = 0; ; start += stride)
             {
@@ -54,12 +64,27 @@ public static class QuestionWindows
                 Array.Copy(context.Ids, start, ids, position, count);
                 ids[^1] = vocabulary.SepId;
                 types.AsSpan(position).Fill(1);
+                if (overlap is not null)
+                    for (int t = 0; t < count; t++)
+                        if (overlap[start + t]) types[position + t] = OverlapSegment;
                 (int, int)? answer = gold is { } g && g.First >= start && g.Last < start + count ? (g.First - start + position, g.Last - start + position) : null;
                 windows.Add(new QuestionWindow(e, new EncodedText(ids, types, Truncated: false), context, start, count, position, answer));
                 if (start + count >= context.Length) break;
             }
         }
         return windows;
+    }
+
+    /// <summary>Which context tokens belong to a pair of adjacent tokens that the question also holds (unknown tokens match nothing).</summary>
+    public static bool[] Overlap(IReadOnlyList<int> question, IReadOnlyList<int> context, int unknownId)
+    {
+        var pairs = new HashSet<(int, int)>();
+        for (int i = 1; i < question.Count; i++)
+            if (question[i - 1] != unknownId && question[i] != unknownId) pairs.Add((question[i - 1], question[i]));
+        var marked = new bool[context.Count];
+        for (int i = 1; i < context.Count; i++)
+            if (pairs.Contains((context[i - 1], context[i]))) marked[i - 1] = marked[i] = true;
+        return marked;
     }
 
     /// <summary>The first and last context token of an answer (whitespace at its edges has no token).</summary>

@@ -13,4 +13,6 @@ public sealed record QuestionAnsweringSettings
     [JsonPropertyName("document_stride")] public int DocumentStride { get; init; } = 128;
     /// <summary>A longer question keeps its first tokens.</summary>
     [JsonPropertyName("max_question_tokens")] public int MaxQuestionTokens { get; init; } = 64;
+    /// <summary>Context tokens in a pair of adjacent tokens that the question also holds get segment 2 (the model has three segments).</summary>
+    [JsonPropertyName("mark_question_overlap")] public bool MarkQuestionOverlap { get; init; }
 }

@@ -51,6 +51,19 @@ public static class CheckpointDirectory
     /// Loads the backbone tensors ("gau_alpha.*") of a checkpoint directory into <paramref name="backbone"/>;
     /// MLM-head tensors and other heads in the file are ignored.
     /// </summary>
+    // A task that needs more segments than the checkpoint has (question-overlap marks) starts each new one as a copy
+    // of the last, so the fine-tuned model begins exactly where the checkpoint was.
+    private static Tensor? GrowSegments(GauAlphaModel backbone, Dictionary<string, Tensor> tensors)
+    {
+        const string name = "embeddings.token_type_embeddings.weight";
+        int rows = backbone.Config.TypeVocabSize;
+        if (!tensors.TryGetValue(name, out var table) || table.dim() != 2 || table.shape[0] >= rows || table.shape[0] == 0) return null;
+        using var last = table[^1..];
+        var grown = cat([table, .. Enumerable.Repeat(last, rows - (int)table.shape[0])], 0);
+        tensors[name] = grown;
+        return grown;
+    }
+
     public static void LoadBackbone(string directory, GauAlphaModel backbone)
     {
         string weights = CheckpointFiles.RequireWeights(directory);
@@ -61,6 +74,7 @@ public static class CheckpointDirectory
                 .ToDictionary(kv => kv.Key[CheckpointFiles.BackbonePrefix.Length..], kv => kv.Value);
             if (backboneTensors.Count == 0)
                 throw new InvalidDataException($"{weights} holds no GAU-α backbone tensors (names starting with '{CheckpointFiles.BackbonePrefix}').");
+            using var grown = GrowSegments(backbone, backboneTensors);
             StateDictLoader.Load(backbone, backboneTensors, weights);
         }
         finally

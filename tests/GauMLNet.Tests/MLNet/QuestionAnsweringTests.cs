@@ -1,5 +1,6 @@
 using GauMLNet.MLNet;
 using GauMLNet.Onnx;
+using GauMLNet.Storage;
 using GauMLNet.Tests.Support;
 using GauMLNet.Tests.Training;
 using GauMLNet.TorchSharp;
@@ -90,6 +91,43 @@ public sealed class QuestionAnsweringTests(ITestOutputHelper output)
         var onnx = model.ToOnnxRuntime();
         var onOnnx = onnx.Transform(dev).GetColumn<VBuffer<ReadOnlyMemory<char>>>("Answer").Select(v => v.DenseValues().Select(a => a.ToString()).ToArray()[0]).ToArray();
         Assert.Equal(answers.Select(a => a[0]), onOnnx);
+    }
+
+    [Fact]
+    public void FineTuningACheckpointWithQuestionOverlapMarksGrowsItsSegmentsFromSegmentOne()
+    {
+        var ml = new MLContext(seed: 1);
+        var train = ml.Data.LoadFromEnumerable(Rows(64, 4));
+        var first = ml.MulticlassClassification.Trainers.GauQuestionAnswering(Options(null) with { Epochs = 1 }).Fit(train);
+        string checkpoint = Path.Combine(TestPaths.NewTempDirectory(), "pytorch");
+        ml.Model.ExportToPyTorch(first, checkpoint);
+        Assert.Equal(2, first.Model.Config.TypeVocabSize);
+
+        // A learning rate of 1e-30 leaves the weights where they started: the checkpoint's, with a third segment.
+        var notices = new List<string>();
+        var marked = ml.MulticlassClassification.Trainers.GauQuestionAnswering(Options(null) with
+        {
+            ModelDirectory = checkpoint, Config = null, Epochs = 1, LearningRate = 1e-30, MarkQuestionOverlap = true, Log = notices.Add,
+        }).Fit(train);
+        Assert.Equal(3, marked.Model.Config.TypeVocabSize);
+        Assert.True(marked.Model.Spec.QuestionAnswering!.MarkQuestionOverlap);
+        Assert.Contains(notices, n => n.Contains("question-overlap marks add a third, starting as a copy of segment 1", StringComparison.Ordinal));
+        const string name = "gau_alpha.embeddings.token_type_embeddings.weight";
+        var saved = SafeTensorsFile.Read(Path.Combine(checkpoint, "model.safetensors"))[name];
+        var grown = SafeTensorsFile.Read(marked.Model.Package.Weights!, "marked")[name];
+        Assert.Equal([2L, saved.Shape[1]], saved.Shape);
+        Assert.Equal([3L, saved.Shape[1]], grown.Shape);
+        var (before, after) = (saved.ToFloat32(), grown.ToFloat32());
+        int d = (int)saved.Shape[1];
+        Assert.Equal(before, after[..(2 * d)]);
+        Assert.Equal(before[d..], after[(2 * d)..]);
+
+        // The marked model's windows carry segment 2, and ONNX Runtime reads them as TorchSharp does.
+        var questions = Rows(12, 5).Select(r => (r.Context, r.Question)).ToList();
+        var onTorch = marked.Answer(questions);
+        var onOnnx = ((GauQuestionAnsweringTransformer)marked.ToOnnxRuntime()).Answer(questions);
+        Assert.Equal(onTorch.Select(a => a[0].Text), onOnnx.Select(a => a[0].Text));
+        Assert.Equal(onTorch.Select(a => a[0].Score), onOnnx.Select(a => a[0].Score), (x, y) => Math.Abs(x - y) <= 1e-4);
     }
 
     [Fact]

@@ -41,6 +41,33 @@ public sealed class QuestionWindowsTests
     }
 
     [Fact]
+    public void QuestionOverlapMarksContextTokensInACharacterPairTheQuestionHolds()
+    {
+        // The question holds the pairs 南京, 京在, 在哪 and 哪？; 长江 is not one of them, and an unknown token matches nothing.
+        string context = "长江大桥南京在南江京在哪X哪";
+        var example = new QuestionAnsweringExample("q", context, "南京在哪？", [new AnswerSpan("南京", 4)]);
+        var marked = new QuestionWindowOptions(MaxLength: 64, MarkQuestionOverlap: true);
+        Assert.Equal(3, marked.Segments);
+        var window = QuestionWindows.Create(Tokenizer, [example], marked).Single();
+        int at = window.ContextPosition;
+        //            长 江 大 桥 南 京 在 南 江 京 在 哪 X 哪   [SEP]
+        int[] types = [1, 1, 1, 1, 2, 2, 2, 1, 1, 2, 2, 2, 1, 1, 1];
+        Assert.Equal(types, window.Input.TypeIds[at..]);
+        Assert.All(window.Input.TypeIds[..at], t => Assert.Equal(0, t));
+
+        var plain = QuestionWindows.Create(Tokenizer, [example], new QuestionWindowOptions(MaxLength: 64)).Single();
+        Assert.Equal(2, new QuestionWindowOptions().Segments);
+        Assert.Equal(window.Input.Ids, plain.Input.Ids);
+        Assert.All(plain.Input.TypeIds[at..], t => Assert.Equal(1, t));
+
+        // Marks come from the whole context, so a pair cut by a window's edge still marks the token inside it.
+        var windows = QuestionWindows.Create(Tokenizer, [example], new QuestionWindowOptions(MaxLength: 15, DocumentStride: 3, MarkQuestionOverlap: true));
+        var third = windows.Single(w => w.ContextStart == 6); // starts at 在, marked by the pair 京在 that the window's edge cuts
+        Assert.Equal(QuestionWindows.OverlapSegment, third.Input.TypeIds[third.ContextPosition]);
+        Assert.Equal(1, third.Input.TypeIds[third.ContextPosition + 1]);
+    }
+
+    [Fact]
     public void ALongQuestionKeepsAtMostHalfAnInput()
     {
         var example = new QuestionAnsweringExample("q", "长江大桥南京长江大桥南京", string.Concat(Enumerable.Repeat("在哪", 20)), [new AnswerSpan("南京", 4)]);
