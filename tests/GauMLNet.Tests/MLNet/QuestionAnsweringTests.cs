@@ -107,7 +107,12 @@ public sealed class QuestionAnsweringTests(ITestOutputHelper output)
         var notices = new List<string>();
         var marked = ml.MulticlassClassification.Trainers.GauQuestionAnswering(Options(null) with
         {
-            ModelDirectory = checkpoint, Config = null, Epochs = 1, LearningRate = 1e-30, MarkQuestionOverlap = true, Log = notices.Add,
+            ModelDirectory = checkpoint,
+            Config = null,
+            Epochs = 1,
+            LearningRate = 1e-30,
+            MarkQuestionOverlap = true,
+            Log = notices.Add,
         }).Fit(train);
         Assert.Equal(3, marked.Model.Config.TypeVocabSize);
         Assert.True(marked.Model.Spec.QuestionAnswering!.MarkQuestionOverlap);
