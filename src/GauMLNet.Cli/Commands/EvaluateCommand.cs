@@ -20,7 +20,7 @@ internal static class EvaluateCommand
         var model = CommonOptions.RequiredPath("--model", "a training output folder (with model.zip), a model zip, or a PyTorch-layout folder (gau export --format pytorch)");
         var file = new Option<string?>("--file") { Description = "a labelled JSON-lines file to score instead of the folder's dev split" };
         var json = new Option<string?>("--json") { Description = "also write the metrics to this JSON file" };
-        var scores = new Option<string?>("--scores") { Description = "also write each row's id, predicted label and class probabilities (the head's output order) to this JSON-lines file; cluener: each window's token ids and raw head outputs" };
+        var scores = new Option<string?>("--scores") { Description = "also write each row's id, predicted label and class probabilities (the head's output order) to this JSON-lines file; cluener and cmrc2018: each window's token ids and raw head outputs" };
         var skipBad = new Option<bool>("--skip-bad-lines");
         var encoding = CommonOptions.Encoding();
         var command = new Command("evaluate", "Report accuracy (or Pearson r) of a trained model on labelled CLUE data or a data file (every row counts).")
@@ -38,7 +38,7 @@ internal static class EvaluateCommand
             string path = r.GetValue(file) is { } f ? Arguments.ExistingFile("--file", f)
                 : r.GetValue(data) is { } folder ? ClueDataFolder.Require(Arguments.ExistingDirectory("--data", folder), ClueDataFolder.Split.Dev)
                 : throw new UsageException("evaluate needs --data (a folder with a dev split) or --file.");
-            if (QuestionRun.IsQuestionTask(r.GetValue(task)!)) return QuestionRun.Evaluate(r.GetValue(model)!, path, textEncoding, r.GetValue(json), output);
+            if (QuestionRun.IsQuestionTask(r.GetValue(task)!)) return QuestionRun.Evaluate(r.GetValue(model)!, path, textEncoding, r.GetValue(json), r.GetValue(scores), output);
             if (EntityRun.IsEntityTask(r.GetValue(task)!)) return EntityRun.Evaluate(r.GetValue(model)!, path, textEncoding, r.GetValue(json), r.GetValue(scores), output);
             var clueTask = ClueTask.Get(r.GetValue(task)!);
             var ml = new MLContext();

@@ -94,7 +94,7 @@ internal static class QuestionRun
     }
 
     /// <summary>gau evaluate --task cmrc2018: EM, F1 and their average over every question of a SQuAD-style file.</summary>
-    public static int Evaluate(string modelPath, string dataPath, System.Text.Encoding encoding, string? jsonPath, TextWriter output)
+    public static int Evaluate(string modelPath, string dataPath, System.Text.Encoding encoding, string? jsonPath, string? scoresPath, TextWriter output)
     {
         var answerer = Answerer(TrainingRun.LoadModel(new MLContext(), modelPath), modelPath);
         var questions = SquadJson.Read(dataPath, requireAnswers: true, encoding);
@@ -104,7 +104,31 @@ internal static class QuestionRun
         output.WriteLine($"{TaskName} {Path.GetFileName(dataPath)}: scored {questions.Count} questions in {seconds:F2} s ({questions.Count / seconds:F1} questions/s) with {answerer.Model.Engine.Description}");
         output.WriteLine(Line(Path.GetFileName(dataPath), metrics));
         if (jsonPath is not null) AtomicFile.WriteAllText(jsonPath, JsonSerializer.Serialize(metrics, new JsonSerializerOptions { WriteIndented = true }));
+        if (scoresPath is not null) WriteRawScores(answerer, questions, scoresPath);
         return 0;
+    }
+
+    // Every window's question id, context start, token ids, segments and raw head output ([n, 2]: start and end score per
+    // position), to compare engines or implementations window by window.
+    private static void WriteRawScores(GauQuestionAnsweringTransformer answerer, IReadOnlyList<QuestionAnsweringExample> questions, string path)
+    {
+        var model = answerer.Model;
+        var answerable = questions.Where(q => !string.IsNullOrWhiteSpace(q.Context)).ToList();
+        var windows = QuestionAnswerer.Windows(new Text.CharacterTokenizer(model.Tokenizer), answerable, model.Spec);
+        var outputs = model.Run(windows.Select(w => w.Input).ToArray());
+        AtomicFile.Write(path, stream =>
+        {
+            using var writer = new StreamWriter(stream, leaveOpen: true);
+            for (int k = 0; k < windows.Count; k++)
+                writer.WriteLine(JsonSerializer.Serialize(new
+                {
+                    id = answerable[windows[k].Example].Id,
+                    context_start = windows[k].ContextStart,
+                    input_ids = windows[k].Input.Ids,
+                    token_type_ids = windows[k].Input.TypeIds,
+                    outputs = outputs[k][..(2 * windows[k].Input.Length)], // a padded batch's rows carry scores past their end
+                }));
+        });
     }
 
     /// <summary>gau predict --task cmrc2018: the folder's test.json answers into cmrc2018_predict.json, or one --text context and --question.</summary>
