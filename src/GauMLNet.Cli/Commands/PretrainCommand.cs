@@ -133,25 +133,33 @@ internal static class PretrainCommand
                 bar.EndLine();
             }
 
-            string vocabFile = CheckpointFiles.VocabPath(outDir);
-            AtomicFile.WriteAllText(vocabFile, vocabText);
-            CheckpointDirectory.Save(outDir, network, vocabFile);
-            TrainingCurvePlot.Save(Path.Combine(outDir, "pretrain-curve.png"), "GAU-α masked-LM pretraining", result.Losses, "masked-token accuracy",
-                Enumerable.Range(1, result.MaskedAccuracies.Count).Select(i => (double)i).ToArray(), [.. result.MaskedAccuracies], markers: false);
-            var metrics = new
-            {
-                steps = result.StepsRun,
-                precision = result.Precision.ShortName(),
-                tokens_per_second = Math.Round(result.TokensPerSecond),
-                final_loss = result.Losses.Count > 0 ? result.Losses.TakeLast(20).Average() : double.NaN,
-                final_masked_accuracy = result.MaskedAccuracies.Count > 0 ? result.MaskedAccuracies.TakeLast(20).Average() : double.NaN,
-            };
-            AtomicFile.WriteAllText(Path.Combine(outDir, "pretrain-metrics.json"), JsonSerializer.Serialize(metrics, new JsonSerializerOptions { WriteIndented = true }));
-            output.WriteLine($"{result.StepsRun} steps ({result.Precision.ShortName()}), {result.TokensPerSecond:F0} tokens/s, loss {metrics.final_loss:F3}, masked accuracy {metrics.final_masked_accuracy:P1}; wrote {outDir}");
+            Save(outDir, network, vocabText, result, output);
             return 0;
         }));
         return command;
     }
+
+    /// <summary>The pretrained checkpoint (config, weights, vocabulary), its loss curve and pretrain-metrics.json, each written atomically.</summary>
+    public static void Save(string outDir, GauAlphaForMaskedLM network, string vocabText, PretrainingResult result, TextWriter output)
+    {
+        string vocabFile = CheckpointFiles.VocabPath(outDir);
+        AtomicFile.WriteAllText(vocabFile, vocabText);
+        CheckpointDirectory.Save(outDir, network, vocabFile);
+        TrainingCurvePlot.Save(Path.Combine(outDir, "pretrain-curve.png"), "GAU-α masked-LM pretraining", result.Losses, "masked-token accuracy",
+            Enumerable.Range(1, result.MaskedAccuracies.Count).Select(i => (double)i).ToArray(), [.. result.MaskedAccuracies], markers: false);
+        var metrics = new
+        {
+            steps = result.StepsRun,
+            precision = result.Precision.ShortName(),
+            tokens_per_second = Math.Round(result.TokensPerSecond),
+            final_loss = result.Losses.Count > 0 ? result.Losses.TakeLast(20).Average() : double.NaN,
+            final_masked_accuracy = result.MaskedAccuracies.Count > 0 ? result.MaskedAccuracies.TakeLast(20).Average() : double.NaN,
+        };
+        AtomicFile.WriteAllText(Path.Combine(outDir, MetricsFile), JsonSerializer.Serialize(metrics, new JsonSerializerOptions { WriteIndented = true }));
+        output.WriteLine($"{result.StepsRun} steps ({result.Precision.ShortName()}), {result.TokensPerSecond:F0} tokens/s, loss {metrics.final_loss:F3}, masked accuracy {metrics.final_masked_accuracy:P1}; wrote {outDir}");
+    }
+
+    public const string MetricsFile = "pretrain-metrics.json";
 
     private static Dictionary<long, double>? ParseSchedule(string? text)
     {

@@ -17,9 +17,9 @@ internal static class QuestionRun
     public const string TaskName = "cmrc2018";
 
     /// <summary>The windows and decoding a question answerer is trained with (gau train's cmrc2018 options).</summary>
-    public sealed record QuestionSettings(int MaxAnswerLength, int DocumentStride, bool MarkQuestionOverlap)
+    public sealed record QuestionSettings(int MaxAnswerLength, int DocumentStride, bool MarkQuestionOverlap, long PretrainSteps)
     {
-        public static QuestionSettings Default { get; } = new(256, 128, false);
+        public static QuestionSettings Default { get; } = new(256, 128, false, 0);
     }
 
     public static bool IsQuestionTask(string task) => string.Equals(task.Trim(), TaskName, StringComparison.OrdinalIgnoreCase);
@@ -46,6 +46,9 @@ internal static class QuestionRun
     {
         Arguments.Positive("--max-answer-length", q.MaxAnswerLength);
         Arguments.Positive("--document-stride", q.DocumentStride);
+        Arguments.AtLeast("--pretrain-steps", q.PretrainSteps, 0);
+        if (q.PretrainSteps > 0 && s.ModelDirectory is not null)
+            throw new UsageException("--pretrain-steps pretrains a model from scratch on the training texts; --model already names a checkpoint (use gau pretrain --model to continue pretraining it).");
         var @checked = TrainingRun.CheckArguments(s, minimumMaxLength: 16);
         var (encoding, checkpoints) = (@checked.Encoding, @checked.Checkpoints);
         var ml = new MLContext(seed: s.Seed);
@@ -60,6 +63,20 @@ internal static class QuestionRun
                          (s.ModelDirectory is null ? $"training a {s.ConfigName} GAU-α from scratch" : $"fine-tuning {s.ModelDirectory}"));
 
         using var stop = new StopSignals();
+        if (q.PretrainSteps > 0)
+        {
+            var texts = trainQuestions.Select(x => x.Context).Concat(trainQuestions.Select(x => x.Question)).Distinct(StringComparer.Ordinal).ToList();
+            try
+            {
+                string pretrained = InTaskPretraining.Run(texts, @checked.Config!, s, @checked, q.PretrainSteps, progress, stop, output);
+                (s, @checked) = (s with { ModelDirectory = pretrained, LearningRate = s.LearningRate ?? 1e-3 }, @checked with { Config = null }); // it is still a model trained from scratch: its learning rate
+            }
+            catch (OperationCanceledException) when (stop.Token.IsCancellationRequested)
+            {
+                output.WriteLine($"stopped by {stop.Name} during in-task pretraining; continue with the same command and --resume.");
+                return stop.ExitCode;
+            }
+        }
         var options = TrainingRun.Configure(new GauQuestionAnsweringOptions
         {
             ValidationSet = dev,
@@ -72,7 +89,7 @@ internal static class QuestionRun
         {
             FingerprintExtras = new Dictionary<string, string>(options.FingerprintExtras!) { ["max_answer_length"] = $"{q.MaxAnswerLength}" },
         };
-        double questionsPerSecond = double.NaN;
+        double? questionsPerSecond = null; // no dev set: none (JSON has no NaN)
         return TrainingRun.FitAndReport(s, @checked, ml, train.Schema, stop, progress, output, options.LearningRate, () =>
         {
             var model = ml.MulticlassClassification.Trainers.GauQuestionAnswering(options).Fit(train);
@@ -88,7 +105,7 @@ internal static class QuestionRun
         {
             ["task"] = TaskName,
             ["training_windows_per_second"] = Math.Round(fitted.Result.TrainingRowsPerSecond, 1),
-            ["dev_questions_per_second"] = Math.Round(questionsPerSecond, 1),
+            ["dev_questions_per_second"] = questionsPerSecond is { } perSecond ? Math.Round(perSecond, 1) : null,
             ["dev_f1_per_epoch"] = fitted.Result.ValidationMetrics,
         }, new TrainingRun.Curve($"GAU-α on {TaskName}", "F1", "windows"));
     }

@@ -95,6 +95,30 @@ public sealed class QuestionCommandsTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void InTaskPretrainingRunsFirstAndAResumeReusesIt()
+    {
+        string data = TestPaths.NewTempDirectory(), outDir = TestPaths.NewTempDirectory();
+        WriteSquad(Path.Combine(data, "train.json"), QuestionAnsweringTrainingTests.Questions(60, 1));
+        string[] args = ["train", "--task", "cmrc2018", "--data", data, "--config", "tiny", "--epochs", "1", "--max-length", "40", "--batch-size", "16",
+            "--output", outDir, "--device", "cpu", "--seed", "1", "--pretrain-steps", "6"];
+        var run = Gau(args);
+        output.WriteLine(run.Out);
+        Assert.True(run.Code == 0, run.Err);
+        Assert.Contains("in-task pretraining: 61 training texts", run.Out); // 60 contexts and the one question they share
+        Assert.Contains("6 steps", run.Out);
+        string pretrained = Path.Combine(outDir, "pretrained");
+        Assert.True(File.Exists(Path.Combine(pretrained, "model.safetensors")) && File.Exists(Path.Combine(pretrained, "pretrain-metrics.json")));
+
+        var resumed = Gau([.. args, "--resume"]);
+        Assert.True(resumed.Code == 0, resumed.Err);
+        Assert.Contains("in-task pretraining: done before", resumed.Out);
+
+        var withModel = Gau("train", "--task", "cmrc2018", "--data", data, "--model", pretrained, "--pretrain-steps", "6", "--output", TestPaths.NewTempDirectory());
+        Assert.NotEqual(0, withModel.Code);
+        Assert.Contains("--pretrain-steps pretrains a model from scratch", withModel.Err);
+    }
+
+    [Fact]
     public void AMisplacedAnswerNamesItsQuestionWithoutAStackTrace()
     {
         string data = TestPaths.NewTempDirectory();
