@@ -19,7 +19,7 @@ internal static class InTaskPretraining
 {
     public const string Folder = "pretrained";
 
-    public static string Run(IReadOnlyList<string> texts, GauAlphaConfig config, TrainingRun.Settings s, TrainingRun.Checked c, long steps,
+    public static string Run(IReadOnlyList<string> texts, GauAlphaConfig config, TrainingRun.Settings s, TrainingRun.Checked c, long steps, int maxLength,
         ConsoleProgressBar bar, StopSignals stop, TextWriter output)
     {
         string directory = Path.Combine(s.OutputDirectory, Folder);
@@ -31,8 +31,8 @@ internal static class InTaskPretraining
         }
         var source = GauModelSource.FromScratch(config, vocabPath: null, texts);
         using var network = TaskNetworks.CreateMaskedLM(source.Config, s.Seed);
-        var sequences = PretrainingCorpus.Pack(texts, source.Tokenizer, s.MaxLength);
-        output.WriteLine($"in-task pretraining: {texts.Count} training texts packed into {sequences.Count} sequences of up to {s.MaxLength} tokens, {steps} masked-LM steps");
+        var sequences = PretrainingCorpus.Pack(texts, source.Tokenizer, maxLength);
+        output.WriteLine($"in-task pretraining: {texts.Count} training texts packed into {sequences.Count} sequences of up to {maxLength} tokens, {steps} masked-LM steps");
         var options = new PretrainingOptions
         {
             Steps = steps,

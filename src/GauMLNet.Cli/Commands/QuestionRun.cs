@@ -17,9 +17,9 @@ internal static class QuestionRun
     public const string TaskName = "cmrc2018";
 
     /// <summary>The windows and decoding a question answerer is trained with (gau train's cmrc2018 options).</summary>
-    public sealed record QuestionSettings(int MaxAnswerLength, int DocumentStride, bool MarkQuestionOverlap, long PretrainSteps)
+    public sealed record QuestionSettings(int MaxAnswerLength, int DocumentStride, bool MarkQuestionOverlap, long PretrainSteps, int PretrainMaxLength)
     {
-        public static QuestionSettings Default { get; } = new(256, 128, false, 0);
+        public static QuestionSettings Default { get; } = new(256, 128, false, 0, 256);
     }
 
     public static bool IsQuestionTask(string task) => string.Equals(task.Trim(), TaskName, StringComparison.OrdinalIgnoreCase);
@@ -47,6 +47,7 @@ internal static class QuestionRun
         Arguments.Positive("--max-answer-length", q.MaxAnswerLength);
         Arguments.Positive("--document-stride", q.DocumentStride);
         Arguments.AtLeast("--pretrain-steps", q.PretrainSteps, 0);
+        Arguments.AtLeast("--pretrain-max-length", q.PretrainMaxLength, 8);
         if (q.PretrainSteps > 0 && s.ModelDirectory is not null)
             throw new UsageException("--pretrain-steps pretrains a model from scratch on the training texts; --model already names a checkpoint (use gau pretrain --model to continue pretraining it).");
         var @checked = TrainingRun.CheckArguments(s, minimumMaxLength: 16);
@@ -68,7 +69,7 @@ internal static class QuestionRun
             var texts = trainQuestions.Select(x => x.Context).Concat(trainQuestions.Select(x => x.Question)).Distinct(StringComparer.Ordinal).ToList();
             try
             {
-                string pretrained = InTaskPretraining.Run(texts, @checked.Config!, s, @checked, q.PretrainSteps, progress, stop, output);
+                string pretrained = InTaskPretraining.Run(texts, @checked.Config!, s, @checked, q.PretrainSteps, q.PretrainMaxLength, progress, stop, output);
                 (s, @checked) = (s with { ModelDirectory = pretrained, LearningRate = s.LearningRate ?? 1e-3 }, @checked with { Config = null }); // it is still a model trained from scratch: its learning rate
             }
             catch (OperationCanceledException) when (stop.Token.IsCancellationRequested)

@@ -39,11 +39,12 @@ internal static class TrainCommand
         var stride = new Option<int>("--document-stride") { Description = "cmrc2018 only: context tokens between the starts of consecutive windows", DefaultValueFactory = _ => 128 };
         var overlap = new Option<bool>("--mark-question-overlap") { Description = "cmrc2018 only: mark context characters in a character pair the question also holds (a third segment)" };
         var pretrainSteps = new Option<long>("--pretrain-steps") { Description = "cmrc2018 only, from scratch: masked-LM steps on the training contexts and questions before fine-tuning (OUTPUT/pretrained)" };
+        var pretrainLength = new Option<int>("--pretrain-max-length") { Description = "cmrc2018 only: tokens per masked-LM sequence of --pretrain-steps (shorter trains faster; RoPE carries to longer inputs)", DefaultValueFactory = _ => 256 };
         var command = new Command("train", "Train a GAU-α classifier on a CLUE task or a data file; writes model.zip, metrics.json and training-curve.png.")
         {
             kind, dev, devFraction,
             task, data, model, config, epochs, batch, maxLength, lr, maxGradNorm, outputDir, device, threads, seed, resume, skipBad, patience, encoding,
-            precision, checkpointing, trainingPrecision, forcePrecision, head, maxAnswer, stride, overlap, pretrainSteps,
+            precision, checkpointing, trainingPrecision, forcePrecision, head, maxAnswer, stride, overlap, pretrainSteps, pretrainLength,
         };
         foreach (var option in file.All()) command.Options.Add(option);
         command.SetAction(r => CommandGuard.Run(r, error, () =>
@@ -63,10 +64,10 @@ internal static class TrainCommand
                 var columns = new Tabular.TabularColumns(r.GetValue(file.Text) ?? "text", r.GetValue(file.TextPair), r.GetValue(file.Label) ?? "label");
                 return DataFileRun.Train(settings, new DataFileRun.FileSettings(columns, r.GetValue(kind), file.HasHeader(r), r.GetValue(dev), r.GetValue(devFraction)), output);
             }
-            var questionSettings = new QuestionRun.QuestionSettings(r.GetValue(maxAnswer), r.GetValue(stride), r.GetValue(overlap), r.GetValue(pretrainSteps));
+            var questionSettings = new QuestionRun.QuestionSettings(r.GetValue(maxAnswer), r.GetValue(stride), r.GetValue(overlap), r.GetValue(pretrainSteps), r.GetValue(pretrainLength));
             if (QuestionRun.IsQuestionTask(settings.TaskName)) return QuestionRun.Train(settings, questionSettings, output);
             if (questionSettings != QuestionRun.QuestionSettings.Default)
-                throw new UsageException("--max-answer-length, --document-stride, --mark-question-overlap and --pretrain-steps are for --task cmrc2018.");
+                throw new UsageException("--max-answer-length, --document-stride, --mark-question-overlap, --pretrain-steps and --pretrain-max-length are for --task cmrc2018.");
             return EntityRun.IsEntityTask(settings.TaskName)
                 ? EntityRun.Train(settings, EntityRun.ParseHead(r.GetValue(head)!), output)
                 : TrainingRun.Run(settings, output);

@@ -100,11 +100,12 @@ public sealed class QuestionCommandsTests(ITestOutputHelper output)
         string data = TestPaths.NewTempDirectory(), outDir = TestPaths.NewTempDirectory();
         WriteSquad(Path.Combine(data, "train.json"), QuestionAnsweringTrainingTests.Questions(60, 1));
         string[] args = ["train", "--task", "cmrc2018", "--data", data, "--config", "tiny", "--epochs", "1", "--max-length", "40", "--batch-size", "16",
-            "--output", outDir, "--device", "cpu", "--seed", "1", "--pretrain-steps", "6"];
+            "--output", outDir, "--device", "cpu", "--seed", "1", "--pretrain-steps", "6", "--pretrain-max-length", "32"];
         var run = Gau(args);
         output.WriteLine(run.Out);
         Assert.True(run.Code == 0, run.Err);
         Assert.Contains("in-task pretraining: 61 training texts", run.Out); // 60 contexts and the one question they share
+        Assert.Contains("sequences of up to 32 tokens", run.Out);
         Assert.Contains("6 steps", run.Out);
         string pretrained = Path.Combine(outDir, "pretrained");
         Assert.True(File.Exists(Path.Combine(pretrained, "model.safetensors")) && File.Exists(Path.Combine(pretrained, "pretrain-metrics.json")));
