@@ -25,6 +25,15 @@ internal static class Arguments
     public static string ExistingFile(string name, string path) =>
         File.Exists(path) ? path : throw new UsageException($"{name}: the file {path} does not exist.");
 
+    /// <summary>--config: a preset's name (tiny, small, base) or a config.json file of the architecture to train from scratch.</summary>
+    public static GauAlphaConfig Config(string value)
+    {
+        if (value.EndsWith(".json", StringComparison.OrdinalIgnoreCase) || File.Exists(value))
+            return GauAlphaConfig.Load(ExistingFile("--config", value)); // a malformed file is an error naming it and the key
+        try { return GauAlphaConfig.FromPreset(value); }
+        catch (ArgumentException) { throw new UsageException($"--config: '{value}' is not a preset or a file; use tiny, small, base or a config.json."); }
+    }
+
     /// <summary>auto, cpu, cuda or cuda:N — the syntax only; whether a GPU is there is known when the engine starts.</summary>
     public static string Device(string value)
     {

@@ -23,7 +23,7 @@ internal static class PretrainCommand
     {
         var corpus = new Option<string[]>("--corpus") { Description = "text files: plain lines or JSON lines", Required = true, AllowMultipleArgumentsPerToken = true };
         var field = new Option<string?>("--field") { Description = "JSON lines: the field holding the text (default sentence, text or content)" };
-        var config = new Option<string>("--config") { Description = "from scratch: tiny, small or base", DefaultValueFactory = _ => "small" };
+        var config = new Option<string>("--config") { Description = "from scratch: tiny, small, base or a config.json", DefaultValueFactory = _ => "small" };
         var model = new Option<string?>("--model") { Description = "continue pretraining this checkpoint directory instead" };
         var vocab = new Option<string?>("--vocab") { Description = "from scratch: a vocab.txt (default: built from the corpus)" };
         var outputDir = CommonOptions.RequiredPath("--output", "the checkpoint directory to write (config.json, model.safetensors, vocab.txt)");
@@ -67,9 +67,7 @@ internal static class PretrainCommand
             var pointSchedule = ParseSchedule(r.GetValue(schedule));
             if (r.GetValue(model) is { } modelDirectory) Arguments.ExistingDirectory("--model", modelDirectory);
             else if (r.GetValue(vocab) is { } vocabPath) Arguments.ExistingFile("--vocab", vocabPath);
-            GauAlphaConfig preset;
-            try { preset = GauAlphaConfig.FromPreset(r.GetValue(config)!); }
-            catch (ArgumentException) { throw new UsageException($"--config: '{r.GetValue(config)}' is not a preset; use tiny, small or base."); }
+            var preset = Arguments.Config(r.GetValue(config)!);
             string stateDir = Path.Combine(outDir, "pretrain-checkpoint");
             if (r.GetValue(resume) && !TrainingCheckpoint.Exists(stateDir))
                 throw new UsageException($"--resume: there is no checkpoint in {stateDir} to resume from; run without --resume to start.");

@@ -16,7 +16,7 @@ internal static class TrainCommand
         var dev = new Option<string?>("--dev") { Description = "data file: a dev file of the same columns, scored after every epoch" };
         var devFraction = new Option<double?>("--dev-fraction") { Description = "data file: hold out this fraction of the rows as the dev set (drawn with --seed)" };
         var model = new Option<string?>("--model") { Description = "a checkpoint directory to fine-tune (config.json + model.safetensors + vocab.txt)" };
-        var config = new Option<string>("--config") { Description = "from scratch: tiny, small or base", DefaultValueFactory = _ => "tiny" };
+        var config = new Option<string>("--config") { Description = "from scratch: tiny, small, base or a config.json", DefaultValueFactory = _ => "tiny" };
         var epochs = new Option<int>("--epochs") { DefaultValueFactory = _ => 3 };
         var batch = new Option<int>("--batch-size") { DefaultValueFactory = _ => 32 };
         var maxLength = new Option<int>("--max-length") { Description = "tokens per row including [CLS]/[SEP]; longer rows are truncated and counted", DefaultValueFactory = _ => 128 };

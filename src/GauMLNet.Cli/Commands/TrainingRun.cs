@@ -48,11 +48,7 @@ internal static class TrainingRun
         if (!DataFileOptions.IsDataFile(s.DataDirectory)) Arguments.ExistingDirectory("--data", s.DataDirectory);
         GauAlphaConfig? config = null;
         if (s.ModelDirectory is { } pretrained) Arguments.ExistingDirectory("--model", pretrained);
-        else
-        {
-            try { config = GauAlphaConfig.FromPreset(s.ConfigName); }
-            catch (ArgumentException) { throw new UsageException($"--config: '{s.ConfigName}' is not a preset; use tiny, small or base."); }
-        }
+        else config = Arguments.Config(s.ConfigName);
         string checkpoints = Path.Combine(s.OutputDirectory, CheckpointFolder);
         if (s.Resume && !TrainingCheckpoint.Exists(checkpoints))
             throw new UsageException($"--resume: there is no checkpoint in {checkpoints} to resume from; run without --resume to start training.");

@@ -99,7 +99,9 @@ public sealed class QuestionCommandsTests(ITestOutputHelper output)
     {
         string data = TestPaths.NewTempDirectory(), outDir = TestPaths.NewTempDirectory();
         WriteSquad(Path.Combine(data, "train.json"), QuestionAnsweringTrainingTests.Questions(60, 1));
-        string[] args = ["train", "--task", "cmrc2018", "--data", data, "--config", "tiny", "--epochs", "1", "--max-length", "40", "--batch-size", "16",
+        string config = Path.Combine(data, "two-layers.json"); // --config takes an architecture file as well as a preset's name
+        File.WriteAllText(config, (GauMLNet.Configuration.GauAlphaConfig.Tiny with { NumHiddenLayers = 2, HiddenSize = 64, EmbeddingSize = 64 }).ToJson());
+        string[] args = ["train", "--task", "cmrc2018", "--data", data, "--config", config, "--epochs", "1", "--max-length", "40", "--batch-size", "16",
             "--output", outDir, "--device", "cpu", "--seed", "1", "--pretrain-steps", "6", "--pretrain-max-length", "32"];
         var run = Gau(args);
         output.WriteLine(run.Out);
@@ -109,6 +111,8 @@ public sealed class QuestionCommandsTests(ITestOutputHelper output)
         Assert.Contains("6 steps", run.Out);
         string pretrained = Path.Combine(outDir, "pretrained");
         Assert.True(File.Exists(Path.Combine(pretrained, "model.safetensors")) && File.Exists(Path.Combine(pretrained, "pretrain-metrics.json")));
+        var saved = GauMLNet.Configuration.GauAlphaConfig.Load(Path.Combine(pretrained, "config.json"));
+        Assert.Equal((2, 64), (saved.NumHiddenLayers, saved.HiddenSize));
 
         var resumed = Gau([.. args, "--resume"]);
         Assert.True(resumed.Code == 0, resumed.Err);
@@ -117,6 +121,13 @@ public sealed class QuestionCommandsTests(ITestOutputHelper output)
         var withModel = Gau("train", "--task", "cmrc2018", "--data", data, "--model", pretrained, "--pretrain-steps", "6", "--output", TestPaths.NewTempDirectory());
         Assert.NotEqual(0, withModel.Code);
         Assert.Contains("--pretrain-steps pretrains a model from scratch", withModel.Err);
+
+        string broken = Path.Combine(data, "broken.json");
+        File.WriteAllText(broken, "{\"hidden_size\": \"wide\"}");
+        var badConfig = Gau("train", "--task", "cmrc2018", "--data", data, "--config", broken, "--output", TestPaths.NewTempDirectory());
+        Assert.NotEqual(0, badConfig.Code);
+        Assert.Contains("broken.json", badConfig.Err);
+        Assert.DoesNotContain("   at ", badConfig.Err);
     }
 
     [Fact]
