@@ -7,6 +7,7 @@ using GauMLNet.TorchSharp.Runtime;
 using GauMLNet.TorchSharp.Training;
 using GauMLNet.TorchSharp.Training.Pretraining;
 using GauMLNet.Training;
+using TorchSharp;
 
 namespace GauMLNet.Cli.Commands;
 
@@ -29,6 +30,7 @@ internal static class InTaskPretraining
             output.WriteLine($"in-task pretraining: done before; fine-tuning from {directory}");
             return directory;
         }
+        if (s.Threads > 0) torch.set_num_threads(s.Threads); // --threads holds for pretraining as for fine-tuning
         var source = GauModelSource.FromScratch(config, vocabPath: null, texts);
         using var network = TaskNetworks.CreateMaskedLM(source.Config, s.Seed);
         var sequences = PretrainingCorpus.Pack(texts, source.Tokenizer, maxLength);
