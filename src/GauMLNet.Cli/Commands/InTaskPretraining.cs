@@ -20,12 +20,23 @@ internal static class InTaskPretraining
 {
     public const string Folder = "pretrained";
 
-    public static string Run(IReadOnlyList<string> texts, GauAlphaConfig config, TrainingRun.Settings s, TrainingRun.Checked c, long steps, int maxLength,
+    private static string PretrainedDirectory(string output) => Path.Combine(output, Folder);
+
+    private static string State(string output) => Path.Combine(PretrainedDirectory(output), "pretrain-checkpoint");
+
+    /// <summary>Pretraining finished (its metrics file is written last).</summary>
+    public static bool Finished(string output) => File.Exists(Path.Combine(PretrainedDirectory(output), PretrainCommand.MetricsFile));
+
+    /// <summary>Pretraining committed a checkpoint a --resume can continue from.</summary>
+    public static bool Started(string output) => TrainingCheckpoint.Exists(State(output));
+
+    /// <param name="resume">reuse a finished pretraining, or continue one from its checkpoint</param>
+    public static string Run(IReadOnlyList<string> texts, GauAlphaConfig config, TrainingRun.Settings s, TrainingRun.Checked c, long steps, int maxLength, bool resume,
         ConsoleProgressBar bar, StopSignals stop, TextWriter output)
     {
-        string directory = Path.Combine(s.OutputDirectory, Folder);
-        string state = Path.Combine(directory, "pretrain-checkpoint");
-        if (s.Resume && File.Exists(Path.Combine(directory, PretrainCommand.MetricsFile)))
+        string directory = PretrainedDirectory(s.OutputDirectory);
+        string state = State(s.OutputDirectory);
+        if (resume && Finished(s.OutputDirectory))
         {
             output.WriteLine($"in-task pretraining: done before; fine-tuning from {directory}");
             return directory;
@@ -40,7 +51,7 @@ internal static class InTaskPretraining
             Steps = steps,
             Seed = s.Seed,
             CheckpointDirectory = state,
-            Resume = s.Resume && TrainingCheckpoint.Exists(state),
+            Resume = resume && Started(s.OutputDirectory),
             Precision = c.TrainingPrecision,
             ForcePrecision = s.ForcePrecision,
         };

@@ -50,6 +50,14 @@ internal static class QuestionRun
         Arguments.AtLeast("--pretrain-max-length", q.PretrainMaxLength, 8);
         if (q.PretrainSteps > 0 && s.ModelDirectory is not null)
             throw new UsageException("--pretrain-steps pretrains a model from scratch on the training texts; --model already names a checkpoint (use gau pretrain --model to continue pretraining it).");
+        bool resumePretraining = q.PretrainSteps > 0 && s.Resume;
+        if (resumePretraining && !InTaskPretraining.Finished(s.OutputDirectory))
+        {
+            // Stopped during in-task pretraining: its own checkpoint continues it, and fine-tuning has not begun.
+            if (!InTaskPretraining.Started(s.OutputDirectory))
+                throw new UsageException($"--resume: there is no checkpoint in {s.OutputDirectory} to resume from; run without --resume to start training.");
+            s = s with { Resume = false };
+        }
         var @checked = TrainingRun.CheckArguments(s, minimumMaxLength: 16);
         var (encoding, checkpoints) = (@checked.Encoding, @checked.Checkpoints);
         var ml = new MLContext(seed: s.Seed);
@@ -69,7 +77,7 @@ internal static class QuestionRun
             var texts = trainQuestions.Select(x => x.Context).Concat(trainQuestions.Select(x => x.Question)).Distinct(StringComparer.Ordinal).ToList();
             try
             {
-                string pretrained = InTaskPretraining.Run(texts, @checked.Config!, s, @checked, q.PretrainSteps, q.PretrainMaxLength, progress, stop, output);
+                string pretrained = InTaskPretraining.Run(texts, @checked.Config!, s, @checked, q.PretrainSteps, q.PretrainMaxLength, resumePretraining, progress, stop, output);
                 (s, @checked) = (s with { ModelDirectory = pretrained, LearningRate = s.LearningRate ?? 1e-3 }, @checked with { Config = null }); // it is still a model trained from scratch: its learning rate
             }
             catch (OperationCanceledException) when (stop.Token.IsCancellationRequested)

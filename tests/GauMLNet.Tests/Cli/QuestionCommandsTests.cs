@@ -118,6 +118,15 @@ public sealed class QuestionCommandsTests(ITestOutputHelper output)
         Assert.True(resumed.Code == 0, resumed.Err);
         Assert.Contains("in-task pretraining: done before", resumed.Out);
 
+        // Stopped during pretraining (its metrics not yet written, no fine-tuning checkpoint): --resume continues it.
+        File.Delete(Path.Combine(pretrained, "pretrain-metrics.json"));
+        Directory.Delete(Path.Combine(outDir, "checkpoints"), recursive: true);
+        var continued = Gau([.. args, "--resume"]);
+        Assert.True(continued.Code == 0, continued.Err);
+        Assert.Contains("resumed from", continued.Out);
+        Assert.Contains("step 6 of 6", continued.Out);
+        Assert.True(File.Exists(Path.Combine(pretrained, "pretrain-metrics.json")));
+
         var withModel = Gau("train", "--task", "cmrc2018", "--data", data, "--model", pretrained, "--pretrain-steps", "6", "--output", TestPaths.NewTempDirectory());
         Assert.NotEqual(0, withModel.Code);
         Assert.Contains("--pretrain-steps pretrains a model from scratch", withModel.Err);
