@@ -15,6 +15,14 @@ public class GauAlphaConfigTests
         Assert.Equal((0.1, 0.1, true), (c.HiddenDropoutProb, c.AttentionProbsDropoutProb, c.TieWordEmbeddings));
     }
 
+    [Fact]
+    public void TheSampleConfigsAreTheTinyWidthAtMoreDepth()
+    {
+        // samples/configs/*.json name only what differs from the released model; the rest (dropout, RoPE, …) is GAU-α's.
+        var deep = GauAlphaConfig.Load(Path.Combine(TestPaths.RepositoryRoot, "samples", "configs", "tiny-8-layers.json"));
+        Assert.Equal(GauAlphaConfig.Tiny with { NumHiddenLayers = 8 }, deep with { ExtraKeys = null });
+    }
+
     [SkippableFact]
     public void ReadsTheReleasedBaseConfigWhenSharedDataIsPresent()
     {
