@@ -98,7 +98,7 @@ internal static class QuestionRun
         {
             FingerprintExtras = new Dictionary<string, string>(options.FingerprintExtras!) { ["max_answer_length"] = $"{q.MaxAnswerLength}" },
         };
-        double? questionsPerSecond = null; // no dev set: none (JSON has no NaN)
+        double questionsPerSecond = double.NaN;
         return TrainingRun.FitAndReport(s, @checked, ml, train.Schema, stop, progress, output, options.LearningRate, () =>
         {
             var model = ml.MulticlassClassification.Trainers.GauQuestionAnswering(options).Fit(train);
@@ -114,7 +114,7 @@ internal static class QuestionRun
         {
             ["task"] = TaskName,
             ["training_windows_per_second"] = Math.Round(fitted.Result.TrainingRowsPerSecond, 1),
-            ["dev_questions_per_second"] = questionsPerSecond is { } perSecond ? Math.Round(perSecond, 1) : null,
+            ["dev_questions_per_second"] = Math.Round(questionsPerSecond, 1),
             ["dev_f1_per_epoch"] = fitted.Result.ValidationMetrics,
         }, new TrainingRun.Curve($"GAU-α on {TaskName}", "F1", "windows"));
     }

@@ -126,6 +126,8 @@ internal static class TrainingRun
         metrics["training_seconds"] = Math.Round(seconds, 1);
         metrics["dev"] = dev.Metrics;
         metrics["final_loss"] = fitted.Result.StepLosses.Count > 0 ? fitted.Result.StepLosses[^1] : double.NaN;
+        foreach (var key in metrics.Keys.ToList()) // JSON has no NaN or infinity: a figure that does not exist (no dev set, no step) is null
+            if (metrics[key] is double d && !double.IsFinite(d)) metrics[key] = null;
         AtomicFile.WriteAllText(metricsPath, JsonSerializer.Serialize(metrics, new JsonSerializerOptions { WriteIndented = true }));
         TrainingCurvePlot.Save(curvePath, fitted.Result, curve.Title, curve.Metric);
         if (dev.Line is not null) output.WriteLine(dev.Line);

@@ -109,6 +109,8 @@ public sealed class QuestionCommandsTests(ITestOutputHelper output)
         Assert.Contains("in-task pretraining: 61 training texts", run.Out); // 60 contexts and the one question they share
         Assert.Contains("sequences of up to 32 tokens", run.Out);
         Assert.Contains("6 steps", run.Out);
+        using (var metrics = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "metrics.json")))) // no dev set: its figures are null, not NaN
+            Assert.Equal(JsonValueKind.Null, metrics.RootElement.GetProperty("dev_questions_per_second").ValueKind);
         string pretrained = Path.Combine(outDir, "pretrained");
         Assert.True(File.Exists(Path.Combine(pretrained, "model.safetensors")) && File.Exists(Path.Combine(pretrained, "pretrain-metrics.json")));
         var saved = GauMLNet.Configuration.GauAlphaConfig.Load(Path.Combine(pretrained, "config.json"));
