@@ -125,30 +125,28 @@ internal static class QuestionRun
         var answerer = Answerer(TrainingRun.LoadModel(new MLContext(), modelPath), modelPath);
         var questions = SquadJson.Read(dataPath, requireAnswers: true, encoding);
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        var metrics = Score(answerer, questions);
+        var pass = QuestionAnswerer.Run(answerer.Model, questions);
+        var metrics = QuestionAnswers.Score(questions, pass.Answers);
         double seconds = clock.Elapsed.TotalSeconds;
         output.WriteLine($"{TaskName} {Path.GetFileName(dataPath)}: scored {questions.Count} questions in {seconds:F2} s ({questions.Count / seconds:F1} questions/s) with {answerer.Model.Engine.Description}");
         output.WriteLine(Line(Path.GetFileName(dataPath), metrics));
         if (jsonPath is not null) AtomicFile.WriteAllText(jsonPath, JsonSerializer.Serialize(metrics, new JsonSerializerOptions { WriteIndented = true }));
-        if (scoresPath is not null) WriteRawScores(answerer, questions, scoresPath);
+        if (scoresPath is not null) WriteRawScores(pass, questions, scoresPath);
         return 0;
     }
 
     // Every window's question id, context start, token ids, segments and raw head output ([n, 2]: start and end score per
     // position), to compare engines or implementations window by window.
-    private static void WriteRawScores(GauQuestionAnsweringTransformer answerer, IReadOnlyList<QuestionAnsweringExample> questions, string path)
+    private static void WriteRawScores(QuestionAnswerer.Pass pass, IReadOnlyList<QuestionAnsweringExample> questions, string path)
     {
-        var model = answerer.Model;
-        var answerable = questions.Where(q => !string.IsNullOrWhiteSpace(q.Context)).ToList();
-        var windows = QuestionAnswerer.Windows(new Text.CharacterTokenizer(model.Tokenizer), answerable, model.Spec);
-        var outputs = model.Run(windows.Select(w => w.Input).ToArray());
+        var (windows, outputs) = (pass.Windows, pass.Outputs);
         AtomicFile.Write(path, stream =>
         {
             using var writer = new StreamWriter(stream, leaveOpen: true);
             for (int k = 0; k < windows.Count; k++)
                 writer.WriteLine(JsonSerializer.Serialize(new
                 {
-                    id = answerable[windows[k].Example].Id,
+                    id = questions[pass.Questions[windows[k].Example]].Id,
                     context_start = windows[k].ContextStart,
                     input_ids = windows[k].Input.Ids,
                     token_type_ids = windows[k].Input.TypeIds,

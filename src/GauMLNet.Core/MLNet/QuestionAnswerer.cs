@@ -15,8 +15,12 @@ internal static class QuestionAnswerer
         return QuestionWindows.Create(tokenizer, questions, new QuestionWindowOptions(spec.MaxLength, settings.DocumentStride, settings.MaxQuestionTokens, settings.MarkQuestionOverlap));
     }
 
-    /// <summary>Each question's best answers (at most TopK), best first; none for a context without characters.</summary>
-    public static List<AnswerCandidate>[] Answer(GauTaskModel model, IReadOnlyList<QuestionAnsweringExample> questions)
+    /// <summary>A model's pass over questions: the windows of those with a context, each window's raw output, and every question's answers.</summary>
+    /// <param name="Questions">for each window's <see cref="QuestionWindow.Example"/>, the index of its question among those given</param>
+    public sealed record Pass(List<QuestionWindow> Windows, float[][] Outputs, int[] Questions, List<AnswerCandidate>[] Answers);
+
+    /// <summary>Windows, raw outputs and each question's best answers (at most TopK, best first; none for a context without characters).</summary>
+    public static Pass Run(GauTaskModel model, IReadOnlyList<QuestionAnsweringExample> questions)
     {
         var settings = model.Spec.QuestionAnswering!;
         var answerable = Enumerable.Range(0, questions.Count).Where(i => !string.IsNullOrWhiteSpace(questions[i].Context)).ToArray();
@@ -25,6 +29,9 @@ internal static class QuestionAnswerer
         var found = QuestionAnswers.Decode(windows, outputs, answerable.Length, settings.MaxAnswerTokens, settings.TopK);
         var answers = Enumerable.Range(0, questions.Count).Select(_ => new List<AnswerCandidate>()).ToArray();
         for (int k = 0; k < answerable.Length; k++) answers[answerable[k]] = found[k];
-        return answers;
+        return new Pass(windows, outputs, answerable, answers);
     }
+
+    /// <summary>Each question's best answers (at most TopK), best first; none for a context without characters.</summary>
+    public static List<AnswerCandidate>[] Answer(GauTaskModel model, IReadOnlyList<QuestionAnsweringExample> questions) => Run(model, questions).Answers;
 }
