@@ -33,6 +33,11 @@ public sealed class GauQuestionAnsweringTrainer : GauFineTuningEstimator<GauQues
     private sealed class Rows(List<QuestionAnsweringExample> rows) : TaskRows
     {
         public List<QuestionAnsweringExample> List { get; } = rows;
+        /// <summary>The rows' windows, made once: validation rows become examples and are decoded from the same windows.</summary>
+        public List<QuestionWindow> Windows(GauModelSource source, GauTaskSpec spec) =>
+            _windows ??= QuestionAnswerer.Windows(new CharacterTokenizer(source.Tokenizer), List, spec);
+
+        private List<QuestionWindow>? _windows;
         public override int Count => List.Count;
         public override IEnumerable<string?> Texts => List.SelectMany(r => new[] { r.Question, r.Context });
     }
@@ -117,7 +122,7 @@ public sealed class GauQuestionAnsweringTrainer : GauFineTuningEstimator<GauQues
     /// <summary>Training: the windows that hold their answer whole. Validation: every window (answers are decoded per question).</summary>
     private protected override List<LabeledExample> ToExamples(TaskRows rows, GauModelSource source, GauTaskSpec spec, string what, Action<string> log)
     {
-        var windows = QuestionAnswerer.Windows(new CharacterTokenizer(source.Tokenizer), ((Rows)rows).List, spec);
+        var windows = ((Rows)rows).Windows(source, spec);
         bool training = what == "training";
         var examples = windows.Where(w => !training || w.Answer is not null)
             .Select(w => new LabeledExample(w.Input, 0, Answer: new AnswerTarget(w.Answer, w.ContextPosition, w.ContextCount))).ToList();
@@ -130,7 +135,7 @@ public sealed class GauQuestionAnsweringTrainer : GauFineTuningEstimator<GauQues
     private protected override Func<IReadOnlyList<float[]>, double>? ValidationMetric(TaskRows validation, GauModelSource source, GauTaskSpec spec)
     {
         var questions = ((Rows)validation).List;
-        var windows = QuestionAnswerer.Windows(new CharacterTokenizer(source.Tokenizer), questions, spec);
+        var windows = ((Rows)validation).Windows(source, spec);
         return outputs => QuestionAnswers.Score(questions, windows, outputs, spec.QuestionAnswering!.MaxAnswerTokens).F1 / 100; // 0–1, as accuracy
     }
 
