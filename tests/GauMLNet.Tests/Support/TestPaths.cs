@@ -34,10 +34,55 @@ public static class TestPaths
         return Shared!;
     }
 
+    /// <summary>A new empty folder under this test run's root, which goes when the run's process exits.</summary>
     public static string NewTempDirectory()
     {
-        string dir = Path.Combine(Path.GetTempPath(), "gaumlnet-tests", Guid.NewGuid().ToString("N"));
+        string dir = Path.Combine(RunRoot.Value, Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(dir);
         return dir;
+    }
+
+    /// <summary>Where the temporary folders of all test runs are: one "run-PID-…" folder per test process.</summary>
+    public static string TempParent => Path.Combine(Path.GetTempPath(), "gaumlnet-tests");
+
+    private static readonly Lazy<string> RunRoot = new(CreateRunRoot);
+
+    // Hundreds of trained models a run: kept, they filled the disk a later build needed.
+    private static string CreateRunRoot()
+    {
+        RemoveAbandonedRuns(TempParent);
+        string root = Path.Combine(TempParent, $"run-{Environment.ProcessId}-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(root);
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => TryDelete(root);
+        return root;
+    }
+
+    /// <summary>Removes the roots of runs whose process is gone (killed before its exit handler ran).</summary>
+    public static void RemoveAbandonedRuns(string parent)
+    {
+        if (!Directory.Exists(parent)) return;
+        foreach (string dir in Directory.EnumerateDirectories(parent, "run-*"))
+        {
+            string[] parts = Path.GetFileName(dir).Split('-');
+            if (parts.Length == 3 && int.TryParse(parts[1], out int pid) && !ProcessIsAlive(pid)) TryDelete(dir);
+        }
+    }
+
+    private static bool ProcessIsAlive(int pid)
+    {
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (ArgumentException) { return false; }
+        catch (InvalidOperationException) { return false; }
+    }
+
+    private static void TryDelete(string dir)
+    {
+        try { Directory.Delete(dir, recursive: true); }
+        catch (IOException) { } // another run's file still open: the next run removes it
+        catch (UnauthorizedAccessException) { }
     }
 }
