@@ -470,11 +470,21 @@ class GatedAttentionUnit(nn.Module):
         self.q_scaleoffset = ScaleOffset(self.s, bias)
         self.k_scaleoffset = ScaleOffset(self.s, bias)
         self.attention_dropout = nn.Dropout(c.get("attention_probs_dropout_prob", 0.0))
+        self.attention = c.get("attention") or "full"
+        if self.attention not in ("full", "mixed_chunk"):
+            raise ValueError(f"config.json: unknown attention '{self.attention}'")
+        if self.attention == "mixed_chunk":
+            self.chunk = c.get("chunk_size") or 256
+            self.q_lin_scaleoffset = ScaleOffset(self.s, bias)
+            self.k_lin_scaleoffset = ScaleOffset(self.s, bias)
 
     def forward(self, x, key_mask, cos, sin):
         u, v, z = torch.split(self.act(self.i_dense(x)), [self.e, self.e, self.s], dim=-1)
         q = apply_rotary(self.q_scaleoffset(z), cos, sin)
         k = apply_rotary(self.k_scaleoffset(z), cos, sin)
+        if self.attention == "mixed_chunk":
+            attended = self.mixed_chunk(q, k, self.q_lin_scaleoffset(z), self.k_lin_scaleoffset(z), v, key_mask)
+            return self.o_dense(u * attended)
         a = torch.matmul(q, k.transpose(-1, -2))
         if self.scale:
             a = a / math.sqrt(self.s)
@@ -488,6 +498,30 @@ class GatedAttentionUnit(nn.Module):
                 a = a * (torch.log(length) / math.log(512.0)).unsqueeze(-1)
             weights = torch.softmax(a.masked_fill(~keys, float("-inf")), dim=-1)
         return self.o_dense(u * torch.matmul(self.attention_dropout(weights), v))
+
+    def mixed_chunk(self, q, k, q_lin, k_lin, v, key_mask):
+        """FLASH's mixed-chunk attention (non-causal), row by row over each row's own real tokens, so padding never
+        enters: quadratic attention inside chunks of C tokens, plus q_lin . (sum_j k_lin_j v_j^T) / n over the row."""
+        out = torch.zeros_like(v)
+        for b in range(q.shape[0]):
+            n = int(key_mask[b].sum())
+            if not bool(key_mask[b, :n].all()):
+                raise ValueError("mixed_chunk attention: a row's real tokens must come first (right padding)")
+            summary = torch.matmul(k_lin[b, :n].transpose(0, 1), v[b, :n]) / n  # [s, e]
+            for start in range(0, n, self.chunk):
+                end = min(start + self.chunk, n)
+                a = torch.matmul(q[b, start:end], k[b, start:end].transpose(0, 1))
+                if self.scale:
+                    a = a / math.sqrt(self.s)
+                m = end - start
+                if self.normalization == "squared_relu":
+                    weights = F.relu(a).square() / m
+                elif self.normalization == "softmax_plus":
+                    weights = torch.softmax(a * (math.log(m) / math.log(512.0)), dim=-1)
+                else:
+                    weights = torch.softmax(a, dim=-1)
+                out[b, start:end] = torch.matmul(self.attention_dropout(weights), v[b, start:end]) + torch.matmul(q_lin[b, start:end], summary)
+        return out
 
 
 class GauLayer(nn.Module):

@@ -22,6 +22,14 @@ public sealed record GauAlphaConfig
     [JsonPropertyName("hidden_act")] public string HiddenAct { get; init; } = "swish";
     [JsonPropertyName("normalization")] public string Normalization { get; init; } = "softmax_plus";
     [JsonPropertyName("attention_scale")] public bool AttentionScale { get; init; } = true;
+    /// <summary>full (absent: GAU-α) or mixed_chunk (FLASH's chunked quadratic + linear attention; see AttentionSpan).</summary>
+    [JsonPropertyName("attention")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Attention { get; init; }
+    /// <summary>C, the chunk length of mixed_chunk attention (absent: 256).</summary>
+    [JsonPropertyName("chunk_size")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? ChunkSize { get; init; }
     [JsonPropertyName("use_bias")] public bool UseBias { get; init; }
     [JsonPropertyName("layer_norm_eps")] public double LayerNormEps { get; init; } = 1e-12;
     [JsonPropertyName("type_vocab_size")] public int TypeVocabSize { get; init; } = 2;
@@ -71,6 +79,20 @@ public sealed record GauAlphaConfig
     };
 
     [JsonIgnore]
+    public AttentionSpan AttentionSpan => Attention switch
+    {
+        null or "full" => AttentionSpan.Full,
+        "mixed_chunk" => AttentionSpan.MixedChunk,
+        _ => throw new InvalidDataException($"config key 'attention': unknown value '{Attention}'; expected full or mixed_chunk."),
+    };
+
+    /// <summary>The default chunk length of mixed_chunk attention (FLASH's C).</summary>
+    public const int DefaultChunkSize = 256;
+
+    [JsonIgnore]
+    public int EffectiveChunkSize => ChunkSize ?? DefaultChunkSize;
+
+    [JsonIgnore]
     public WeightInitializer WeightInitializer => Initializer switch
     {
         "gau_alpha" => WeightInitializer.GauAlpha,
@@ -106,6 +128,10 @@ public sealed record GauAlphaConfig
         if (PadTokenId < 0 || PadTokenId >= VocabSize)
             throw new InvalidDataException($"config key 'pad_token_id' must be in [0, vocab_size), got {PadTokenId}.");
         _ = AttentionNormalization;
+        _ = AttentionSpan;
+        if (ChunkSize is { } c && c <= 0) throw new InvalidDataException($"config key 'chunk_size' must be positive, got {c}.");
+        if (ChunkSize is not null && AttentionSpan != AttentionSpan.MixedChunk)
+            throw new InvalidDataException("config key 'chunk_size' is set but 'attention' is not mixed_chunk: only mixed-chunk attention has chunks.");
         _ = WeightInitializer;
         if (!HiddenActivations.Contains(HiddenAct))
             throw new InvalidDataException($"config key 'hidden_act': unknown activation '{HiddenAct}'; expected {string.Join(", ", HiddenActivations)}.");

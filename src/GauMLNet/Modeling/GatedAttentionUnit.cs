@@ -11,7 +11,8 @@ namespace GauMLNet.TorchSharp.Modeling;
 ///   q = RoPE(γ_q⊙z), k = RoPE(γ_k⊙z)
 ///   A = normalize(q·kᵀ/√s)          softmax_plus, squared_relu or softmax, over unmasked keys
 ///   o = (u ⊙ A·v)·W_o
-/// No biases unless use_bias (then q and k also get offsets).
+/// No biases unless use_bias (then q and k also get offsets). With attention mixed_chunk, A·v is FLASH's mixed-chunk form
+/// (MixedChunkAttention): A inside chunks of C tokens, plus a linear part from q_lin = γ_ql⊙z, k_lin = γ_kl⊙z.
 /// </summary>
 public sealed class GatedAttentionUnit : nn.Module<Tensor, Tensor, RotaryPositionEmbedding, Tensor>
 {
@@ -19,7 +20,11 @@ public sealed class GatedAttentionUnit : nn.Module<Tensor, Tensor, RotaryPositio
     [ComponentName(Name = "o_dense")] private readonly Linear _outputProjection;
     [ComponentName(Name = "q_scaleoffset")] private readonly ScaleOffset _queryScale;
     [ComponentName(Name = "k_scaleoffset")] private readonly ScaleOffset _keyScale;
+    [ComponentName(Name = "q_lin_scaleoffset")] private readonly ScaleOffset? _linearQueryScale;
+    [ComponentName(Name = "k_lin_scaleoffset")] private readonly ScaleOffset? _linearKeyScale;
     [ComponentName(Name = "attention_dropout")] private readonly Dropout _attentionDropout;
+    private readonly AttentionSpan _span;
+    private readonly long _chunk;
     private readonly Func<Tensor, Tensor> _activation;
     private readonly long _e, _s;
     private readonly bool _attentionScale;
@@ -43,6 +48,13 @@ public sealed class GatedAttentionUnit : nn.Module<Tensor, Tensor, RotaryPositio
         _outputProjection = nn.Linear(_e, config.HiddenSize, hasBias: config.UseBias);
         _queryScale = new ScaleOffset(_s, config.UseBias);
         _keyScale = new ScaleOffset(_s, config.UseBias);
+        _span = config.AttentionSpan;
+        _chunk = config.EffectiveChunkSize;
+        if (_span == AttentionSpan.MixedChunk)
+        {
+            _linearQueryScale = new ScaleOffset(_s, config.UseBias);
+            _linearKeyScale = new ScaleOffset(_s, config.UseBias);
+        }
         _attentionDropout = nn.Dropout(_attentionDropoutProbability);
         RegisterComponents();
     }
@@ -58,9 +70,14 @@ public sealed class GatedAttentionUnit : nn.Module<Tensor, Tensor, RotaryPositio
         // [u, v, z] = act(x·W_i); q and k are scaled copies of z, rotated.
         var uvz = _activation(_inputProjection.call(x)).split([_e, _e, _s], dim: -1);
         var (u, v) = (uvz[0], uvz[1]);
-        var q = rope.Apply(_queryScale.call(uvz[2]));
-        var k = rope.Apply(_keyScale.call(uvz[2]));
-        var attended = explicitly ? AttendExplicitly(q, k, v, keyMask) : AttendFast(q, k, v, keyMask);
+        var z = uvz[2];
+        var q = rope.Apply(_queryScale.call(z));
+        var k = rope.Apply(_keyScale.call(z));
+        Func<Tensor, Tensor, Tensor, Tensor, Tensor> attend = explicitly ? AttendExplicitly : AttendFast;
+        var attended = _span == AttentionSpan.Full
+            ? attend(q, k, v, keyMask)
+            : MixedChunkAttention.Attend(q, k, LeavesOutLinearPart ? null : _linearQueryScale!.call(z),
+                LeavesOutLinearPart ? null : _linearKeyScale!.call(z), v, keyMask, _chunk, attend);
         return _outputProjection.call(u * attended);
     }
 
@@ -117,6 +134,9 @@ public sealed class GatedAttentionUnit : nn.Module<Tensor, Tensor, RotaryPositio
     /// fused attention existed.
     /// </summary>
     internal bool ForcesExplicitAttention { get; set; }
+
+    /// <summary>Mixed-chunk attention without its linear part: with one chunk it is full attention (a test checks).</summary>
+    internal bool LeavesOutLinearPart { get; set; }
 
     /// <summary>The explicit path for any normalization; tests check the fused path against it.</summary>
     internal Tensor ForwardReference(Tensor x, Tensor keyMask, RotaryPositionEmbedding rope) =>

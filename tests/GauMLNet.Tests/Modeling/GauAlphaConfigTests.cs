@@ -68,4 +68,24 @@ public class GauAlphaConfigTests
         Assert.Equal(GauAlphaConfig.Tiny, GauAlphaConfig.FromPreset("TINY"));
         Assert.Throws<ArgumentException>(() => GauAlphaConfig.FromPreset("huge"));
     }
+
+    [Fact]
+    public void AttentionIsFullUnlessTheConfigSaysMixedChunk()
+    {
+        Assert.Equal(AttentionSpan.Full, GauAlphaConfig.Tiny.AttentionSpan);
+        Assert.DoesNotContain("attention\"", GauAlphaConfig.Tiny.ToJson()); // configs written before mixed-chunk attention stay as they were
+        Assert.DoesNotContain("chunk_size", GauAlphaConfig.Tiny.ToJson());
+
+        var mixed = GauAlphaConfig.FromJson((GauAlphaConfig.Tiny with { Attention = "mixed_chunk", ChunkSize = 64 }).ToJson());
+        Assert.Equal(AttentionSpan.MixedChunk, mixed.AttentionSpan);
+        Assert.Equal(64, mixed.EffectiveChunkSize);
+        Assert.Equal(GauAlphaConfig.DefaultChunkSize, (mixed with { ChunkSize = null }).EffectiveChunkSize);
+
+        Assert.Contains("'attention': unknown value 'sparse'",
+            Assert.Throws<InvalidDataException>(() => (GauAlphaConfig.Tiny with { Attention = "sparse" }).Validate()).Message);
+        Assert.Contains("'chunk_size' must be positive",
+            Assert.Throws<InvalidDataException>(() => (mixed with { ChunkSize = 0 }).Validate()).Message);
+        Assert.Contains("'attention' is not mixed_chunk",
+            Assert.Throws<InvalidDataException>(() => (GauAlphaConfig.Tiny with { ChunkSize = 64 }).Validate()).Message);
+    }
 }
