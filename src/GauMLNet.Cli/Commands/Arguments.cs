@@ -34,6 +34,22 @@ internal static class Arguments
         catch (ArgumentException) { throw new UsageException($"--config: '{value}' is not a preset or a file; use tiny, small, base or a config.json."); }
     }
 
+    /// <summary>--attention and --chunk-size applied to a from-scratch architecture (null: keep what it says).</summary>
+    public static GauAlphaConfig Attention(GauAlphaConfig config, string? attention, int? chunkSize)
+    {
+        if (chunkSize is { } c) AtLeast("--chunk-size", c, 1);
+        string? span = attention?.Trim().ToLowerInvariant() switch
+        {
+            null => config.Attention,
+            "full" => null,
+            "mixed-chunk" or "mixed_chunk" => "mixed_chunk",
+            _ => throw new UsageException($"--attention: '{attention}' is not an attention; use full or mixed-chunk."),
+        };
+        if (chunkSize is not null && span != "mixed_chunk")
+            throw new UsageException("--chunk-size needs --attention mixed-chunk: only mixed-chunk attention has chunks.");
+        return (config with { Attention = span, ChunkSize = span == "mixed_chunk" ? chunkSize ?? config.ChunkSize : null }).Validate();
+    }
+
     /// <summary>auto, cpu, cuda or cuda:N — the syntax only; whether a GPU is there is known when the engine starts.</summary>
     public static string Device(string value)
     {

@@ -56,4 +56,15 @@ internal static class CommonOptions
         Description = description,
         Required = true,
     };
+
+    public static Option<string?> Attention() => new("--attention")
+    {
+        Description = "from scratch: full (GAU-α) or mixed-chunk (FLASH: attention inside chunks of --chunk-size tokens plus linear attention " +
+                      "across them; time and memory linear in the length, for long documents)",
+    };
+
+    public static Option<int?> ChunkSize() => new("--chunk-size")
+    {
+        Description = "with --attention mixed-chunk: tokens per chunk (default 256)",
+    };
 }

@@ -43,10 +43,12 @@ internal static class PretrainCommand
         var encoding = CommonOptions.Encoding();
         var trainingPrecision = CommonOptions.TrainingPrecision();
         var forcePrecision = CommonOptions.ForcePrecision(scores: false);
+        var attention = CommonOptions.Attention();
+        var chunkSize = CommonOptions.ChunkSize();
         var command = new Command("pretrain", "Masked-LM pretraining (whole-word masking, LAMB, piecewise-linear LR, no warmup), resumable.")
         {
             corpus, field, config, model, vocab, outputDir, steps, batch, accumulate, maxLength, lr, schedule, every, resume, timeLimit, seed, device, threads,
-            checkpointing, encoding, trainingPrecision, forcePrecision,
+            checkpointing, encoding, trainingPrecision, forcePrecision, attention, chunkSize,
         };
         command.SetAction(r => CommandGuard.Run(r, error, () =>
         {
@@ -67,7 +69,9 @@ internal static class PretrainCommand
             var pointSchedule = ParseSchedule(r.GetValue(schedule));
             if (r.GetValue(model) is { } modelDirectory) Arguments.ExistingDirectory("--model", modelDirectory);
             else if (r.GetValue(vocab) is { } vocabPath) Arguments.ExistingFile("--vocab", vocabPath);
-            var preset = Arguments.Config(r.GetValue(config)!);
+            if (r.GetValue(model) is not null && (r.GetValue(attention) is not null || r.GetValue(chunkSize) is not null))
+                throw new UsageException("--attention and --chunk-size choose a from-scratch architecture; a --model checkpoint keeps the attention it was trained with.");
+            var preset = Arguments.Attention(Arguments.Config(r.GetValue(config)!), r.GetValue(attention), r.GetValue(chunkSize));
             string stateDir = Path.Combine(outDir, "pretrain-checkpoint");
             if (r.GetValue(resume) && !TrainingCheckpoint.Exists(stateDir))
                 throw new UsageException($"--resume: there is no checkpoint in {stateDir} to resume from; run without --resume to start.");

@@ -40,11 +40,14 @@ internal static class TrainCommand
         var overlap = new Option<bool>("--mark-question-overlap") { Description = "cmrc2018 only: mark context characters in a character pair the question also holds (a third segment)" };
         var pretrainSteps = new Option<long>("--pretrain-steps") { Description = "cmrc2018 only, from scratch: masked-LM steps on the training contexts and questions before fine-tuning (OUTPUT/pretrained)" };
         var pretrainLength = new Option<int>("--pretrain-max-length") { Description = "cmrc2018 only: tokens per masked-LM sequence of --pretrain-steps (shorter trains faster; RoPE carries to longer inputs)", DefaultValueFactory = _ => 256 };
+        var attention = CommonOptions.Attention();
+        var chunkSize = CommonOptions.ChunkSize();
         var command = new Command("train", "Train a GAU-α classifier on a CLUE task or a data file; writes model.zip, metrics.json and training-curve.png.")
         {
             kind, dev, devFraction,
             task, data, model, config, epochs, batch, maxLength, lr, maxGradNorm, outputDir, device, threads, seed, resume, skipBad, patience, encoding,
             precision, checkpointing, trainingPrecision, forcePrecision, head, maxAnswer, stride, overlap, pretrainSteps, pretrainLength,
+            attention, chunkSize,
         };
         foreach (var option in file.All()) command.Options.Add(option);
         command.SetAction(r => CommandGuard.Run(r, error, () =>
@@ -58,7 +61,8 @@ internal static class TrainCommand
                 r.GetValue(task) ?? "", r.GetValue(data)!, r.GetValue(outputDir)!, r.GetValue(model), r.GetValue(config)!,
                 r.GetValue(epochs), r.GetValue(batch), r.GetValue(maxLength), r.GetValue(lr), r.GetValue(device)!, r.GetValue(threads),
                 r.GetValue(seed), r.GetValue(resume), r.GetValue(skipBad), r.GetValue(patience), r.GetValue(precision)!,
-                r.GetValue(checkpointing), r.GetValue(maxGradNorm), r.GetValue(encoding), r.GetValue(trainingPrecision)!, r.GetValue(forcePrecision));
+                r.GetValue(checkpointing), r.GetValue(maxGradNorm), r.GetValue(encoding), r.GetValue(trainingPrecision)!, r.GetValue(forcePrecision),
+                r.GetValue(attention), r.GetValue(chunkSize));
             if (dataFile)
             {
                 var columns = new Tabular.TabularColumns(r.GetValue(file.Text) ?? "text", r.GetValue(file.TextPair), r.GetValue(file.Label) ?? "label");

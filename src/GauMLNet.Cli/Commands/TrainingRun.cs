@@ -25,7 +25,7 @@ internal static class TrainingRun
     public sealed record Settings(string TaskName, string DataDirectory, string OutputDirectory, string? ModelDirectory, string ConfigName,
         int Epochs, int BatchSize, int MaxLength, double? LearningRate, string Device, int Threads, int Seed, bool Resume, bool SkipBadLines, int? Patience,
         string Precision = "fp32", bool GradientCheckpointing = false, double MaxGradNorm = 1.0, string? Encoding = null,
-        string TrainingPrecision = "fp32", bool ForcePrecision = false);
+        string TrainingPrecision = "fp32", bool ForcePrecision = false, string? Attention = null, int? ChunkSize = null);
 
     /// <summary>What the checks of a training command's arguments settle, before any data is read.</summary>
     public sealed record Checked(GauAlphaConfig? Config, InferencePrecision Precision, System.Text.Encoding Encoding, string Checkpoints,
@@ -47,8 +47,13 @@ internal static class TrainingRun
         var encoding = Arguments.Encoding(s.Encoding);
         if (!DataFileOptions.IsDataFile(s.DataDirectory)) Arguments.ExistingDirectory("--data", s.DataDirectory);
         GauAlphaConfig? config = null;
-        if (s.ModelDirectory is { } pretrained) Arguments.ExistingDirectory("--model", pretrained);
-        else config = Arguments.Config(s.ConfigName);
+        if (s.ModelDirectory is { } pretrained)
+        {
+            Arguments.ExistingDirectory("--model", pretrained);
+            if (s.Attention is not null || s.ChunkSize is not null)
+                throw new UsageException("--attention and --chunk-size choose a from-scratch architecture; a --model checkpoint keeps the attention it was trained with.");
+        }
+        else config = Arguments.Attention(Arguments.Config(s.ConfigName), s.Attention, s.ChunkSize);
         string checkpoints = Path.Combine(s.OutputDirectory, CheckpointFolder);
         if (s.Resume && !TrainingCheckpoint.Exists(checkpoints))
             throw new UsageException($"--resume: there is no checkpoint in {checkpoints} to resume from; run without --resume to start training.");

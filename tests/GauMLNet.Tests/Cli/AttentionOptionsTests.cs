@@ -1,0 +1,58 @@
+using System.Text.Json;
+using GauMLNet.Cli.Failures;
+using GauMLNet.Tests.Support;
+using Xunit.Abstractions;
+
+namespace GauMLNet.Tests.Cli;
+
+/// <summary>gau train --attention mixed-chunk --chunk-size: the model trains, scores, saves its attention, and refuses what it cannot do yet.</summary>
+public class AttentionOptionsTests(ITestOutputHelper output)
+{
+    private static (int Code, string Out, string Err) Gau(params string[] args) => DataFileCommandsTests.Gau(args);
+
+    [Fact]
+    public void AMixedChunkModelTrainsScoresAndKeepsItsAttention()
+    {
+        string dir = TestPaths.NewTempDirectory();
+        string data = Path.Combine(dir, "reviews.csv"), model = Path.Combine(dir, "model");
+        DataFileCommandsTests.WriteReviews(data, 160);
+        var train = Gau("train", "--data", data, "--dev-fraction", "0.25", "--seed", "3", "--config", "tiny", "--epochs", "2",
+            "--max-length", "24", "--attention", "mixed-chunk", "--chunk-size", "8", "--output", model, "--device", "cpu");
+        output.WriteLine(train.Out);
+        Assert.True(train.Code == 0, train.Err);
+
+        string scored = Path.Combine(dir, "scored.csv");
+        var predict = Gau("predict", "--input", data, "--model", model, "--output", scored);
+        Assert.True(predict.Code == 0, predict.Err);
+        Assert.Contains("positive", File.ReadAllText(scored));
+
+        string pytorch = Path.Combine(dir, "pytorch");
+        var export = Gau("export", "--model", model, "--format", "pytorch", "--output", pytorch);
+        Assert.True(export.Code == 0, export.Err);
+        using var config = JsonDocument.Parse(File.ReadAllText(Path.Combine(pytorch, "config.json")));
+        Assert.Equal("mixed_chunk", config.RootElement.GetProperty("attention").GetString());
+        Assert.Equal(8, config.RootElement.GetProperty("chunk_size").GetInt32());
+
+        var onnx = Gau("export", "--model", model, "--output", Path.Combine(dir, "onnx"));
+        Assert.NotEqual(0, onnx.Code);
+        Assert.Contains("mixed-chunk attention) has no ONNX export yet", onnx.Err);
+        Assert.DoesNotContain("   at ", onnx.Err); // an error, not a stack trace
+    }
+
+    [Theory]
+    [InlineData("--attention", "sparse", "--attention: 'sparse' is not an attention")]
+    [InlineData("--chunk-size", "64", "--chunk-size needs --attention mixed-chunk")]
+    public void BadAttentionArgumentsAreUsageErrors(string name, string value, string message)
+    {
+        string dir = TestPaths.NewTempDirectory();
+        string data = Path.Combine(dir, "reviews.csv");
+        DataFileCommandsTests.WriteReviews(data, 20);
+        var run = Gau("train", "--data", data, "--config", "tiny", name, value, "--output", Path.Combine(dir, "model"));
+        Assert.Equal(ExitCodes.Usage, run.Code);
+        Assert.Contains(message, run.Err);
+        var zero = Gau("train", "--data", data, "--config", "tiny", "--attention", "mixed-chunk", "--chunk-size", "0", "--output", Path.Combine(dir, "model"));
+        Assert.Contains("--chunk-size must be at least 1", zero.Err);
+        var withModel = Gau("train", "--data", data, "--model", TestPaths.TinyModel, "--attention", "mixed-chunk", "--output", Path.Combine(dir, "model"));
+        Assert.Contains("a --model checkpoint keeps the attention it was trained with", withModel.Err);
+    }
+}
