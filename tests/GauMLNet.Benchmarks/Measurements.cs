@@ -117,6 +117,7 @@ internal static class Cases
     public static int RunChild(string kind, int n, int batch, int layers)
     {
         if (kind.StartsWith("engine-", StringComparison.Ordinal)) return EngineCases.RunChild(kind, n, batch);
+        if (LongDocumentCases.Handles(kind)) return LongDocumentCases.RunChild(kind, n, chunk: batch, layers);
         if (kind is "qa-train" or "qa-infer") return QuestionCases.RunChild(questions: n, train: kind == "qa-train");
         if (kind.StartsWith("ner-", StringComparison.Ordinal)) return EntityCases.RunChild(kind[..kind.LastIndexOf('-')], sentences: n, train: kind.EndsWith("-train", StringComparison.Ordinal));
         string[] parts = kind.Split('-');

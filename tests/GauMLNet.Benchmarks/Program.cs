@@ -69,6 +69,19 @@ if (args.Length >= 1 && args[0] == "--qa")
     return 0;
 }
 
+// Opt-in stage: (n) long documents alone, full vs mixed-chunk attention (default lengths 1024 … 16384).
+//   dotnet run --project tests/GauMLNet.Benchmarks -c Release -- --long [N ...]
+if (args.Length >= 1 && args[0] == "--long")
+{
+    int[] longLengths = args.Length > 1 ? args[1..].Select(a => int.Parse(a, CultureInfo.InvariantCulture)).ToArray() : [1024, 2048, 4096, 8192, 16384];
+    Console.WriteLine($"{CpuCapabilities.Current.ModelName}, {Environment.ProcessorCount} logical CPUs, libtorch threads {torch.get_num_threads()}, load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]}, MKL: {MklVendorDispatch.EnsureApplied()}");
+    Console.WriteLine($"(n) long documents: batch 1, {Cases.DefaultLayers} GAU layers of base width (d 768, e 1536, s 128), mixed-chunk with chunk {LongDocumentCases.ChunkSize}");
+    var longStage = LongDocumentCases.Table(longLengths);
+    File.WriteAllText("long-results.json", JsonSerializer.Serialize(longStage, new JsonSerializerOptions { WriteIndented = true }));
+    Console.WriteLine($"load average at the end {File.ReadAllText("/proc/loadavg").Split(' ')[0]}; wrote long-results.json");
+    return 0;
+}
+
 // Opt-in stage: ONNX Runtime's MatMul (MLAS) against libtorch's on the model's shapes, same process.
 //   dotnet run --project tests/GauMLNet.Benchmarks -c Release -- --ort-gemm [THREADS]
 if (args.Length >= 1 && args[0] == "--ort-gemm")
@@ -315,6 +328,11 @@ var qaScored = Cases.RunInChild("qa-infer", qaQuestions, 32);
 report["question_answering"] = new { train_questions_per_s = qaTrained.TokensPerSecond, infer_questions_per_s = qaScored.TokensPerSecond, train_peak_mb = qaTrained.PeakMegabytes, infer_peak_mb = qaScored.PeakMegabytes };
 Console.WriteLine($"(m) question answering, max length 512 (small preset, 700-character contexts): training {qaTrained.TokensPerSecond:F2} questions/s (peak {qaTrained.PeakMegabytes:F0} MB), " +
                   $"scoring {qaScored.TokensPerSecond:F2} questions/s (peak {qaScored.PeakMegabytes:F0} MB)");
+
+// (n) Long documents: full vs mixed-chunk attention, batch 1, 4 layers of base width (the smoke pass: n 512, two chunks).
+var longRows = LongDocumentCases.Table(smoke ? [512] : [1024, 2048, 4096, 8192, 16384]);
+report["long_documents"] = longRows;
+if (smoke && longRows.Any(r => r.Failure is not null)) failures.Add("(n) a long-document case did not finish: " + longRows.First(r => r.Failure is not null).Failure);
 
 var overhead = MLNetOverhead.Measure(smoke);
 report["mlnet"] = overhead;

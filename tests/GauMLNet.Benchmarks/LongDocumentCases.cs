@@ -1,0 +1,89 @@
+using System.Text.Json;
+using GauMLNet.TorchSharp.Modeling;
+using GauMLNet.TorchSharp.Runtime;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace GauMLNet.Benchmarks;
+
+/// <summary>
+/// (n) Long documents: full GAU attention against FLASH's mixed-chunk attention (chunk 256) at lengths 1k–16k, batch 1,
+/// 4 layers of base width — inference and training tokens/s, and the training step's peak memory, each case in a fresh
+/// child process. A case that does not finish (out of memory) is reported as such, not left out.
+/// </summary>
+internal static class LongDocumentCases
+{
+    public const int ChunkSize = 256;
+
+    public sealed record Row(string Attention, int N, double? InferenceTokensPerSecond, double? TrainingTokensPerSecond, double? TrainingPeakMegabytes,
+        double? InferencePeakMegabytes, string? Failure);
+
+    public static bool Handles(string kind) => kind.StartsWith("long-", StringComparison.Ordinal);
+
+    /// <summary>Measures every (attention, n) pair and prints one line per case.</summary>
+    public static List<Row> Table(IReadOnlyList<int> lengths, int chunk = ChunkSize)
+    {
+        var rows = new List<Row>();
+        foreach (int n in lengths)
+            foreach (string attention in new[] { "mixed", "full" })
+            {
+                CaseResult? infer = null, train = null;
+                string? failure = null;
+                try
+                {
+                    infer = Cases.RunInChild($"long-{attention}-infer", n, batch: chunk, layers: Cases.DefaultLayers);
+                    train = Cases.RunInChild($"long-{attention}-train", n, batch: chunk, layers: Cases.DefaultLayers);
+                }
+                catch (InvalidOperationException ex) { failure = ex.Message.Split('\n')[0]; }
+                var row = new Row(attention == "mixed" ? "mixed-chunk" : "full", n, infer?.TokensPerSecond, train?.TokensPerSecond, train?.PeakMegabytes,
+                    infer?.PeakMegabytes, failure);
+                rows.Add(row);
+                Console.WriteLine(failure is null
+                    ? $"long {row.Attention} n={n} inference {row.InferenceTokensPerSecond:F0} tok/s training {row.TrainingTokensPerSecond:F0} tok/s peak {row.TrainingPeakMegabytes:F0} MB (training; inference {row.InferencePeakMegabytes:F0} MB)"
+                    : $"long {row.Attention} n={n} did not finish: {failure}");
+            }
+        return rows;
+    }
+
+    /// <summary>One case: long-(full|mixed)-(infer|train) at length n; the batch argument carries the chunk size (batch is 1).</summary>
+    public static int RunChild(string kind, int n, int chunk, int layers)
+    {
+        string[] parts = kind.Split('-');
+        if (parts.Length != 3 || parts[1] is not ("full" or "mixed") || parts[2] is not ("infer" or "train"))
+            throw new ArgumentException($"Unknown benchmark case '{kind}': expected long-(full|mixed)-(infer|train).");
+        bool mixed = parts[1] == "mixed", train = parts[2] == "train";
+        using var heap = train ? LargeBlockHeap.Keep() : null;
+        torch.manual_seed(0);
+        var config = Cases.BaseWidth with { NumHiddenLayers = layers, Attention = mixed ? "mixed_chunk" : null, ChunkSize = mixed ? chunk : null };
+        using var backbone = new GauAlphaModel(config);
+        ParameterInitialization.Apply(backbone, config with { Initializer = "lecun_normal" });
+        var x = randn(1, n, config.HiddenSize).requires_grad_(train);
+        var mask = ones(1, n, dtype: ScalarType.Bool);
+        int repeats = n >= 8192 ? 1 : 2;
+        double seconds;
+        if (train)
+        {
+            backbone.train();
+            using var optimizer = GauMLNet.TorchSharp.Training.AdamW.ForTrainableParameters(backbone, 1e-4, weightDecay: 0.01);
+            seconds = Timer.BestSeconds(() =>
+            {
+                using var scope = NewDisposeScope();
+                optimizer.ZeroGrad();
+                backbone.Encoder.call(x, mask).square().mean().backward();
+                optimizer.Step();
+            }, repeats);
+        }
+        else
+        {
+            backbone.eval();
+            seconds = Timer.BestSeconds(() =>
+            {
+                using var scope = NewDisposeScope();
+                using var _ = no_grad();
+                backbone.Encoder.call(x, mask);
+            }, repeats);
+        }
+        Console.WriteLine(JsonSerializer.Serialize(new CaseResult(n / seconds, ProcessMemory.PeakMegabytes, 0)));
+        return 0;
+    }
+}
