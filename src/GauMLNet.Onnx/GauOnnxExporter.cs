@@ -65,9 +65,6 @@ public static class GauOnnxExporter
     internal static ModelProto BuildModel(GauAlphaConfig config, IReadOnlyDictionary<string, RawTensor> tensors, GauOnnxHead head,
         OnnxExportOptions options, string source)
     {
-        if (config.AttentionSpan != AttentionSpan.Full)
-            throw new NotSupportedException($"{source}: attention '{config.Attention}' (FLASH's mixed-chunk attention) has no ONNX export yet; " +
-                                            "this model scores with TorchSharp (the gau tool's default engine).");
         var settings = new GraphSettings(options.UseOnnxRuntimeOperators, options.Quantization == OnnxQuantization.DynamicInt8, options.PerChannelScales,
             options.FusedAttention, options.SeparateProjections, options.MaskFill);
         var writer = new GauGraphWriter(config, new GauWeights(tensors, source), settings);

@@ -11,6 +11,9 @@ namespace GauMLNet.Onnx.Graph;
 /// A = normalize(q·kᵀ (/√s)) over unmasked keys; x ← RMSNorm(x + (u ⊙ A·v)·W_o (+b));</item>
 /// <item>RoPE over adjacent pairs (2i, 2i+1), θᵢ = 10000^(−2i/s), its angles computed in the graph (in double) from
 /// the input's length: any length, no table;</item>
+/// <item>mixed-chunk attention (attention: mixed_chunk) as MixedChunkAttention computes it: the sequence padded to whole
+/// chunks and reshaped to [batch·chunks, C, ·] for the quadratic part (each chunk's own softmax_plus factor or key count), plus
+/// q_lin·(Σ k_lin⊗v)/l over the row's real tokens;</item>
 /// <item>masking with a finite fill (<see cref="OnnxExportOptions.MaskFill"/>), so fully padded rows stay finite; for softmax the
 /// fill rides in the logits' product as one more column of q and k.</item>
 /// </list>
@@ -21,6 +24,7 @@ internal sealed class GauGraphWriter
     private readonly bool _ortOperators;
     private readonly bool _int8;
     private string? _maskBool, _maskFloat, _realCount, _ones3, _keyFill3, _keyMaskInt32, _softmaxPlusFactor, _keyWeights3;
+    private ChunkMask? _chunkMask;
     private string _wordEmbeddings = "", _ones = "";
     private readonly Dictionary<int, (string Cos, string Sin, string Rotate)> _rotary = [];
 
@@ -106,7 +110,8 @@ internal sealed class GauGraphWriter
     {
         string p = $"gau_alpha.encoder.layer.{index}.gau.";
         string h = $"layer{index}/";
-        bool fusedAttention = _ortOperators && Options.FusedAttention && Config.AttentionNormalization != AttentionNormalization.SquaredRelu;
+        bool mixedChunk = Config.AttentionSpan == AttentionSpan.MixedChunk;
+        bool fusedAttention = _ortOperators && Options.FusedAttention && Config.AttentionNormalization != AttentionNormalization.SquaredRelu && !mixedChunk;
         float scale = Config.AttentionScale ? 1f / MathF.Sqrt(S) : 1f;
 
         var (u, v, z) = InputProjection(x, p + "i_dense", h);
@@ -115,11 +120,15 @@ internal sealed class GauGraphWriter
         // folded into γ_q (and β_q): RoPE is linear, so q·kᵀ/√s = (q/√s)·kᵀ.
         string q = Rope(ScaleOffset(z, p + "q_scaleoffset", fusedAttention ? 1f : scale, h + "q_scaled"), S, h + "q");
         string k = Rope(ScaleOffset(z, p + "k_scaleoffset", 1f, h + "k_scaled"), S, h + "k");
-        if (Config.AttentionNormalization == AttentionNormalization.SoftmaxPlus)
+        if (Config.AttentionNormalization == AttentionNormalization.SoftmaxPlus && !mixedChunk)
             q = B.Op("Mul", h + "q_softmax_plus", [q, SoftmaxPlusFactor()]);
 
         string attended;
-        if (fusedAttention)
+        if (mixedChunk)
+        {
+            attended = MixedChunkAttention(q, k, v, z, p, h);
+        }
+        else if (fusedAttention)
         {
             attended = B.MsOp("MultiHeadAttention", h + "attended", [q, k, v, "", KeyMaskInt32()],
                 Attr.Int("num_heads", 1), Attr.Float("scale", scale), Attr.Float("mask_filter_value", Options.MaskFill));
@@ -147,6 +156,68 @@ internal sealed class GauGraphWriter
         string? bias = Config.UseBias ? B.Initializer(p + "o_dense.bias", Weights.Read(p + "o_dense.bias", D), D) : null;
         string output = MatMul(gated, p + "o_dense", D, E, h + "o_dense", _int8, _ortOperators ? null : bias);
         return ResidualRmsNorm(x, output, _ortOperators ? bias : null, h + "norm");
+    }
+
+    // Mixed-chunk attention. Quadratic: q, k, v padded to g·C tokens and reshaped to [b·g, C, ·]; each chunk normalizes
+    // over its own real keys (a chunk of padding only sees all of itself: finite, read by nobody). Linear: the row's
+    // summary Σ k_lin⊗v over real tokens, divided by their count, read by every query. q arrives scaled by 1/√s.
+    private string MixedChunkAttention(string q, string k, string v, string z, string p, string h)
+    {
+        var chunks = ChunkMaskValues();
+        string Chunked(string x, int width, string name) =>
+            B.Op("Reshape", h + name + "_chunks", [B.Op("Pad", h + name + "_padded", [x, chunks.Pads3]), B.Int64s(-1, chunks.Size, width)]);
+        string qc = Chunked(q, S, "q"), kc = Chunked(k, S, "k"), vc = Chunked(v, E, "v");
+        string logits = B.Op("MatMul", h + "chunk_logits", [qc, B.Op("Transpose", h + "chunk_k_t", [kc], Attr.Ints("perm", 0, 2, 1))]);
+        string weights;
+        if (Config.AttentionNormalization == AttentionNormalization.SquaredRelu)
+        {
+            string relu = B.Op("Relu", h + "chunk_relu", [logits]);
+            weights = B.Op("Mul", h + "chunk_weights", [B.Op("Mul", h + "chunk_relu_squared", [relu, relu]), chunks.KeyWeights]);
+        }
+        else
+        {
+            if (Config.AttentionNormalization == AttentionNormalization.SoftmaxPlus)
+                logits = B.Op("Mul", h + "chunk_softmax_plus", [logits, chunks.SoftmaxPlusFactor]);
+            weights = B.Op("Softmax", h + "chunk_weights", [B.Op("Add", h + "chunk_masked", [logits, chunks.KeyFill])], Attr.Int("axis", -1));
+        }
+        string quadChunks = B.Op("MatMul", h + "chunk_attended", [weights, vc]);                                    // [b·g, C, e]
+        string quad = B.Op("Slice", h + "quadratic", [B.Op("Reshape", h + "quadratic_padded", [quadChunks, chunks.RowShape]),
+            B.Int64s(0), chunks.Length, B.Int64s(1)]);                                                                 // [b, n, e]
+
+        string linearQuery = ScaleOffset(z, p + "q_lin_scaleoffset", 1f, h + "q_lin");
+        string linearKey = B.Op("Mul", h + "k_lin_real", [ScaleOffset(z, p + "k_lin_scaleoffset", 1f, h + "k_lin"), chunks.RealOverCount]);
+        string summary = B.Op("MatMul", h + "linear_summary", [B.Op("Transpose", h + "k_lin_t", [linearKey], Attr.Ints("perm", 0, 2, 1)), v]); // [b, s, e]
+        return B.Op("Add", h + "attended", [quad, B.Op("MatMul", h + "linear", [linearQuery, summary])]);
+    }
+
+    private sealed record ChunkMask(int Size, string Pads3, string Length, string RowShape, string KeyFill, string SoftmaxPlusFactor, string KeyWeights,
+        string RealOverCount);
+
+    // The mask-derived values of mixed-chunk attention, made once and shared by every layer.
+    private ChunkMask ChunkMaskValues()
+    {
+        if (_chunkMask is not null) return _chunkMask;
+        int c = Config.EffectiveChunkSize;
+        string shape = B.Op("Shape", "chunks/mask_shape", [GraphInputs.AttentionMask]);
+        string batch = B.Op("Slice", "chunks/batch", [shape, B.Int64s(0), B.Int64s(1), B.Int64s(0)]);
+        string length = B.Op("Slice", "chunks/length", [shape, B.Int64s(1), B.Int64s(2), B.Int64s(0)]);
+        string chunkSize = B.Int64s(c);
+        string padding = B.Op("Mod", "chunks/padding", [B.Op("Sub", "chunks/short", [chunkSize, B.Op("Mod", "chunks/remainder", [length, chunkSize])]), chunkSize]);
+        string zeros4 = B.Int64s(0, 0, 0, 0);
+        string pads3 = B.Op("Concat", "chunks/pads3", [zeros4, padding, B.Int64s(0)], Attr.Int("axis", 0));   // [0,0,0, 0,pad,0]
+        string pads2 = B.Op("Concat", "chunks/pads2", [B.Int64s(0, 0, 0), padding], Attr.Int("axis", 0));     // [0,0, 0,pad]
+        string mask = B.Op("Reshape", "chunks/mask", [B.Op("Pad", "chunks/mask_padded", [MaskFloat(), pads2]), B.Int64s(-1, c)]); // [b·g, C]
+        string count = B.Op("ReduceSum", "chunks/count", [mask, B.Int64s(1)], Attr.Int("keepdims", 1));    // [b·g, 1]
+        string empty = B.Op("Cast", "chunks/empty", [B.Op("Equal", "chunks/is_empty", [count, B.Scalar(0f)])], Attr.Int("to", (long)DataType.Float));
+        string visible = B.Op("Max", "chunks/visible", [mask, empty]);
+        string visibleCount = B.Op("ReduceSum", "chunks/visible_count", [visible, B.Int64s(1)], Attr.Int("keepdims", 1));
+        string keyFill = B.Op("Unsqueeze", "chunks/key_fill", [B.Op("Mul", "chunks/fill", [B.Op("Sub", "chunks/hidden", [B.Scalar(1f), visible]), B.Scalar(Options.MaskFill)]), B.Int64s(1)]);
+        string softmaxPlus = B.Op("Unsqueeze", "chunks/softmax_plus_factor",
+            [B.Op("Div", "chunks/log_ratio", [B.Op("Log", "chunks/log_count", [visibleCount]), B.Scalar((float)Math.Log(512.0))]), B.Int64s(2)]);
+        string keyWeights = B.Op("Unsqueeze", "chunks/key_weights", [B.Op("Div", "chunks/visible_over_count", [visible, visibleCount]), B.Int64s(1)]);
+        string rowShape = B.Op("Concat", "chunks/row_shape", [batch, B.Int64s(-1, E)], Attr.Int("axis", 0));
+        string realOverCount = B.Op("Unsqueeze", "chunks/real_over_count", [B.Op("Div", "chunks/mask_over_count", [MaskFloat(), RealCount()]), B.Int64s(2)]);
+        return _chunkMask = new ChunkMask(c, pads3, length, rowShape, keyFill, softmaxPlus, keyWeights, realOverCount);
     }
 
     // [u, v, z] = act(x·W_i (+b)): one MatMul and a Split, or (SeparateProjections) one MatMul per part.

@@ -14,7 +14,7 @@ namespace GauMLNet.Tests.Onnx;
 /// <summary>
 /// The ONNX Runtime graph computes what the TorchSharp encoder computes (≤ 1e-4 max abs): the independent fixture, and
 /// random checkpoints of other sizes for every attention normalization, with and without biases and the attention
-/// scale, at lengths 1 to 1,024, in padded batches of sentence pairs.
+/// scale, full and mixed-chunk attention, at lengths 1 to 1,024, in padded batches of sentence pairs.
 /// </summary>
 public sealed class TorchSharpOnnxParityTests(ITestOutputHelper output)
 {
@@ -24,6 +24,9 @@ public sealed class TorchSharpOnnxParityTests(ITestOutputHelper output)
     {
         { "softmax_plus d48", new GauAlphaConfig { VocabSize = 97, HiddenSize = 48, EmbeddingSize = 48, IntermediateSize = 96, AttentionKeySize = 16, NumHiddenLayers = 2 } },
         { "squared_relu d64 bias", new GauAlphaConfig { VocabSize = 61, HiddenSize = 64, EmbeddingSize = 64, IntermediateSize = 160, AttentionKeySize = 32, NumHiddenLayers = 3, Normalization = "squared_relu", UseBias = true } },
+        { "mixed_chunk softmax_plus d48 chunk 16", new GauAlphaConfig { VocabSize = 97, HiddenSize = 48, EmbeddingSize = 48, IntermediateSize = 96, AttentionKeySize = 16, NumHiddenLayers = 2, Attention = "mixed_chunk", ChunkSize = 16 } },
+        { "mixed_chunk squared_relu d64 bias chunk 64", new GauAlphaConfig { VocabSize = 61, HiddenSize = 64, EmbeddingSize = 64, IntermediateSize = 160, AttentionKeySize = 32, NumHiddenLayers = 2, Normalization = "squared_relu", UseBias = true, Attention = "mixed_chunk", ChunkSize = 64 } },
+        { "mixed_chunk softmax d32 unscaled chunk 7", new GauAlphaConfig { VocabSize = 50, HiddenSize = 32, EmbeddingSize = 32, IntermediateSize = 64, AttentionKeySize = 8, NumHiddenLayers = 2, Normalization = "softmax", AttentionScale = false, Attention = "mixed_chunk", ChunkSize = 7 } },
         { "softmax d32 unscaled gelu", new GauAlphaConfig { VocabSize = 50, HiddenSize = 32, EmbeddingSize = 32, IntermediateSize = 64, AttentionKeySize = 8, NumHiddenLayers = 2, Normalization = "softmax", AttentionScale = false, HiddenAct = "gelu" } },
     };
 
