@@ -16,10 +16,17 @@ public class AttentionOptionsTests(ITestOutputHelper output)
         string dir = TestPaths.NewTempDirectory();
         string data = Path.Combine(dir, "reviews.csv"), model = Path.Combine(dir, "model");
         DataFileCommandsTests.WriteReviews(data, 160);
-        var train = Gau("train", "--data", data, "--dev-fraction", "0.25", "--seed", "3", "--config", "tiny", "--epochs", "2",
-            "--max-length", "24", "--attention", "mixed-chunk", "--chunk-size", "8", "--output", model, "--device", "cpu");
+        string[] args = ["train", "--data", data, "--dev-fraction", "0.25", "--seed", "3", "--config", "tiny", "--epochs", "2",
+            "--max-length", "24", "--attention", "mixed-chunk", "--chunk-size", "8", "--output", model, "--device", "cpu"];
+        var train = Gau(args);
         output.WriteLine(train.Out);
         Assert.True(train.Code == 0, train.Err);
+        // Resume holds the attention: the same arguments continue; leaving --attention out is another model, refused.
+        var resumed = Gau([.. args, "--resume"]);
+        Assert.True(resumed.Code == 0, resumed.Err);
+        var otherModel = Gau([.. args.Where(a => a is not ("--attention" or "mixed-chunk" or "--chunk-size" or "8")), "--resume"]);
+        Assert.Equal(ExitCodes.Usage, otherModel.Code);
+        Assert.Contains("this run differs from the one that wrote it", otherModel.Err);
 
         string scored = Path.Combine(dir, "scored.csv");
         var predict = Gau("predict", "--input", data, "--model", model, "--output", scored);
@@ -40,6 +47,20 @@ public class AttentionOptionsTests(ITestOutputHelper output)
         var onnxPredict = Gau("predict", "--input", data, "--model", onnxDir, "--output", onnxScored);
         Assert.True(onnxPredict.Code == 0, onnxPredict.Err);
         Assert.Equal(File.ReadAllText(scored).Split('\n').Length, File.ReadAllText(onnxScored).Split('\n').Length);
+    }
+
+    [Fact]
+    public void AMixedChunkModelTrainsInBf16()
+    {
+        string dir = TestPaths.NewTempDirectory();
+        string data = Path.Combine(dir, "reviews.csv");
+        DataFileCommandsTests.WriteReviews(data, 64);
+        var train = Gau("train", "--data", data, "--config", "tiny", "--epochs", "1", "--max-length", "24", "--attention", "mixed-chunk",
+            "--chunk-size", "8", "--precision", "bf16", "--force-precision", "--output", Path.Combine(dir, "model"), "--device", "cpu");
+        Assert.True(train.Code == 0, train.Err);
+        using var metrics = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "model", "metrics.json")));
+        Assert.Equal("bf16", metrics.RootElement.GetProperty("precision").GetString());
+        Assert.True(double.IsFinite(metrics.RootElement.GetProperty("final_loss").GetDouble()));
     }
 
     [Theory]
