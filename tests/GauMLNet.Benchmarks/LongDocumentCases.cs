@@ -60,29 +60,7 @@ internal static class LongDocumentCases
         var x = randn(1, n, config.HiddenSize).requires_grad_(train);
         var mask = ones(1, n, dtype: ScalarType.Bool);
         int repeats = n >= 8192 ? 1 : 2;
-        double seconds;
-        if (train)
-        {
-            backbone.train();
-            using var optimizer = GauMLNet.TorchSharp.Training.AdamW.ForTrainableParameters(backbone, 1e-4, weightDecay: 0.01);
-            seconds = Timer.BestSeconds(() =>
-            {
-                using var scope = NewDisposeScope();
-                optimizer.ZeroGrad();
-                backbone.Encoder.call(x, mask).square().mean().backward();
-                optimizer.Step();
-            }, repeats);
-        }
-        else
-        {
-            backbone.eval();
-            seconds = Timer.BestSeconds(() =>
-            {
-                using var scope = NewDisposeScope();
-                using var _ = no_grad();
-                backbone.Encoder.call(x, mask);
-            }, repeats);
-        }
+        double seconds = Cases.TimeSteps(backbone, backbone.Encoder.call, x, mask, train, repeats, heap);
         Console.WriteLine(JsonSerializer.Serialize(new CaseResult(n / seconds, ProcessMemory.PeakMegabytes, 0)));
         return 0;
     }

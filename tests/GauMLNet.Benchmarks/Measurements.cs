@@ -151,34 +151,39 @@ internal static class Cases
         var x = randn(batch, n, 768).requires_grad_(train);
         var mask = ones(batch, n, dtype: ScalarType.Bool);
         int repeats = n >= 1024 ? 2 : 3;
-        double seconds;
-        if (train)
-        {
-            model.train();
-            using var optimizer = GauMLNet.TorchSharp.Training.AdamW.ForTrainableParameters(model, 1e-4, weightDecay: 0.01);
-            seconds = Timer.BestSeconds(() =>
-            {
-                using var scope = NewDisposeScope();
-                optimizer.ZeroGrad();
-                forward(x, mask).square().mean().backward();
-                optimizer.Step();
-                heap?.GiveBackIfMemoryIsShort(Console.Error.WriteLine);
-            }, repeats);
-            flopsPerToken *= 3; // forward + backward
-        }
-        else
+        double seconds = TimeSteps(model, forward, x, mask, train, repeats, heap);
+        if (train) flopsPerToken *= 3; // forward + backward
+        double tokens = (double)batch * n;
+        Console.WriteLine(JsonSerializer.Serialize(new CaseResult(tokens / seconds, ProcessMemory.PeakMegabytes, flopsPerToken * tokens / seconds / 1e9)));
+        return 0;
+    }
+
+    /// <summary>
+    /// The best of <paramref name="repeats"/> timed steps (after one warm-up): a forward pass without gradients, or a
+    /// training step (forward, the mean square of the output as the loss, backward, AdamW).
+    /// </summary>
+    public static double TimeSteps(nn.Module model, Func<Tensor, Tensor, Tensor> forward, Tensor x, Tensor mask, bool train, int repeats, LargeBlockHeap.Scope? heap = null)
+    {
+        if (!train)
         {
             model.eval();
-            seconds = Timer.BestSeconds(() =>
+            return Timer.BestSeconds(() =>
             {
                 using var scope = NewDisposeScope();
                 using var _ = no_grad();
                 forward(x, mask);
             }, repeats);
         }
-        double tokens = (double)batch * n;
-        Console.WriteLine(JsonSerializer.Serialize(new CaseResult(tokens / seconds, ProcessMemory.PeakMegabytes, flopsPerToken * tokens / seconds / 1e9)));
-        return 0;
+        model.train();
+        using var optimizer = GauMLNet.TorchSharp.Training.AdamW.ForTrainableParameters(model, 1e-4, weightDecay: 0.01);
+        return Timer.BestSeconds(() =>
+        {
+            using var scope = NewDisposeScope();
+            optimizer.ZeroGrad();
+            forward(x, mask).square().mean().backward();
+            optimizer.Step();
+            heap?.GiveBackIfMemoryIsShort(Console.Error.WriteLine);
+        }, repeats);
     }
 }
 
