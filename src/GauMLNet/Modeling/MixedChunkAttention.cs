@@ -41,7 +41,7 @@ internal static class MixedChunkAttention
         var l = keyMask.sum(dim: -1, keepdim: true, type: ScalarType.Float32).clamp_min(HeldScalars.One).unsqueeze(-1); // [b, 1, 1]
         var keys = linearKey.masked_fill(real.logical_not(), HeldScalars.Zero).div(l).to(linearKey.dtype);              // k_lin / l
         var summary = keys.transpose(-1, -2).matmul(v);                                        // [b, s, e]
-        return quad + linearQuery.matmul(summary);
+        return quad.Plus(linearQuery.matmul(summary));
     }
 
     // [b, n, ·] or [b, n] → length `padded` along dim 1, zeros (false) after the end.
