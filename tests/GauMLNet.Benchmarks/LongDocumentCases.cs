@@ -42,7 +42,31 @@ internal static class LongDocumentCases
                     ? $"long {row.Attention} n={n} inference {row.InferenceTokensPerSecond:F0} tok/s training {row.TrainingTokensPerSecond:F0} tok/s peak {row.TrainingPeakMegabytes:F0} MB (training; inference {row.InferencePeakMegabytes:F0} MB)"
                     : $"long {row.Attention} n={n} did not finish: {failure}");
             }
+        Summarize(rows);
         return rows;
+    }
+
+    // Linear growth (the time of one sequence at the longest length over the one before) and the crossover lengths.
+    private static void Summarize(List<Row> rows)
+    {
+        var mixed = rows.Where(r => r.Attention == "mixed-chunk" && r.Failure is null).OrderBy(r => r.N).ToList();
+        if (mixed.Count >= 2)
+        {
+            var (a, b) = (mixed[^2], mixed[^1]);
+            double Growth(double? before, double? after) => b.N / after!.Value / (a.N / before!.Value);
+            Console.WriteLine($"long mixed-chunk time({b.N})/time({a.N}): inference {Growth(a.InferenceTokensPerSecond, b.InferenceTokensPerSecond):F2}, " +
+                              $"training {Growth(a.TrainingTokensPerSecond, b.TrainingTokensPerSecond):F2} (linear: {(double)b.N / a.N:F2})");
+        }
+        string Crossover(Func<Row, double?> speed)
+        {
+            foreach (var m in mixed)
+            {
+                var full = rows.FirstOrDefault(r => r.Attention == "full" && r.N == m.N);
+                if (full is null || full.Failure is not null || speed(m) > speed(full)) return $"n={m.N}";
+            }
+            return "none measured";
+        }
+        Console.WriteLine($"long crossover (mixed-chunk faster than full from): inference {Crossover(r => r.InferenceTokensPerSecond)}, training {Crossover(r => r.TrainingTokensPerSecond)}");
     }
 
     /// <summary>One case: long-(full|mixed)-(infer|train) at length n; the batch argument carries the chunk size (batch is 1).</summary>
