@@ -34,7 +34,10 @@ public static class TestPaths
         return Shared!;
     }
 
-    /// <summary>A new empty folder under this test run's root, which goes when the run's process exits.</summary>
+    /// <summary>
+    /// A new empty folder under this test run's root. The root is deleted as the process exits, but that does not always
+    /// finish (a CI run left 522 folders, 1 GB); the next run deletes whatever an earlier run left.
+    /// </summary>
     public static string NewTempDirectory()
     {
         string dir = Path.Combine(RunRoot.Value, Guid.NewGuid().ToString("N"));
@@ -57,7 +60,7 @@ public static class TestPaths
         return root;
     }
 
-    /// <summary>Removes the roots of runs whose process is gone (killed before its exit handler ran).</summary>
+    /// <summary>Removes the roots of runs whose process is gone (killed before its exit handler ran, or during it).</summary>
     public static void RemoveAbandonedRuns(string parent)
     {
         if (!Directory.Exists(parent)) return;
