@@ -18,7 +18,10 @@ public sealed record GauTrialPlumbing(IProgress<TrainingProgress> Progress, Canc
     /// <summary>The trial's hyperparameters and this plumbing applied to a classifier's options.</summary>
     public GauTextClassificationOptions Apply(TrialParameters p, GauTextClassificationOptions options)
     {
-        var config = options.ModelDirectory is null && p.Has(TrialParameters.ModelSize) ? GauAlphaConfig.FromPreset(p.Text(TrialParameters.ModelSize)) : options.Config;
+        // A swept model size replaces the width and depth, not the attention the options chose.
+        var config = options.ModelDirectory is null && p.Has(TrialParameters.ModelSize)
+            ? GauAlphaConfig.FromPreset(p.Text(TrialParameters.ModelSize)) with { Attention = options.Config?.Attention, ChunkSize = options.Config?.ChunkSize }
+            : options.Config;
         if (config is not null && p.Has(TrialParameters.Dropout))
             config = config with { HiddenDropoutProb = p.Double(TrialParameters.Dropout), AttentionProbsDropoutProb = p.Double(TrialParameters.Dropout) };
         return options with

@@ -21,6 +21,20 @@ public class ExperimentTests(ITestOutputHelper output)
         -Math.Pow(Math.Log10(p.Double(TrialParameters.LearningRate)) + 3, 2) - Math.Pow((p.Int(TrialParameters.Epochs) - 7) / 5.0, 2);
 
     [Fact]
+    public void ASweptModelSizeKeepsTheAttentionTheOptionsChose()
+    {
+        var plumbing = new GauTrialPlumbing(new Progress<GauMLNet.Training.TrainingProgress>(), CancellationToken.None, null);
+        var options = new GauMLNet.MLNet.GauTextClassificationOptions
+        {
+            Config = GauMLNet.Configuration.GauAlphaConfig.Tiny with { Attention = "mixed_chunk", ChunkSize = 64 },
+        };
+        var trial = new TrialParameters(new Dictionary<string, object> { [TrialParameters.ModelSize] = "small" });
+        var config = plumbing.Apply(trial, options).Config!;
+        Assert.Equal(GauMLNet.Configuration.GauAlphaConfig.Small.HiddenSize, config.HiddenSize);
+        Assert.Equal((GauMLNet.Configuration.AttentionSpan.MixedChunk, 64), (config.AttentionSpan, config.EffectiveChunkSize));
+    }
+
+    [Fact]
     public void TreeParzenFindsTheKnownOptimumWithinAFewTrialsAndBeatsRandom()
     {
         double Best(ITuner tuner, int seed) =>

@@ -34,8 +34,9 @@ public class MixedChunkAttentionTests(ITestOutputHelper output)
     {
         ParameterInitialization.Apply(module, config, new Generator((ulong)seed));
         using var _ = no_grad();
+        var generator = new Generator((ulong)seed + 1000); // one stream: every scale gets its own values
         foreach (var (name, p) in module.named_parameters())
-            if (name.Contains("scaleoffset")) p.copy_(rand(p.shape, generator: new Generator((ulong)(seed + name.Length))) + 0.5);
+            if (name.Contains("scaleoffset")) p.copy_(rand(p.shape, generator: generator) + 0.5);
     }
 
     [Theory]
@@ -53,6 +54,8 @@ public class MixedChunkAttentionTests(ITestOutputHelper output)
         using (no_grad())
             foreach (var (name, p) in full.named_parameters()) p.copy_(weights[name]);
         Assert.Equal(full.named_parameters().Count() + 2, weights.Count); // q_lin and k_lin scales are mixed-chunk's own
+        string[] scales = ["q_scaleoffset.weight", "k_scaleoffset.weight", "q_lin_scaleoffset.weight", "k_lin_scaleoffset.weight"];
+        Assert.Equal(4, scales.Select(n => string.Join(",", weights[n].data<float>().ToArray())).Distinct().Count()); // a mix-up would show
         mixed.eval();
         full.eval();
 
