@@ -15,7 +15,10 @@ Labels, balanced over the five kinds, need the whole document:
   marked    one passage, at a random place, is marked 【…】 (the brackets are removed from every other passage); the label
             is its kind: it can sit anywhere, among passages of every kind.
   majority  each passage is of the document's kind with probability --majority-share, else of one of the other four
-            (equally likely); the label is that kind: a part of the document shows it less reliably than the whole. Every passage is assigned to train or dev once (seeded), so dev
+            (equally likely); the label is that kind: a part of the document shows it less reliably than the whole.
+            It is the most frequent kind by passage count (unique in about 81 % of documents at share 0.3), not by
+            characters: app and wiki passages are ~290 characters, news, review and chat 7-48, and passages are joined
+            without a separator. Every passage is assigned to train or dev once (seeded), so dev
 documents hold no passage a train document holds. Writes train.jsonl and dev.jsonl: {"text": ..., "label": ...} per
 line, the data-file format `gau train --data train.jsonl --dev dev.jsonl` reads. Same arguments and data, same files.
 """
@@ -109,6 +112,8 @@ def main():
     parser.add_argument("--majority-share", type=float, default=0.3)
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
+    if args.train < 1 or args.dev < 1:
+        raise SystemExit("error: --train and --dev must be at least 1")
     if not 0 < args.min_chars <= args.max_chars:
         raise SystemExit("error: need 0 < --min-chars <= --max-chars")
     if not 0.2 < args.majority_share <= 1:
