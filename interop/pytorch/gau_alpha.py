@@ -473,8 +473,11 @@ class GatedAttentionUnit(nn.Module):
         self.attention = c.get("attention") or "full"
         if self.attention not in ("full", "mixed_chunk"):
             raise ValueError(f"config.json: unknown attention '{self.attention}'")
+        chunk = c.get("chunk_size")
+        if chunk is not None and (self.attention != "mixed_chunk" or not isinstance(chunk, int) or chunk < 1):
+            raise ValueError(f"config.json: chunk_size {chunk!r} needs attention mixed_chunk and a positive integer")
         if self.attention == "mixed_chunk":
-            self.chunk = c.get("chunk_size") or 256
+            self.chunk = chunk or 256
             self.q_lin_scaleoffset = ScaleOffset(self.s, bias)
             self.k_lin_scaleoffset = ScaleOffset(self.s, bias)
 
