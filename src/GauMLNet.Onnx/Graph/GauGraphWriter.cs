@@ -212,9 +212,8 @@ internal sealed class GauGraphWriter
         string visible = B.Op("Max", "chunks/visible", [mask, empty]);
         string visibleCount = B.Op("ReduceSum", "chunks/visible_count", [visible, B.Int64s(1)], Attr.Int("keepdims", 1));
         string keyFill = B.Op("Unsqueeze", "chunks/key_fill", [B.Op("Mul", "chunks/fill", [B.Op("Sub", "chunks/hidden", [B.Scalar(1f), visible]), B.Scalar(Options.MaskFill)]), B.Int64s(1)]);
-        string softmaxPlus = B.Op("Unsqueeze", "chunks/softmax_plus_factor",
-            [B.Op("Div", "chunks/log_ratio", [B.Op("Log", "chunks/log_count", [visibleCount]), B.Scalar((float)Math.Log(512.0))]), B.Int64s(2)]);
-        string keyWeights = B.Op("Unsqueeze", "chunks/key_weights", [B.Op("Div", "chunks/visible_over_count", [visible, visibleCount]), B.Int64s(1)]);
+        string softmaxPlus = SoftmaxPlusFactorOf(visibleCount, "chunks/");
+        string keyWeights = KeyWeightsOf(visible, visibleCount, "chunks/");
         string rowShape = B.Op("Concat", "chunks/row_shape", [batch, B.Int64s(-1, E)], Attr.Int("axis", 0));
         string realOverCount = B.Op("Unsqueeze", "chunks/real_over_count", [B.Op("Div", "chunks/mask_over_count", [MaskFloat(), RealCount()]), B.Int64s(2)]);
         return _chunkMask = new ChunkMask(c, pads3, length, rowShape, keyFill, softmaxPlus, keyWeights, realOverCount);
@@ -387,10 +386,16 @@ internal sealed class GauGraphWriter
     private string KeyMaskInt32() => _keyMaskInt32 ??= B.Op("Cast", "mask/keys_int32", [MaskBool()], Attr.Int("to", (long)DataType.Int32));
 
     // softmax_plus: log l / log 512 per row, [batch, 1, 1].
-    private string SoftmaxPlusFactor() => _softmaxPlusFactor ??= B.Op("Unsqueeze", "mask/softmax_plus_factor",
-        [B.Op("Div", "mask/log_ratio", [B.Op("Log", "mask/log_count", [RealCount()]), B.Scalar((float)Math.Log(512.0))]), B.Int64s(2)]);
+    private string SoftmaxPlusFactor() => _softmaxPlusFactor ??= SoftmaxPlusFactorOf(RealCount(), "mask/");
 
     // squared_relu: mask / l, [batch, 1, keys].
-    private string KeyWeights3() => _keyWeights3 ??= B.Op("Unsqueeze", "mask/key_weights",
-        [B.Op("Div", "mask/mask_over_count", [MaskFloat(), RealCount()]), B.Int64s(1)]);
+    private string KeyWeights3() => _keyWeights3 ??= KeyWeightsOf(MaskFloat(), RealCount(), "mask/");
+
+    // log l / log 512 from key counts l [rows, 1]: [rows, 1, 1] (rows: the batch's, or mixed-chunk's chunks).
+    private string SoftmaxPlusFactorOf(string count, string hint) => B.Op("Unsqueeze", hint + "softmax_plus_factor",
+        [B.Op("Div", hint + "log_ratio", [B.Op("Log", hint + "log_count", [count]), B.Scalar((float)Math.Log(512.0))]), B.Int64s(2)]);
+
+    // mask / l from a float key mask [rows, keys] and its counts [rows, 1]: [rows, 1, keys].
+    private string KeyWeightsOf(string mask, string count, string hint) =>
+        B.Op("Unsqueeze", hint + "key_weights", [B.Op("Div", hint + "mask_over_count", [mask, count]), B.Int64s(1)]);
 }
