@@ -50,6 +50,13 @@ internal static class Arguments
         return (config with { Attention = span, ChunkSize = span == "mixed_chunk" ? chunkSize ?? config.ChunkSize : null }).Validate();
     }
 
+    /// <summary>--attention and --chunk-size choose a from-scratch architecture: refused beside a --model checkpoint.</summary>
+    public static void AttentionFromScratchOnly(string? model, string? attention, int? chunkSize)
+    {
+        if (model is not null && (attention is not null || chunkSize is not null))
+            throw new UsageException("--attention and --chunk-size choose a from-scratch architecture; a --model checkpoint keeps the attention it was trained with.");
+    }
+
     /// <summary>auto, cpu, cuda or cuda:N — the syntax only; whether a GPU is there is known when the engine starts.</summary>
     public static string Device(string value)
     {

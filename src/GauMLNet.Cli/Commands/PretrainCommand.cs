@@ -69,8 +69,7 @@ internal static class PretrainCommand
             var pointSchedule = ParseSchedule(r.GetValue(schedule));
             if (r.GetValue(model) is { } modelDirectory) Arguments.ExistingDirectory("--model", modelDirectory);
             else if (r.GetValue(vocab) is { } vocabPath) Arguments.ExistingFile("--vocab", vocabPath);
-            if (r.GetValue(model) is not null && (r.GetValue(attention) is not null || r.GetValue(chunkSize) is not null))
-                throw new UsageException("--attention and --chunk-size choose a from-scratch architecture; a --model checkpoint keeps the attention it was trained with.");
+            Arguments.AttentionFromScratchOnly(r.GetValue(model), r.GetValue(attention), r.GetValue(chunkSize));
             var preset = Arguments.Attention(Arguments.Config(r.GetValue(config)!), r.GetValue(attention), r.GetValue(chunkSize));
             string stateDir = Path.Combine(outDir, "pretrain-checkpoint");
             if (r.GetValue(resume) && !TrainingCheckpoint.Exists(stateDir))

@@ -47,12 +47,8 @@ internal static class TrainingRun
         var encoding = Arguments.Encoding(s.Encoding);
         if (!DataFileOptions.IsDataFile(s.DataDirectory)) Arguments.ExistingDirectory("--data", s.DataDirectory);
         GauAlphaConfig? config = null;
-        if (s.ModelDirectory is { } pretrained)
-        {
-            Arguments.ExistingDirectory("--model", pretrained);
-            if (s.Attention is not null || s.ChunkSize is not null)
-                throw new UsageException("--attention and --chunk-size choose a from-scratch architecture; a --model checkpoint keeps the attention it was trained with.");
-        }
+        Arguments.AttentionFromScratchOnly(s.ModelDirectory, s.Attention, s.ChunkSize);
+        if (s.ModelDirectory is { } pretrained) Arguments.ExistingDirectory("--model", pretrained);
         else config = Arguments.Attention(Arguments.Config(s.ConfigName), s.Attention, s.ChunkSize);
         string checkpoints = Path.Combine(s.OutputDirectory, CheckpointFolder);
         if (s.Resume && !TrainingCheckpoint.Exists(checkpoints))
