@@ -57,6 +57,15 @@ internal static class Arguments
             throw new UsageException("--attention and --chunk-size choose a from-scratch architecture; a --model checkpoint keeps the attention it was trained with.");
     }
 
+    /// <summary>--pooling: first or mean (null: the trainer's default, the first token).</summary>
+    public static SequencePooling? Pooling(string? value) => value?.Trim().ToLowerInvariant() switch
+    {
+        null => null,
+        "first" or "cls" => SequencePooling.First,
+        "mean" => SequencePooling.Mean,
+        _ => throw new UsageException($"--pooling: '{value}' is not a pooling; use first or mean."),
+    };
+
     /// <summary>auto, cpu, cuda or cuda:N — the syntax only; whether a GPU is there is known when the engine starts.</summary>
     public static string Device(string value)
     {

@@ -40,6 +40,7 @@ internal static class TrainCommand
         var overlap = new Option<bool>("--mark-question-overlap") { Description = "cmrc2018 only: mark context characters in a character pair the question also holds (a third segment)" };
         var pretrainSteps = new Option<long>("--pretrain-steps") { Description = "cmrc2018 only, from scratch: masked-LM steps on the training contexts and questions before fine-tuning (OUTPUT/pretrained)" };
         var pretrainLength = new Option<int>("--pretrain-max-length") { Description = "cmrc2018 only: tokens per masked-LM sequence of --pretrain-steps (shorter trains faster; RoPE carries to longer inputs)", DefaultValueFactory = _ => 256 };
+        var pooling = new Option<string?>("--pooling") { Description = "classification and pairs: what the classifier reads, first (the [CLS] state, default) or mean (of the real tokens' states; for long documents)" };
         var attention = CommonOptions.Attention();
         var chunkSize = CommonOptions.ChunkSize();
         var command = new Command("train", "Train a GAU-α classifier on a CLUE task or a data file; writes model.zip, metrics.json and training-curve.png.")
@@ -47,7 +48,7 @@ internal static class TrainCommand
             kind, dev, devFraction,
             task, data, model, config, epochs, batch, maxLength, lr, maxGradNorm, outputDir, device, threads, seed, resume, skipBad, patience, encoding,
             precision, checkpointing, trainingPrecision, forcePrecision, head, maxAnswer, stride, overlap, pretrainSteps, pretrainLength,
-            attention, chunkSize,
+            attention, chunkSize, pooling,
         };
         foreach (var option in file.All()) command.Options.Add(option);
         command.SetAction(r => CommandGuard.Run(r, error, () =>
@@ -62,13 +63,15 @@ internal static class TrainCommand
                 r.GetValue(epochs), r.GetValue(batch), r.GetValue(maxLength), r.GetValue(lr), r.GetValue(device)!, r.GetValue(threads),
                 r.GetValue(seed), r.GetValue(resume), r.GetValue(skipBad), r.GetValue(patience), r.GetValue(precision)!,
                 r.GetValue(checkpointing), r.GetValue(maxGradNorm), r.GetValue(encoding), r.GetValue(trainingPrecision)!, r.GetValue(forcePrecision),
-                r.GetValue(attention), r.GetValue(chunkSize));
+                r.GetValue(attention), r.GetValue(chunkSize), Arguments.Pooling(r.GetValue(pooling)));
             if (dataFile)
             {
                 var columns = new Tabular.TabularColumns(r.GetValue(file.Text) ?? "text", r.GetValue(file.TextPair), r.GetValue(file.Label) ?? "label");
                 return DataFileRun.Train(settings, new DataFileRun.FileSettings(columns, r.GetValue(kind), file.HasHeader(r), r.GetValue(dev), r.GetValue(devFraction)), output);
             }
             var questionSettings = new QuestionRun.QuestionSettings(r.GetValue(maxAnswer), r.GetValue(stride), r.GetValue(overlap), r.GetValue(pretrainSteps), r.GetValue(pretrainLength));
+            if (settings.Pooling is not null && (QuestionRun.IsQuestionTask(settings.TaskName) || EntityRun.IsEntityTask(settings.TaskName)))
+                throw new UsageException("--pooling is for classification and pair tasks: cmrc2018 and cluener read every token.");
             if (QuestionRun.IsQuestionTask(settings.TaskName)) return QuestionRun.Train(settings, questionSettings, output);
             if (questionSettings != QuestionRun.QuestionSettings.Default)
                 throw new UsageException("--max-answer-length, --document-stride, --mark-question-overlap, --pretrain-steps and --pretrain-max-length are for --task cmrc2018.");

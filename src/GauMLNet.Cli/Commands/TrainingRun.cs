@@ -25,7 +25,8 @@ internal static class TrainingRun
     public sealed record Settings(string TaskName, string DataDirectory, string OutputDirectory, string? ModelDirectory, string ConfigName,
         int Epochs, int BatchSize, int MaxLength, double? LearningRate, string Device, int Threads, int Seed, bool Resume, bool SkipBadLines, int? Patience,
         string Precision = "fp32", bool GradientCheckpointing = false, double MaxGradNorm = 1.0, string? Encoding = null,
-        string TrainingPrecision = "fp32", bool ForcePrecision = false, string? Attention = null, int? ChunkSize = null);
+        string TrainingPrecision = "fp32", bool ForcePrecision = false, string? Attention = null, int? ChunkSize = null,
+        SequencePooling? Pooling = null);
 
     /// <summary>What the checks of a training command's arguments settle, before any data is read.</summary>
     public sealed record Checked(GauAlphaConfig? Config, InferencePrecision Precision, System.Text.Encoding Encoding, string Checkpoints,
@@ -156,6 +157,7 @@ internal static class TrainingRun
             ForceInferencePrecision = s.ForcePrecision,
             GradientCheckpointing = s.GradientCheckpointing ? true : null,
             Seed = s.Seed,
+            Pooling = s.Pooling ?? options.Pooling,
             EarlyStoppingPatience = s.Patience,
             Progress = progress,
             Log = progress.Line, // notices only: per-step lines are the progress bar's

@@ -71,7 +71,13 @@ public sealed class TorchSharpInferenceEngine : IGauInferenceEngine
 
     public string Description => $"torchsharp {(Precision == InferencePrecision.Float32 ? "fp32" : "bf16")} on {Device}";
 
-    public EngineOutput Run(PaddedBatch batch) => TaskNetworkRunner.Run(_scoring.Value, batch, Device);
+    public EngineOutput Run(PaddedBatch batch)
+    {
+        var network = _scoring.Value;
+        bool longRows = GauLayerStack.RowOutgrowsInferenceChunks(network.Config, batch.Length, Precision == InferencePrecision.Float32 ? 4 : 2);
+        using var heap = longRows ? LargeBlockHeap.KeepWhileScoringOn(Device) : null; // a long row's layers reuse each other's blocks
+        return TaskNetworkRunner.Run(network, batch, Device);
+    }
 
     public void Dispose()
     {

@@ -52,7 +52,24 @@ public sealed class GauLayerStack : nn.Module<Tensor, Tensor, Tensor>
     [ThreadStatic] internal static int ChunkedInferences;
 
     /// <summary>Largest temporary (bytes) an inference chunk may allocate: by default glibc's largest mmap threshold, 32 MB.</summary>
-    internal long InferenceChunkBytes { get; set; } = 32L << 20;
+    internal long InferenceChunkBytes { get; set; } = MmapThresholdCeiling;
+
+    // glibc's mmap threshold never rises above this: larger blocks are mapped afresh for every allocation.
+    private const long MmapThresholdCeiling = 32L << 20;
+
+    /// <summary>Whether one row of <paramref name="n"/> tokens makes a temporary glibc maps afresh: row chunks cannot help it.</summary>
+    internal static bool RowOutgrowsInferenceChunks(GauAlphaConfig config, long n, long elementSize) =>
+        LargestRowTemporaryBytes(config, n, elementSize) > MmapThresholdCeiling;
+
+    /// <summary>
+    /// The widest temporary one row of <paramref name="n"/> tokens makes in a layer: the projection x·W_i, [n, 2e + s],
+    /// or the attention map, [n, n] (full) or [n, C] (mixed-chunk), in at least fp32.
+    /// </summary>
+    private static long LargestRowTemporaryBytes(GauAlphaConfig config, long n, long elementSize)
+    {
+        long span = config.AttentionSpan == AttentionSpan.MixedChunk ? Math.Min(n, config.EffectiveChunkSize) : n;
+        return Math.Max(2L * config.IntermediateSize + config.AttentionKeySize, span) * n * Math.Max(4, elementSize);
+    }
 
     // Inference (no autograd) runs the rows in chunks whose largest temporary — the projection x·W_i, [rows, n, 2e + s],
     // or the attention map, [rows, n, n] in fp32 — stays within 32 MB. glibc serves larger blocks with a fresh mmap every
@@ -60,12 +77,11 @@ public sealed class GauLayerStack : nn.Module<Tensor, Tensor, Tensor>
     // every call: at n = 2048, batch 8, about 1.1 GB per layer, the main cost that held inference there to 77% of the
     // matmul ceiling. Blocks within 32 MB are reused from the heap. Rows never see each other, so the outputs are the
     // same (up to the matmuls' summation order). Training keeps every layer's activations for backward, so it cannot.
+    // A single row wider than 32 MB cannot be split: the inference engine keeps large blocks in the heap for its call.
     private long RowsPerInferenceChunk(Tensor x)
     {
         if (x.device.type != global::TorchSharp.DeviceType.CPU) return x.shape[0];
-        long n = x.shape[1];
-        long widest = Math.Max(2 * _config.IntermediateSize + _config.AttentionKeySize, n) * n * Math.Max(4, x.ElementSize);
-        return Math.Max(1, InferenceChunkBytes / widest);
+        return Math.Max(1, InferenceChunkBytes / LargestRowTemporaryBytes(_config, x.shape[1], x.ElementSize));
     }
 
     // Checkpoint only while training with autograd on, and only layers whose input needs a gradient:

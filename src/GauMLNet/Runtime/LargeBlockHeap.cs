@@ -10,7 +10,9 @@ namespace GauMLNet.TorchSharp.Runtime;
 /// (x·W_i alone is 52 MB). While a scope is open no block is mmapped and the heap is not trimmed, so freed blocks are
 /// reused; when the last scope closes glibc's defaults return (as fixed values: an explicit setting ends glibc's own
 /// threshold adjustment) and the next free hands the memory back. Linux with glibc only; elsewhere a no-op.
-/// Inference needs none of this: it runs in row chunks below 32 MB (GauLayerStack).
+/// Inference mostly needs none of this: it runs in row chunks below 32 MB (GauLayerStack). A single long row (a document
+/// of thousands of tokens) cannot be split, so for a call with such rows the engine keeps large blocks for that call only
+/// (<see cref="KeepWhileScoringOn"/>): the layers then reuse each other's blocks, and the memory goes back after the call.
 /// The price is memory: freed blocks stay with the process and a heap fragments, so a step's footprint can grow past its
 /// live peak (measured: +40 % at base width, n 2,048; a Transformer writing out 12 heads' attention at n 2,048 was killed
 /// for memory). Trainers therefore call <see cref="Scope.GiveBackIfMemoryIsShort"/> after each step: once the machine's
@@ -50,10 +52,25 @@ internal static class LargeBlockHeap
 
     /// <summary>
     /// <see cref="Keep()"/> for training on <paramref name="device"/> when the application opted in
-    /// (<see cref="ProcessSettings.KeepsLargeBlocksWhileTraining"/>): only the CPU's memory comes from malloc.
+    /// (<see cref="ProcessSettings.KeepsLargeBlocks"/>): only the CPU's memory comes from malloc.
     /// </summary>
-    public static Scope KeepWhileTrainingOn(Device device) =>
-        device.type == global::TorchSharp.DeviceType.CPU && ProcessSettings.KeepsLargeBlocksWhileTraining ? Keep() : NoScope;
+    public static Scope KeepWhileTrainingOn(Device device) => OptedInOn(device) ? Keep() : NoScope;
+
+    /// <summary>
+    /// <see cref="Keep()"/> for one inference call on <paramref name="device"/> whose rows are too long to run in pieces
+    /// below glibc's mmap ceiling, when the application opted in (<see cref="ProcessSettings.KeepsLargeBlocks"/>).
+    /// </summary>
+    public static Scope KeepWhileScoringOn(Device device)
+    {
+        if (!OptedInOn(device) || !IsSupported) return NoScope;
+        ScoringScopesOnThisThread++;
+        return Keep();
+    }
+
+    /// <summary>Scopes <see cref="KeepWhileScoringOn"/> opened on this thread; for tests.</summary>
+    [ThreadStatic] internal static int ScoringScopesOnThisThread;
+
+    private static bool OptedInOn(Device device) => device.type == global::TorchSharp.DeviceType.CPU && ProcessSettings.KeepsLargeBlocks;
 
     /// <summary>The same setting in glibc's environment form, for a process started with it (the benchmark's PyTorch peer).</summary>
     internal static IReadOnlyDictionary<string, string> AsEnvironment { get; } = new Dictionary<string, string>

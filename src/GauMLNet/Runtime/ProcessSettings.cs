@@ -7,7 +7,7 @@ namespace GauMLNet.TorchSharp.Runtime;
 /// <list type="bullet">
 /// <item><see cref="MklVendorDispatch"/>: <c>&lt;GauMklVendorDispatch&gt;true&lt;/GauMklVendorDispatch&gt;</c> (switch
 /// <see cref="MklVendorDispatchSwitch"/>), or GAUMLNET_MKL_VENDOR_CHECK=lift|keep.</item>
-/// <item><see cref="LargeBlockHeap"/> while training on the CPU: <c>&lt;GauLargeBlockHeap&gt;true&lt;/GauLargeBlockHeap&gt;</c>
+/// <item><see cref="LargeBlockHeap"/> while training on the CPU, and while scoring rows too long to score in 32 MB pieces: <c>&lt;GauLargeBlockHeap&gt;true&lt;/GauLargeBlockHeap&gt;</c>
 /// (switch <see cref="LargeBlockHeapSwitch"/>), or GAUMLNET_LARGE_BLOCK_HEAP=on|off.</item>
 /// </list>
 /// </summary>
@@ -22,8 +22,11 @@ public static class ProcessSettings
 
     private static readonly Lazy<(bool On, string Why)> HeapChoice = new(() => DecideLargeBlockHeap(Environment.GetEnvironmentVariable, AppSwitch(LargeBlockHeapSwitch)));
 
-    /// <summary>Whether trainers keep large blocks in glibc's heap while training on the CPU in this process.</summary>
-    public static bool KeepsLargeBlocksWhileTraining => HeapChoice.Value.On;
+    /// <summary>
+    /// Whether GauMLNet keeps large blocks in glibc's heap in this process: while training on the CPU, and for the
+    /// TorchSharp engine's calls whose rows are too long to run in 32 MB pieces.
+    /// </summary>
+    public static bool KeepsLargeBlocks => HeapChoice.Value.On;
 
     internal static (bool On, string Why) DecideLargeBlockHeap(Func<string, string?> environment, bool? appSwitch)
     {
@@ -43,7 +46,7 @@ public static class ProcessSettings
     {
         var mkl = MklVendorDispatch.EnsureApplied();
         var heap = HeapChoice.Value;
-        return $"MKL vendor dispatch {mkl.State} ({mkl.Detail}); large blocks kept in the heap while training on the CPU: " +
+        return $"MKL vendor dispatch {mkl.State} ({mkl.Detail}); large blocks kept in the heap (CPU training, long rows' scoring): " +
             $"{(heap.On ? "on" : "off")} ({heap.Why})";
     }
 }

@@ -51,6 +51,19 @@ public class GauLayerTests
     }
 
     [Fact]
+    public void ARowOutgrowsInferenceChunksWhenItsWidestTemporaryPassesGlibcs32MbCeiling()
+    {
+        var full = GauAlphaConfig.Base; // x·W_i: n · (2 · 1536 + 128) · 4 bytes; 3,200 · 2,621 · 4 = 33,548,800 ≤ 32 MB < 3,200 · 2,622 · 4
+        Assert.False(GauLayerStack.RowOutgrowsInferenceChunks(full, 2621, 4));
+        Assert.True(GauLayerStack.RowOutgrowsInferenceChunks(full, 2622, 4));
+        Assert.True(GauLayerStack.RowOutgrowsInferenceChunks(full, 2622, 2)); // bf16 rows are counted at 4 bytes an element too, as the row chunks count them
+        var narrow = full with { IntermediateSize = 64, AttentionKeySize = 16 }; // full attention's n² map is the widest: 2,897² · 4 > 32 MB
+        Assert.False(GauLayerStack.RowOutgrowsInferenceChunks(narrow, 2896, 4));
+        Assert.True(GauLayerStack.RowOutgrowsInferenceChunks(narrow, 2897, 4));
+        Assert.False(GauLayerStack.RowOutgrowsInferenceChunks(narrow with { Attention = "mixed_chunk" }, 16384, 4)); // chunks of 256: 16,384 · 256 · 4
+    }
+
+    [Fact]
     public void InferenceInRowChunksGivesTheWholeBatchesOutputs()
     {
         using var scope = NewDisposeScope();

@@ -1,5 +1,11 @@
 using System.Runtime.InteropServices;
+using GauMLNet.Configuration;
+using GauMLNet.Engines;
+using GauMLNet.Tasks;
 using GauMLNet.Tests.Support;
+using GauMLNet.Text;
+using GauMLNet.TorchSharp.Backend;
+using GauMLNet.TorchSharp.Modeling;
 using GauMLNet.TorchSharp.Runtime;
 
 namespace GauMLNet.Tests.Runtime;
@@ -80,6 +86,33 @@ public sealed class LargeBlockHeapTests
         // Disposing the scope after it let go must not release another scope's hold.
         using var other = LargeBlockHeap.Keep();
         Assert.Equal(0, MappedBlocksForOneAllocation(Inside));
+    }
+
+    [SkippableFact]
+    public void TheTorchSharpEngineKeepsLargeBlocksForACallOnlyWhenARowIsTooLongToScoreInPieces()
+    {
+        Skip.IfNot(LargeBlockHeap.IsSupported, "this is not Linux with glibc, where LargeBlockHeap does nothing");
+        var full = GauAlphaConfig.Tiny with { NumHiddenLayers = 1, VocabSize = 32 };
+        var mixed = full with { Attention = "mixed_chunk", ChunkSize = 64 };
+        int expected = ProcessSettings.KeepsLargeBlocks ? 1 : 0; // the tests opt in; GAUMLNET_LARGE_BLOCK_HEAP=off must leave it alone
+        // Widest temporary of one row, fp32: full attention's map n² · 4 bytes, 36 MB at n 3,000 (over glibc's 32 MB ceiling);
+        // at n 256 and in mixed-chunk's chunks (n · 576 · 4 bytes for x·W_i) it stays well under.
+        Assert.Equal(expected, ScoringScopesOfOneCall(full, 3000));
+        Assert.Equal(0, ScoringScopesOfOneCall(full, 256));
+        Assert.Equal(0, ScoringScopesOfOneCall(mixed, 3000));
+        Assert.Equal(1, MappedBlocksForOneAllocation(After)); // the call's hold ended with the call
+    }
+
+    private static int ScoringScopesOfOneCall(GauAlphaConfig config, int n)
+    {
+        var network = TaskNetworkFactory.Create(GauTask.Classification, config, 2, SequencePooling.Mean);
+        TaskNetworks.Initialize(network, config, seed: 1);
+        using var engine = new TorchSharpInferenceEngine(network, new EngineOptions { Device = "cpu" });
+        var row = new EncodedText(Enumerable.Range(0, n).Select(i => 4 + i % 20).ToArray(), new int[n], Truncated: false);
+        int before = LargeBlockHeap.ScoringScopesOnThisThread;
+        var output = engine.Run(PaddedBatch.Collate([row], padId: 0));
+        Assert.All(output.Values, v => Assert.True(float.IsFinite(v)));
+        return LargeBlockHeap.ScoringScopesOnThisThread - before;
     }
 
     [SkippableFact]

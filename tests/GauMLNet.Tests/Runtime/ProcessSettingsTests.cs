@@ -32,7 +32,7 @@ public class ProcessSettingsTests
         string config = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "GauMLNet.Tests.runtimeconfig.json"));
         Assert.Contains($"\"{ProcessSettings.MklVendorDispatchSwitch}\": true", config);
         Assert.Contains($"\"{ProcessSettings.LargeBlockHeapSwitch}\": true", config);
-        Assert.True(ProcessSettings.KeepsLargeBlocksWhileTraining || System.Environment.GetEnvironmentVariable(ProcessSettings.LargeBlockHeapVariable) == "off");
+        Assert.True(ProcessSettings.KeepsLargeBlocks || System.Environment.GetEnvironmentVariable(ProcessSettings.LargeBlockHeapVariable) == "off");
     }
 
     [Fact]
