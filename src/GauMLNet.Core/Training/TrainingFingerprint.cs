@@ -68,6 +68,7 @@ internal sealed class TrainingFingerprint
     private static readonly Dictionary<string, string> ImpliedByOlderCheckpoints = new(StringComparer.Ordinal)
     {
         ["precision"] = "fp32", // training was fp32 before bf16 mixed precision existed
+        ["pooling"] = "First", // classifiers' default, the only pooling the CLI chose before --pooling
     };
 
     /// <summary>Throws naming every entry that differs between a checkpoint's fingerprint and this run's.</summary>

@@ -171,7 +171,7 @@ public sealed class FineTuner(FineTuningOptions options, GauTask task, Func<Task
 
     // Everything that changes the trajectory: a resume with any of it different would train a different model.
     private TrainingFingerprint Fingerprint(TaskNetwork model, IReadOnlyList<LabeledExample> train, IReadOnlyList<LabeledExample>? validation) =>
-        new TrainingFingerprint()
+        WithPooling(new TrainingFingerprint(), model)
             .Add("task", task)
             .AddConfig(model.Config)
             .Add("initial_weights", TrainingFingerprint.Hash(SafeTensors.ToBytes(model.state_dict())))
@@ -181,6 +181,9 @@ public sealed class FineTuner(FineTuningOptions options, GauTask task, Func<Task
             .Add("precision", _precision.ShortName())
             .AddData("training_data", train).AddData("validation_data", validation)
             .AddAll(_options.FingerprintExtras);
+
+    private static TrainingFingerprint WithPooling(TrainingFingerprint fingerprint, TaskNetwork model) =>
+        model is GauAlphaForSequenceTask sequence ? fingerprint.Add("pooling", sequence.Head.Pooling) : fingerprint;
 
     /// <summary>Accuracy (classification) or Pearson r (regression) over every row.</summary>
     public double Evaluate(TaskNetwork model, IReadOnlyList<LabeledExample> rows, int padId)
