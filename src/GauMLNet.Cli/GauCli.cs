@@ -19,6 +19,7 @@ public static class GauCli
             MergeShardsCommand.Create(output, error),
             SweepCommand.Create(output, error),
             BaselineCommand.Create(output, error),
+            AutoCommand.Create(output, error),
             ConvertCommand.Create(output, error),
             ConvertCommand.CreateInspect(output, error),
             EncodeCommand.Create(output, error),

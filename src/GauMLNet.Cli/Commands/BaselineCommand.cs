@@ -4,8 +4,6 @@ using GauMLNet.Clue;
 using GauMLNet.MLNet;
 using Microsoft.ML;
 using Microsoft.ML.Data;
-using Microsoft.ML.Transforms;
-using Microsoft.ML.Transforms.Text;
 
 namespace GauMLNet.Cli.Commands;
 
@@ -28,7 +26,7 @@ internal static class BaselineCommand
             var dev = CluePipeline.Load(ml, ClueDataFolder.Require(folder, ClueDataFolder.Split.Dev), clueTask, requireLabels: true, skipBadLines: false, encoding: textEncoding);
             CluePipeline.CheckLabels(clueTask, train, "the training data");
             var clock = System.Diagnostics.Stopwatch.StartNew();
-            var scored = Pipeline(ml, clueTask).Append(ml.Transforms.Conversion.MapKeyToValue("PredictedLabel")).Fit(train).Transform(dev);
+            var scored = CharNgramPipeline.Classifier(ml, clueTask.IsPair).Fit(train).Transform(dev);
             // Every dev row counts: one whose label never occurs in training is an error (ML.NET's evaluator would drop it).
             var truth = dev.GetColumn<string>(nameof(ClueExample.Label)).ToList();
             var predicted = scored.GetColumn<string>("PredictedLabel").ToList();
@@ -39,26 +37,5 @@ internal static class BaselineCommand
             return 0;
         }));
         return command;
-    }
-
-    private static IEstimator<ITransformer> Pipeline(MLContext ml, ClueTask task)
-    {
-        TextFeaturizingEstimator.Options CharNgrams() => new()
-        {
-            WordFeatureExtractor = null,
-            CharFeatureExtractor = new WordBagEstimator.Options { NgramLength = 3, UseAllLengths = true },
-        };
-        IEstimator<ITransformer> features = ml.Transforms.Text.FeaturizeText("Features1", CharNgrams(), nameof(ClueExample.Sentence1));
-        string[] columns = ["Features1"];
-        if (task.IsPair)
-        {
-            features = features.Append(ml.Transforms.Text.FeaturizeText("Features2", CharNgrams(), nameof(ClueExample.Sentence2)));
-            columns = ["Features1", "Features2"];
-        }
-        return features
-            .Append(ml.Transforms.Concatenate("Features", columns))
-            .Append(ml.Transforms.Conversion.MapValueToKey("Label", keyOrdinality: ValueToKeyMappingEstimator.KeyOrdinality.ByValue))
-            .AppendCacheCheckpoint(ml)
-            .Append(ml.MulticlassClassification.Trainers.SdcaMaximumEntropy());
     }
 }

@@ -43,15 +43,15 @@ internal static class EvaluateCommand
             var clueTask = ClueTask.Get(r.GetValue(task)!);
             var ml = new MLContext();
             var trained = TrainingRun.LoadModel(ml, r.GetValue(model)!);
-            var classifier = CluePipeline.Classifier(trained, clueTask);
+            var classifier = CluePipeline.ClassifierOrNull(trained, clueTask);
             var labelled = CluePipeline.Load(ml, path, clueTask, requireLabels: true, r.GetValue(skipBad), output.WriteLine, textEncoding);
             var clock = System.Diagnostics.Stopwatch.StartNew();
-            var metrics = CluePipeline.Evaluate(clueTask, trained, labelled, error.WriteLine);
+            var metrics = CluePipeline.EvaluateAny(clueTask, trained, labelled, error.WriteLine);
             double seconds = clock.Elapsed.TotalSeconds;
             output.WriteLine($"{clueTask.Name} {Path.GetFileName(path)}: accuracy {metrics.Accuracy:P2} (macro {metrics.MacroAccuracy:P2}, log-loss {metrics.LogLoss:F4}) " +
                              $"over {metrics.Rows} rows, scored in {seconds:F2} s ({metrics.Rows / seconds:F0} rows/s)");
-            TrainingRun.ReportTruncation(output, classifier.Model, "rows");
-            if (r.GetValue(scores) is { } scoresPath) WriteScores(trained, labelled, classifier.Model.Spec.OutputColumns[0], scoresPath);
+            if (classifier is not null) TrainingRun.ReportTruncation(output, classifier.Model, "rows");
+            if (r.GetValue(scores) is { } scoresPath) WriteScores(trained, labelled, classifier?.Model.Spec.OutputColumns[0] ?? "Score", scoresPath);
             if (r.GetValue(json) is { } jsonPath)
                 AtomicFile.WriteAllText(jsonPath, JsonSerializer.Serialize(metrics, new JsonSerializerOptions { WriteIndented = true }));
             return 0;

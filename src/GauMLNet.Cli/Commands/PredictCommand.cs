@@ -52,12 +52,13 @@ internal static class PredictCommand
             var clueTask = ClueTask.Get(r.GetValue(task)!);
             var ml = new MLContext();
             var trained = TrainingRun.LoadModel(ml, r.GetValue(model)!);
-            var classifier = CluePipeline.Classifier(trained, clueTask);
+            var classifier = CluePipeline.ClassifierOrNull(trained, clueTask); // null: a chain gau auto chose without a GAU classifier
+            if (classifier is null) _ = CluePipeline.ScoreSlotNames(trained, ml.Data.LoadFromEnumerable(new List<ClueExample>()).Schema); // is it a classifier at all
             if (folder is null)
             {
                 foreach (var (sentence, label) in PredictSentences(ml, trained, clueTask, sentences))
                     output.WriteLine($"{label}\t{sentence}");
-                TrainingRun.ReportTruncation(output, classifier.Model, "sentences");
+                if (classifier is not null) TrainingRun.ReportTruncation(output, classifier.Model, "sentences");
                 return 0;
             }
             var test = CluePipeline.Load(ml, ClueDataFolder.Require(folder, ClueDataFolder.Split.Test), clueTask, requireLabels: false, r.GetValue(skipBad),
@@ -65,7 +66,7 @@ internal static class PredictCommand
             string path = Path.Combine(r.GetValue(outputDir)!, clueTask.SubmissionFile);
             int rows = CluePipeline.WriteSubmission(trained, test, path);
             output.WriteLine($"wrote {rows} predictions to {path}");
-            TrainingRun.ReportTruncation(output, classifier.Model, "rows");
+            if (classifier is not null) TrainingRun.ReportTruncation(output, classifier.Model, "rows");
             return 0;
         }));
         return command;

@@ -93,9 +93,34 @@ public static class CluePipeline
     /// <see cref="Evaluate(ClueTask, ITransformer, IDataView, Action{string})"/> for rows of any source; <paramref name="name"/> names them
     /// in the metrics, <paramref name="gau"/> is the classifier inside <paramref name="model"/>.
     /// </summary>
-    public static ClueMetrics EvaluateClassifier(string name, GauTextClassificationTransformer gau, ITransformer model, IDataView labelled, Action<string>? log = null)
+    public static ClueMetrics EvaluateClassifier(string name, GauTextClassificationTransformer gau, ITransformer model, IDataView labelled, Action<string>? log = null) =>
+        Evaluate(name, gau.Model.Spec.Labels?.Values ?? [], gau.Model.Spec.OutputColumns[0], model, labelled, log);
+
+    /// <summary>
+    /// <see cref="Evaluate(ClueTask, ITransformer, IDataView, Action{string})"/> for a CLUE task's model of any kind: with a GAU
+    /// classifier inside, checked against the task as there; otherwise (character n-grams, a hybrid — what <c>gau auto</c> may
+    /// choose) a chain whose Score column names its classes (slot names) and whose PredictedLabel is text.
+    /// </summary>
+    public static ClueMetrics EvaluateAny(ClueTask task, ITransformer model, IDataView labelled, Action<string>? log = null)
     {
-        string[] modelLabels = gau.Model.Spec.Labels?.Values ?? [];
+        if (ClassifierOrNull(model, task) is { } gau) return EvaluateClassifier(task.Name, gau, model, labelled, log);
+        return Evaluate(task.Name, ScoreSlotNames(model, labelled.Schema), "Score", model, labelled, log);
+    }
+
+    /// <summary>The class names of a chain without a GAU classifier: the slot names of its Score column.</summary>
+    public static string[] ScoreSlotNames(ITransformer model, DataViewSchema inputSchema)
+    {
+        var schema = model.GetOutputSchema(inputSchema);
+        if (schema.GetColumnOrNull("Score") is not { } score || schema.GetColumnOrNull("PredictedLabel") is not { } predicted || predicted.Type.RawType != typeof(ReadOnlyMemory<char>))
+            throw new InvalidDataException("the model is not a classifier: it has no GAU text classifier, nor a Score column and a text PredictedLabel.");
+        if (!score.HasSlotNames()) throw new InvalidDataException("the model's Score column does not name its classes (no slot names).");
+        VBuffer<ReadOnlyMemory<char>> names = default;
+        score.GetSlotNames(ref names);
+        return names.DenseValues().Select(n => n.ToString()).ToArray();
+    }
+
+    private static ClueMetrics Evaluate(string name, string[] modelLabels, string scoreColumn, ITransformer model, IDataView labelled, Action<string>? log)
+    {
         var dataLabels = labelled.GetColumn<string>(nameof(ClueExample.Label)).ToList();
         if (modelLabels.Length > 0 && !dataLabels.Any(modelLabels.Contains))
             throw new InvalidDataException(
@@ -104,7 +129,7 @@ public static class CluePipeline
 
         var scored = model.Transform(labelled);
         var truth = dataLabels; // the scored view's Label is the model's key: read the text from the input, same row order
-        var (predicted, scores) = ReadPredictions(scored, gau.Model.Spec.OutputColumns[0]);
+        var (predicted, scores) = ReadPredictions(scored, scoreColumn);
         var index = modelLabels.Select((l, i) => (l, i)).ToDictionary(p => p.l, p => p.i, StringComparer.Ordinal);
         int correct = 0;
         double logLoss = 0;
@@ -149,11 +174,14 @@ public static class CluePipeline
     }
 
     /// <summary>The GAU text classifier inside a model, checked against the task it is asked to do.</summary>
-    public static GauTextClassificationTransformer Classifier(ITransformer model, ClueTask task)
+    public static GauTextClassificationTransformer Classifier(ITransformer model, ClueTask task) =>
+        ClassifierOrNull(model, task) ?? throw new InvalidDataException("the model holds no GAU text classifier.");
+
+    /// <summary><see cref="Classifier"/>, or null for a chain without one (n-grams, a hybrid of embeddings and n-grams).</summary>
+    public static GauTextClassificationTransformer? ClassifierOrNull(ITransformer model, ClueTask task)
     {
-        var classifier = GauTransformers(model).OfType<GauTextClassificationTransformer>().FirstOrDefault()
-            ?? throw new InvalidDataException("the model holds no GAU text classifier.");
-        CheckModelFits(task, classifier);
+        var classifier = GauTransformers(model).OfType<GauTextClassificationTransformer>().FirstOrDefault();
+        if (classifier is not null) CheckModelFits(task, classifier);
         return classifier;
     }
 

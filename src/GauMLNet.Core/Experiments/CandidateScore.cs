@@ -1,0 +1,25 @@
+namespace GauMLNet.Experiments;
+
+/// <summary>How a candidate's cross-validation ended.</summary>
+public enum CandidateStatus { Completed, StoppedByBudget, Failed }
+
+/// <summary>
+/// One row of a pipeline selection's leaderboard: accuracy on each held-out fold (every row of the fold counts), their mean
+/// and sample standard deviation, the accuracy on the dev split of a fit on the train split (null without one), the
+/// seconds all of its fits took, and the size of one fitted model as model.zip.
+/// </summary>
+public sealed record CandidateScore(string Name, int Cost, string Description, CandidateStatus Status, IReadOnlyList<double> FoldAccuracies,
+    double? DevAccuracy, double Seconds, long? ModelBytes, string? Error = null)
+{
+    public double Mean => FoldAccuracies.Count == 0 ? double.NaN : FoldAccuracies.Average();
+
+    public double StandardDeviation
+    {
+        get
+        {
+            if (FoldAccuracies.Count < 2) return double.NaN;
+            double mean = Mean;
+            return Math.Sqrt(FoldAccuracies.Sum(a => (a - mean) * (a - mean)) / (FoldAccuracies.Count - 1));
+        }
+    }
+}
