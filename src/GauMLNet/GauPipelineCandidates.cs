@@ -9,11 +9,11 @@ namespace GauMLNet.TorchSharp;
 /// <summary>
 /// The pipelines a few-label selection (<see cref="PipelineSelection"/>) chooses between, each an ordinary ML.NET chain over
 /// <see cref="ClueExample"/> rows that ends in PredictedLabel (text) and Score: character n-grams, GAU-α embeddings beside
-/// n-grams (hybrid), and GAU-α fine-tuned. Cost orders them for the tie-break: n-grams are the cheapest to train and serve.
+/// n-grams (hybrid), GAU-α fine-tuned, and the ensemble averaging their probabilities. Cost orders them for the tie-break: n-grams are the cheapest to train and serve.
 /// </summary>
 public static class GauPipelineCandidates
 {
-    public const string CharNgramsName = "char-ngrams", HybridName = "hybrid", FineTunedName = "gau-fine-tuned";
+    public const string CharNgramsName = "char-ngrams", HybridName = "hybrid", FineTunedName = "gau-fine-tuned", EnsembleName = "ensemble";
 
     /// <summary>Character 1–3-grams into SdcaMaximumEntropy (<see cref="CharNgramPipeline"/>).</summary>
     public static PipelineCandidate CharNgrams(MLContext ml, bool isPair) =>
@@ -26,24 +26,29 @@ public static class GauPipelineCandidates
     public static PipelineCandidate Hybrid(MLContext ml, bool isPair, string encoderDirectory, int maxLength = 128, string? device = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(encoderDirectory);
-        return new(HybridName, 1, $"GAU-α embeddings ({Path.GetFileName(Path.TrimEndingDirectorySeparator(encoderDirectory))}) + character 1-3-grams + SdcaMaximumEntropy", _ =>
-            CharNgramPipeline.Features(ml, isPair, "NgramFeatures")
-                .Append(ml.Transforms.Text.GauTextEmbedding(new GauTextEmbeddingOptions
-                {
-                    ModelDirectory = encoderDirectory,
-                    InputColumnName = nameof(ClueExample.Sentence1),
-                    SecondInputColumnName = isPair ? nameof(ClueExample.Sentence2) : null,
-                    OutputColumnName = "GauEmbedding",
-                    MaxLength = maxLength,
-                    Device = device,
-                }))
-                .Append(ml.Transforms.NormalizeLpNorm("GauEmbedding"))
-                .Append(ml.Transforms.Concatenate("Features", "NgramFeatures", "GauEmbedding"))
+        return new(HybridName, 1, $"GAU-α embeddings ({NameOf(encoderDirectory)}) + character 1-3-grams + SdcaMaximumEntropy", _ =>
+            HybridFeatures(ml, isPair, encoderDirectory, maxLength, device, "Features")
                 .Append(ml.Transforms.Conversion.MapValueToKey("Label", keyOrdinality: ValueToKeyMappingEstimator.KeyOrdinality.ByValue))
                 .AppendCacheCheckpoint(ml)
                 .Append(ml.MulticlassClassification.Trainers.SdcaMaximumEntropy())
                 .Append(ml.Transforms.Conversion.MapKeyToValue("PredictedLabel")));
     }
+
+    private static IEstimator<ITransformer> HybridFeatures(MLContext ml, bool isPair, string encoderDirectory, int maxLength, string? device, string outputColumnName) =>
+        CharNgramPipeline.Features(ml, isPair, outputColumnName + ".Ngrams")
+            .Append(ml.Transforms.Text.GauTextEmbedding(new GauTextEmbeddingOptions
+            {
+                ModelDirectory = encoderDirectory,
+                InputColumnName = nameof(ClueExample.Sentence1),
+                SecondInputColumnName = isPair ? nameof(ClueExample.Sentence2) : null,
+                OutputColumnName = outputColumnName + ".Gau",
+                MaxLength = maxLength,
+                Device = device,
+            }))
+            .Append(ml.Transforms.NormalizeLpNorm(outputColumnName + ".Gau"))
+            .Append(ml.Transforms.Concatenate(outputColumnName, outputColumnName + ".Ngrams", outputColumnName + ".Gau"));
+
+    private static string NameOf(string directory) => Path.GetFileName(Path.TrimEndingDirectorySeparator(directory));
 
     /// <summary>
     /// GAU-α fine-tuned as <paramref name="options"/> say (a checkpoint in ModelDirectory, or a Config from scratch); the
@@ -52,16 +57,55 @@ public static class GauPipelineCandidates
     public static PipelineCandidate FineTuned(MLContext ml, bool isPair, GauTextClassificationOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        string from = options.ModelDirectory is { } directory ? Path.GetFileName(Path.TrimEndingDirectorySeparator(directory)) : "from scratch";
+        string from = options.ModelDirectory is { } directory ? NameOf(directory) : "from scratch";
         return new(FineTunedName, 2, $"GAU-α fine-tuned ({from}, {options.Epochs} epochs)", token =>
             ml.Transforms.Conversion.MapValueToKey("Label", keyOrdinality: ValueToKeyMappingEstimator.KeyOrdinality.ByValue)
-                .Append(ml.MulticlassClassification.Trainers.GauTextClassification(options with
-                {
-                    SentenceColumnName = nameof(ClueExample.Sentence1),
-                    SecondSentenceColumnName = isPair ? nameof(ClueExample.Sentence2) : null,
-                    LabelColumnName = "Label",
-                    CancellationToken = token,
-                }))
+                .Append(ml.MulticlassClassification.Trainers.GauTextClassification(FineTuning(options, isPair, token)))
                 .Append(ml.Transforms.Conversion.MapKeyToValue("PredictedLabel")));
+    }
+
+    private static GauTextClassificationOptions FineTuning(GauTextClassificationOptions options, bool isPair, CancellationToken token) => options with
+    {
+        SentenceColumnName = nameof(ClueExample.Sentence1),
+        SecondSentenceColumnName = isPair ? nameof(ClueExample.Sentence2) : null,
+        LabelColumnName = "Label",
+        CancellationToken = token,
+    };
+
+    /// <summary>
+    /// The mean of the class probabilities of the n-gram classifier, the hybrid (with an encoder) and GAU-α fine-tuned,
+    /// all trained in one chain on one label mapping (<see cref="ScoreAverageEstimator"/>): the dearest candidate, as it
+    /// trains all of them.
+    /// </summary>
+    public static PipelineCandidate Ensemble(MLContext ml, bool isPair, GauTextClassificationOptions options, string? encoderDirectory = null,
+        int maxLength = 128, string? device = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        string members = encoderDirectory is null ? "char-ngrams + gau-fine-tuned" : "char-ngrams + hybrid + gau-fine-tuned";
+        return new(EnsembleName, 3, $"the mean of the probabilities of {members}", token =>
+        {
+            var scores = new List<string> { "Score.Ngrams" };
+            IEstimator<ITransformer> chain = ml.Transforms.Conversion.MapValueToKey("Label", keyOrdinality: ValueToKeyMappingEstimator.KeyOrdinality.ByValue)
+                .Append(CharNgramPipeline.Features(ml, isPair, "Features.Ngrams"))
+                .AppendCacheCheckpoint(ml)
+                .Append(ml.MulticlassClassification.Trainers.SdcaMaximumEntropy(featureColumnName: "Features.Ngrams"))
+                .Append(ml.Transforms.CopyColumns("Score.Ngrams", "Score"));
+            if (encoderDirectory is not null)
+            {
+                chain = chain.Append(HybridFeatures(ml, isPair, encoderDirectory, maxLength, device, "Features.Hybrid"))
+                    .AppendCacheCheckpoint(ml) // the embeddings once, not on every pass of the trainer
+                    .Append(ml.MulticlassClassification.Trainers.SdcaMaximumEntropy(featureColumnName: "Features.Hybrid"))
+                    .Append(ml.Transforms.CopyColumns("Score.Hybrid", "Score"));
+                scores.Add("Score.Hybrid");
+            }
+            scores.Add("Score.Gau");
+            return chain
+                .Append(ml.MulticlassClassification.Trainers.GauTextClassification(FineTuning(options, isPair, token) with
+                {
+                    ScoreColumnName = "Score.Gau",
+                    PredictedLabelColumnName = "PredictedLabel.Gau",
+                }))
+                .Append(new ScoreAverageEstimator(scores));
+        });
     }
 }

@@ -13,8 +13,8 @@ namespace GauMLNet.Cli.Commands;
 
 /// <summary>
 /// gau auto: chooses the pipeline for a CLUE classification task by stratified k-fold cross-validation over train + dev
-/// (<see cref="PipelineSelection"/>) among character n-grams, GAU-α embeddings beside n-grams (with --encoder) and GAU-α
-/// fine-tuned; writes the winner refit on every labelled row (model.zip) and leaderboard.json.
+/// (<see cref="PipelineSelection"/>) among character n-grams, GAU-α embeddings beside n-grams (with --encoder), GAU-α
+/// fine-tuned and the ensemble averaging their probabilities; writes the winner refit on every labelled row (model.zip) and leaderboard.json.
 /// </summary>
 internal static class AutoCommand
 {
@@ -35,7 +35,7 @@ internal static class AutoCommand
         var threads = new Option<int>("--threads") { Description = "CPU threads for libtorch (0: its default)" };
         var device = CommonOptions.Device();
         var encoding = CommonOptions.Encoding();
-        var command = new Command("auto", "Choose between n-grams, GAU-α and their hybrid for a CLUE classification task by cross-validation; writes model.zip and leaderboard.json.")
+        var command = new Command("auto", "Choose between n-grams, GAU-α, their hybrid and their ensemble for a CLUE classification task by cross-validation; writes model.zip and leaderboard.json.")
         {
             task, data, time, folds, encoder, config, epochs, maxLength, outputDir, seed, threads, device, encoding,
         };
@@ -81,6 +81,7 @@ internal static class AutoCommand
             if (encoderDirectory is not null)
                 candidates.Add(GauPipelineCandidates.Hybrid(ml, clueTask.IsPair, encoderDirectory, r.GetValue(maxLength), deviceName));
             candidates.Add(GauPipelineCandidates.FineTuned(ml, clueTask.IsPair, gauOptions));
+            candidates.Add(GauPipelineCandidates.Ensemble(ml, clueTask.IsPair, gauOptions, encoderDirectory, r.GetValue(maxLength), deviceName));
 
             var selection = new PipelineSelection(ml) { Folds = k, Seed = r.GetValue(seed), Budget = budget, Log = output.WriteLine };
             var result = selection.Run(train, dev, candidates);

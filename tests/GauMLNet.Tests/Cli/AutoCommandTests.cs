@@ -49,7 +49,7 @@ public class AutoCommandTests(ITestOutputHelper output)
         Assert.Equal(80, root.GetProperty("train_rows").GetInt32());
         Assert.Equal(40, root.GetProperty("dev_rows").GetInt32());
         var candidates = root.GetProperty("candidates").EnumerateArray().ToList();
-        Assert.Equal(["char-ngrams", "hybrid", "gau-fine-tuned"], candidates.Select(c => c.GetProperty("name").GetString()));
+        Assert.Equal(["char-ngrams", "hybrid", "gau-fine-tuned", "ensemble"], candidates.Select(c => c.GetProperty("name").GetString()));
         foreach (var c in candidates)
         {
             Assert.Equal("Completed", c.GetProperty("status").GetString());
