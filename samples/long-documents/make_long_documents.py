@@ -15,12 +15,13 @@ Each document concatenates passages of five kinds of Chinese text until it reach
 Labels, balanced over the five kinds, need the whole document:
   marked    one passage, at a random place, is marked 【…】 (the brackets are removed from every other passage); the label
             is its kind: it can sit anywhere, among passages of every kind.
-  majority  the document is a run of segments of about --segment-chars characters (short passages of one kind are
+  majority  the document is a run of segments of --segment-chars characters (short passages of one kind are
             joined to fill a segment, long ones cut), each of the document's kind with probability --majority-share,
             else of one of the other four (equally likely); documents where that kind does not hold strictly the most
             segments are drawn again. The label is the kind of most segments, hence of most characters: the whole
             document settles it, a part of it often does not (the summary line reports how often the segments of the
-            first --prefix-chars characters name it: what a model that sees only that prefix can know at best).
+            first --prefix-chars characters name it by a majority count: a guide to what a model that sees only that prefix
+            can learn, not a bound).
 Every passage is assigned to train or dev once (seeded), so dev
 documents hold no passage a train document holds. Writes train.jsonl and dev.jsonl: {"text": ..., "label": ...} per
 line, the data-file format `gau train --data train.jsonl --dev dev.jsonl` reads. Same arguments and data, same files.
