@@ -17,22 +17,10 @@ import argparse
 import json
 import os
 import random
+import sys
 
-
-def json_lines(path):
-    with open(path, encoding="utf-8") as f:
-        for number, line in enumerate(f, 1):
-            if line.strip():
-                try:
-                    yield json.loads(line)
-                except json.JSONDecodeError as e:
-                    raise SystemExit(f"error: {path}, line {number}: not JSON ({e.msg})")
-
-
-def require(path):
-    if not os.path.isfile(path):
-        raise SystemExit(f"error: {path} does not exist (is --shared the folder holding data/fewclue, data/cluener and data/cmrc2018?)")
-    return path
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from shared_data import json_lines, require  # noqa: E402
 
 
 FEWCLUE_FIELDS = {
