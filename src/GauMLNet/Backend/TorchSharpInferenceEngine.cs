@@ -74,13 +74,20 @@ public sealed class TorchSharpInferenceEngine : IGauInferenceEngine
     public EngineOutput Run(PaddedBatch batch)
     {
         var network = _scoring.Value;
-        bool longRows = GauLayerStack.RowOutgrowsInferenceChunks(network.Config, batch.Length, Precision == InferencePrecision.Float32 ? 4 : 2);
-        using var heap = longRows ? LargeBlockHeap.KeepWhileScoringOn(Device) : null; // a long row's layers reuse each other's blocks
-        return TaskNetworkRunner.Run(network, batch, Device);
+        if (GauLayerStack.RowOutgrowsInferenceChunks(network.Config, batch.Length, Precision == InferencePrecision.Float32 ? 4 : 2))
+            LazyInitializer.EnsureInitialized(ref _longRowHeap, () => LargeBlockHeap.KeepWhileScoringOn(Device));
+        var output = TaskNetworkRunner.Run(network, batch, Device);
+        _longRowHeap?.GiveBackIfMemoryIsShort();
+        return output;
     }
+
+    // Held from the first call with a row too long to score in 32 MB pieces until the engine is disposed: long rows' large
+    // temporaries are then reused across layers and calls instead of mapped and page-faulted afresh each time.
+    private LargeBlockHeap.Scope? _longRowHeap;
 
     public void Dispose()
     {
+        _longRowHeap?.Dispose();
         if (_scoring.IsValueCreated && !ReferenceEquals(_scoring.Value, _network)) _scoring.Value.Dispose();
         if (_ownsNetwork) _network.Dispose();
     }

@@ -11,8 +11,8 @@ namespace GauMLNet.TorchSharp.Runtime;
 /// reused; when the last scope closes glibc's defaults return (as fixed values: an explicit setting ends glibc's own
 /// threshold adjustment) and the next free hands the memory back. Linux with glibc only; elsewhere a no-op.
 /// Inference mostly needs none of this: it runs in row chunks below 32 MB (GauLayerStack). A single long row (a document
-/// of thousands of tokens) cannot be split, so for a call with such rows the engine keeps large blocks for that call only
-/// (<see cref="KeepWhileScoringOn"/>): the layers then reuse each other's blocks, and the memory goes back after the call.
+/// of thousands of tokens) cannot be split, so from its first call with such a row until it is disposed the TorchSharp
+/// engine keeps large blocks (<see cref="KeepWhileScoringOn"/>): layers and calls then reuse each other's blocks.
 /// The price is memory: freed blocks stay with the process and a heap fragments, so a step's footprint can grow past its
 /// live peak (measured: +40 % at base width, n 2,048; a Transformer writing out 12 heads' attention at n 2,048 was killed
 /// for memory). Trainers therefore call <see cref="Scope.GiveBackIfMemoryIsShort"/> after each step: once the machine's
@@ -57,7 +57,7 @@ internal static class LargeBlockHeap
     public static Scope KeepWhileTrainingOn(Device device) => OptedInOn(device) ? Keep() : NoScope;
 
     /// <summary>
-    /// <see cref="Keep()"/> for one inference call on <paramref name="device"/> whose rows are too long to run in pieces
+    /// <see cref="Keep()"/> for an inference engine on <paramref name="device"/> whose rows are too long to run in pieces
     /// below glibc's mmap ceiling, when the application opted in (<see cref="ProcessSettings.KeepsLargeBlocks"/>).
     /// </summary>
     public static Scope KeepWhileScoringOn(Device device)

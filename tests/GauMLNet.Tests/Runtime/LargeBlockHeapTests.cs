@@ -89,7 +89,7 @@ public sealed class LargeBlockHeapTests
     }
 
     [SkippableFact]
-    public void TheTorchSharpEngineKeepsLargeBlocksForACallOnlyWhenARowIsTooLongToScoreInPieces()
+    public void TheTorchSharpEngineKeepsLargeBlocksOnceARowIsTooLongToScoreInPiecesUntilItIsDisposed()
     {
         Skip.IfNot(LargeBlockHeap.IsSupported, "this is not Linux with glibc, where LargeBlockHeap does nothing");
         var full = GauAlphaConfig.Tiny with { NumHiddenLayers = 1, VocabSize = 32 };
@@ -97,21 +97,27 @@ public sealed class LargeBlockHeapTests
         int expected = ProcessSettings.KeepsLargeBlocks ? 1 : 0; // the tests opt in; GAUMLNET_LARGE_BLOCK_HEAP=off must leave it alone
         // Widest temporary of one row, fp32: full attention's map n² · 4 bytes, 36 MB at n 3,000 (over glibc's 32 MB ceiling);
         // at n 256 and in mixed-chunk's chunks (n · 576 · 4 bytes for x·W_i) it stays well under.
-        Assert.Equal(expected, ScoringScopesOfOneCall(full, 3000));
-        Assert.Equal(0, ScoringScopesOfOneCall(full, 256));
-        Assert.Equal(0, ScoringScopesOfOneCall(mixed, 3000));
-        Assert.Equal(1, MappedBlocksForOneAllocation(After)); // the call's hold ended with the call
+        Assert.Equal(expected, ScoringScopesOfCalls(full, 3000, 3000, 256)); // one hold for the engine, not one per call
+        Assert.Equal(0, ScoringScopesOfCalls(full, 256));
+        Assert.Equal(0, ScoringScopesOfCalls(mixed, 3000));
+        Assert.Equal(1, MappedBlocksForOneAllocation(After)); // the hold ended with the engine
     }
 
-    private static int ScoringScopesOfOneCall(GauAlphaConfig config, int n)
+    private static int ScoringScopesOfCalls(GauAlphaConfig config, params int[] lengths)
     {
         var network = TaskNetworkFactory.Create(GauTask.Classification, config, 2, SequencePooling.Mean);
         TaskNetworks.Initialize(network, config, seed: 1);
-        using var engine = new TorchSharpInferenceEngine(network, new EngineOptions { Device = "cpu" });
-        var row = new EncodedText(Enumerable.Range(0, n).Select(i => 4 + i % 20).ToArray(), new int[n], Truncated: false);
         int before = LargeBlockHeap.ScoringScopesOnThisThread;
-        var output = engine.Run(PaddedBatch.Collate([row], padId: 0));
-        Assert.All(output.Values, v => Assert.True(float.IsFinite(v)));
+        using (var engine = new TorchSharpInferenceEngine(network, new EngineOptions { Device = "cpu" }))
+        {
+            foreach (int n in lengths)
+            {
+                var row = new EncodedText(Enumerable.Range(0, n).Select(i => 4 + i % 20).ToArray(), new int[n], Truncated: false);
+                var output = engine.Run(PaddedBatch.Collate([row], padId: 0));
+                Assert.All(output.Values, v => Assert.True(float.IsFinite(v)));
+                if (LargeBlockHeap.ScoringScopesOnThisThread > before) Assert.Equal(0, MappedBlocksForOneAllocation(Inside)); // held between calls
+            }
+        }
         return LargeBlockHeap.ScoringScopesOnThisThread - before;
     }
 
