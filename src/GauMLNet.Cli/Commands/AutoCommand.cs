@@ -110,7 +110,7 @@ internal static class AutoCommand
         ["train_rows"] = trainRows,
         ["dev_rows"] = devRows,
         ["chosen"] = result.Chosen.Name,
-        ["rule"] = "the best mean cross-validated accuracy, or the cheapest candidate within one standard deviation of it",
+        ["rule"] = "the best mean cross-validated accuracy, or the cheapest candidate whose fold-by-fold difference from it averages at most one standard error",
         ["candidates"] = result.Leaderboard.Select(s => new Dictionary<string, object?>
         {
             ["name"] = s.Name,

@@ -11,7 +11,8 @@ public sealed record PipelineSelectionResult(IReadOnlyList<CandidateScore> Leade
 /// <summary>
 /// Chooses between whole pipelines as an AutoML experiment does, and honestly for few labels: every candidate is
 /// cross-validated over train + dev in stratified folds (the same folds for all), scored by the mean held-out accuracy;
-/// the best mean wins, except that a cheaper candidate within one standard deviation of it is preferred. The winner is then
+/// the best mean wins, except that a cheaper candidate within one standard deviation of it (of the paired difference's
+/// estimate, <see cref="WithinNoise"/>) is preferred. The winner is then
 /// refit on every labelled row. A dev split, when given, is also scored by a fit on the train split alone, for the
 /// leaderboard only: a 160-row dev set is too small to choose by. Candidates run cheapest first under one time budget;
 /// one the budget stops is left out of the choice, and the refit always runs.
@@ -69,14 +70,29 @@ public sealed class PipelineSelection(MLContext ml)
         return new PipelineSelectionResult(board, chosen, model, view.Schema);
     }
 
-    /// <summary>The best mean, or the cheapest completed candidate whose mean is within one standard deviation of it (null: none completed).</summary>
+    /// <summary>The best mean, or the cheapest completed candidate within one standard deviation of it (<see cref="WithinNoise"/>; null: none completed).</summary>
     public static CandidateScore? Choose(IReadOnlyList<CandidateScore> leaderboard)
     {
         var completed = leaderboard.Where(s => s.Status == CandidateStatus.Completed && s.FoldAccuracies.Count > 0).ToList();
         if (completed.Count == 0) return null;
         var best = completed.MaxBy(s => s.Mean)!;
-        double spread = double.IsNaN(best.StandardDeviation) ? 0 : best.StandardDeviation;
-        return completed.Where(s => s.Mean >= best.Mean - spread).OrderBy(s => s.Cost).ThenByDescending(s => s.Mean).First();
+        return completed.Where(s => WithinNoise(s, best)).OrderBy(s => s.Cost).ThenByDescending(s => s.Mean).First();
+    }
+
+    /// <summary>
+    /// Whether <paramref name="candidate"/>'s mean is within one standard deviation of the best's, where the deviation is
+    /// that of the estimated difference: both were scored on the same folds, so the per-fold differences are paired, and
+    /// the mean difference is compared with their standard deviation over √k (its standard error). The spread of single
+    /// folds would be √k times wider and call almost any two candidates equal.
+    /// </summary>
+    public static bool WithinNoise(CandidateScore candidate, CandidateScore best)
+    {
+        if (ReferenceEquals(candidate, best)) return true;
+        var differences = best.FoldAccuracies.Zip(candidate.FoldAccuracies, (b, c) => b - c).ToList();
+        if (differences.Count < 2 || differences.Count != best.FoldAccuracies.Count) return candidate.Mean >= best.Mean;
+        double mean = differences.Average();
+        double sd = Math.Sqrt(differences.Sum(d => (d - mean) * (d - mean)) / (differences.Count - 1));
+        return mean <= sd / Math.Sqrt(differences.Count) + 1e-12;
     }
 
     private CandidateScore CrossValidate(PipelineCandidate candidate, IReadOnlyList<ClueExample> train, IReadOnlyList<ClueExample>? dev,

@@ -14,10 +14,10 @@ public class PipelineSelectionTests
     [Fact]
     public void TheBestMeanWinsUnlessACheaperCandidateIsWithinOneStandardDeviation()
     {
-        var cheap = Score("cheap", 0, 0.70, 0.72, 0.74);      // mean 0.72
-        var dear = Score("dear", 2, 0.70, 0.76, 0.82);        // mean 0.76, sd 0.06: 0.72 is within it
+        var cheap = Score("cheap", 0, 0.72, 0.74, 0.70);      // mean 0.72
+        var dear = Score("dear", 2, 0.82, 0.68, 0.78);        // differences .10, -.06, .08: mean .04, standard error .050: a tie
         Assert.Equal("cheap", PipelineSelection.Choose([dear, cheap])!.Name);
-        var steady = Score("dear", 2, 0.75, 0.76, 0.77);      // mean 0.76, sd 0.01: 0.72 is not
+        var steady = Score("dear", 2, 0.75, 0.77, 0.76);      // differences .03, .03, .06: mean .04, standard error .010: better
         Assert.Equal("dear", PipelineSelection.Choose([steady, cheap])!.Name);
         var stopped = new CandidateScore("stopped", 0, "", CandidateStatus.StoppedByBudget, [0.99], null, 1, null);
         Assert.Equal("dear", PipelineSelection.Choose([stopped, steady, cheap])!.Name);
