@@ -2,7 +2,6 @@ using GauMLNet.Clue;
 using GauMLNet.Experiments;
 using GauMLNet.MLNet;
 using Microsoft.ML;
-using Microsoft.ML.Transforms;
 
 namespace GauMLNet.TorchSharp;
 
@@ -27,11 +26,7 @@ public static class GauPipelineCandidates
     {
         ArgumentException.ThrowIfNullOrEmpty(encoderDirectory);
         return new(HybridName, 1, $"GAU-α embeddings ({NameOf(encoderDirectory)}) + character 1-3-grams + SdcaMaximumEntropy", _ =>
-            HybridFeatures(ml, isPair, encoderDirectory, maxLength, device, "Features")
-                .Append(ml.Transforms.Conversion.MapValueToKey("Label", keyOrdinality: ValueToKeyMappingEstimator.KeyOrdinality.ByValue))
-                .AppendCacheCheckpoint(ml)
-                .Append(ml.MulticlassClassification.Trainers.SdcaMaximumEntropy())
-                .Append(ml.Transforms.Conversion.MapKeyToValue("PredictedLabel")));
+            CharNgramPipeline.SdcaClassifier(ml, HybridFeatures(ml, isPair, encoderDirectory, maxLength, device, "Features")));
     }
 
     private static IEstimator<ITransformer> HybridFeatures(MLContext ml, bool isPair, string encoderDirectory, int maxLength, string? device, string outputColumnName) =>
@@ -59,7 +54,7 @@ public static class GauPipelineCandidates
         ArgumentNullException.ThrowIfNull(options);
         string from = options.ModelDirectory is { } directory ? NameOf(directory) : "from scratch";
         return new(FineTunedName, 2, $"GAU-α fine-tuned ({from}, {options.Epochs} epochs)", token =>
-            ml.Transforms.Conversion.MapValueToKey("Label", keyOrdinality: ValueToKeyMappingEstimator.KeyOrdinality.ByValue)
+            CluePipeline.LabelKeys(ml)
                 .Append(ml.MulticlassClassification.Trainers.GauTextClassification(FineTuning(options, isPair, token)))
                 .Append(ml.Transforms.Conversion.MapKeyToValue("PredictedLabel")));
     }
@@ -85,7 +80,7 @@ public static class GauPipelineCandidates
         return new(EnsembleName, 3, $"the mean of the probabilities of {members}", token =>
         {
             var scores = new List<string> { "Score.Ngrams" };
-            IEstimator<ITransformer> chain = ml.Transforms.Conversion.MapValueToKey("Label", keyOrdinality: ValueToKeyMappingEstimator.KeyOrdinality.ByValue)
+            IEstimator<ITransformer> chain = CluePipeline.LabelKeys(ml)
                 .Append(CharNgramPipeline.Features(ml, isPair, "Features.Ngrams"))
                 .AppendCacheCheckpoint(ml)
                 .Append(ml.MulticlassClassification.Trainers.SdcaMaximumEntropy(featureColumnName: "Features.Ngrams"))

@@ -13,13 +13,13 @@ public sealed record CandidateScore(string Name, int Cost, string Description, C
 {
     public double Mean => FoldAccuracies.Count == 0 ? double.NaN : FoldAccuracies.Average();
 
-    public double StandardDeviation
+    public double StandardDeviation => SampleStandardDeviation(FoldAccuracies);
+
+    /// <summary>The sample standard deviation (n − 1); NaN for fewer than two values.</summary>
+    internal static double SampleStandardDeviation(IReadOnlyList<double> values)
     {
-        get
-        {
-            if (FoldAccuracies.Count < 2) return double.NaN;
-            double mean = Mean;
-            return Math.Sqrt(FoldAccuracies.Sum(a => (a - mean) * (a - mean)) / (FoldAccuracies.Count - 1));
-        }
+        if (values.Count < 2) return double.NaN;
+        double mean = values.Average();
+        return Math.Sqrt(values.Sum(v => (v - mean) * (v - mean)) / (values.Count - 1));
     }
 }

@@ -90,9 +90,7 @@ public sealed class PipelineSelection(MLContext ml)
         if (ReferenceEquals(candidate, best)) return true;
         var differences = best.FoldAccuracies.Zip(candidate.FoldAccuracies, (b, c) => b - c).ToList();
         if (differences.Count < 2 || differences.Count != best.FoldAccuracies.Count) return candidate.Mean >= best.Mean;
-        double mean = differences.Average();
-        double sd = Math.Sqrt(differences.Sum(d => (d - mean) * (d - mean)) / (differences.Count - 1));
-        return mean <= sd / Math.Sqrt(differences.Count) + 1e-12;
+        return differences.Average() <= CandidateScore.SampleStandardDeviation(differences) / Math.Sqrt(differences.Count) + 1e-12;
     }
 
     private CandidateScore CrossValidate(PipelineCandidate candidate, IReadOnlyList<ClueExample> train, IReadOnlyList<ClueExample>? dev,

@@ -1,6 +1,5 @@
 using GauMLNet.Clue;
 using Microsoft.ML;
-using Microsoft.ML.Transforms;
 using Microsoft.ML.Transforms.Text;
 
 namespace GauMLNet.MLNet;
@@ -27,10 +26,16 @@ public static class CharNgramPipeline
         return features.Append(ml.Transforms.Concatenate(outputColumnName, isPair ? [first, second] : [first]));
     }
 
-    /// <summary>Label (text) to keys in sorted order, the features, SdcaMaximumEntropy, and PredictedLabel back to text.</summary>
-    public static IEstimator<ITransformer> Classifier(MLContext ml, bool isPair) =>
-        Features(ml, isPair)
-            .Append(ml.Transforms.Conversion.MapValueToKey("Label", keyOrdinality: ValueToKeyMappingEstimator.KeyOrdinality.ByValue))
+    /// <summary>The n-gram features into <see cref="SdcaClassifier"/>.</summary>
+    public static IEstimator<ITransformer> Classifier(MLContext ml, bool isPair) => SdcaClassifier(ml, Features(ml, isPair));
+
+    /// <summary>
+    /// <paramref name="features"/> (writing a Features column), the label to keys in sorted order, a cache (the trainer
+    /// passes over the rows many times), SdcaMaximumEntropy, and PredictedLabel back to text.
+    /// </summary>
+    public static IEstimator<ITransformer> SdcaClassifier(MLContext ml, IEstimator<ITransformer> features) =>
+        features
+            .Append(CluePipeline.LabelKeys(ml))
             .AppendCacheCheckpoint(ml)
             .Append(ml.MulticlassClassification.Trainers.SdcaMaximumEntropy())
             .Append(ml.Transforms.Conversion.MapKeyToValue("PredictedLabel"));

@@ -59,6 +59,10 @@ public static class CluePipeline
         return FitClassifier(ml, task.IsPair, train, dev, options, trainer, new Dictionary<string, string> { [ClueTask.MetadataKey] = task.Name });
     }
 
+    /// <summary>Label (text) to keys in sorted order, so classifiers trained on the same label set use the same keys.</summary>
+    public static ValueToKeyMappingEstimator LabelKeys(MLContext ml) =>
+        ml.Transforms.Conversion.MapValueToKey("Label", keyOrdinality: ValueToKeyMappingEstimator.KeyOrdinality.ByValue);
+
     /// <summary>
     /// Fits label mapping and classifier over <see cref="ClueExample"/> rows of any source (a CLUE task, a user's data file):
     /// Sentence1 (and Sentence2 when <paramref name="isPair"/>), the label as text. <paramref name="metadata"/> is saved with the model.
@@ -67,7 +71,7 @@ public static class CluePipeline
         Func<GauTextClassificationOptions, IEstimator<GauTextClassificationTransformer>> trainer, IReadOnlyDictionary<string, string> metadata)
     {
         // Labels get keys in sorted order, so the same label set always maps to the same keys.
-        var keyMap = ml.Transforms.Conversion.MapValueToKey("Label", keyOrdinality: ValueToKeyMappingEstimator.KeyOrdinality.ByValue).Fit(train);
+        var keyMap = LabelKeys(ml).Fit(train);
         var classifierOptions = options with
         {
             SentenceColumnName = nameof(ClueExample.Sentence1),

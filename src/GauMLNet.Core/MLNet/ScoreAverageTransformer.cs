@@ -105,31 +105,22 @@ public sealed class ScoreAverageTransformer : ITransformer
             : (ValueGetter<ReadOnlyMemory<char>>)((ref ReadOnlyMemory<char> value) => value = owner.Classes[Current().Best].AsMemory());
     }
 
-    private static IEnumerable<DataViewSchema.Column> Dependencies(ScoreAverageTransformer owner, DataViewSchema inputSchema, IEnumerable<DataViewSchema.Column> needed)
-    {
-        var indices = new HashSet<int>();
-        foreach (var column in needed)
-        {
-            if (column.Index < inputSchema.Count) indices.Add(column.Index);
-            else foreach (string name in owner.ScoreColumns) indices.Add(inputSchema[name].Index);
-        }
-        return indices.Order().Select(i => inputSchema[i]);
-    }
-
-    private static ValueGetter<TValue> Getter<TValue>(DataViewRow input, DataViewSchema inputSchema, Func<RowAverage> average, DataViewSchema.Column column)
-    {
-        if (column.Index < inputSchema.Count) return input.GetGetter<TValue>(inputSchema[column.Index]);
-        return average().Getter(column.Index - inputSchema.Count) as ValueGetter<TValue>
-            ?? throw new InvalidOperationException($"Column '{column.Name}' is {column.Type}; it cannot be read as {typeof(TValue).Name}.");
-    }
-
     private sealed class Mapper(ScoreAverageTransformer owner, DataViewSchema inputSchema) : IRowToRowMapper
     {
-        public ScoreAverageTransformer Owner => owner;
+        private ScoreAverageTransformer Owner => owner;
         public DataViewSchema InputSchema { get; } = inputSchema;
         public DataViewSchema OutputSchema { get; } = owner.GetOutputSchema(inputSchema);
 
-        public IEnumerable<DataViewSchema.Column> GetDependencies(IEnumerable<DataViewSchema.Column> dependingColumns) => Dependencies(owner, InputSchema, dependingColumns);
+        public IEnumerable<DataViewSchema.Column> GetDependencies(IEnumerable<DataViewSchema.Column> dependingColumns)
+        {
+            var indices = new HashSet<int>();
+            foreach (var column in dependingColumns)
+            {
+                if (column.Index < InputSchema.Count) indices.Add(column.Index);
+                else foreach (string name in owner.ScoreColumns) indices.Add(InputSchema[name].Index);
+            }
+            return indices.Order().Select(i => InputSchema[i]);
+        }
 
         public DataViewRow GetRow(DataViewRow input, IEnumerable<DataViewSchema.Column> activeColumns) => new Row(this, input, activeColumns.Select(c => c.Index).ToHashSet());
 
@@ -140,40 +131,47 @@ public sealed class ScoreAverageTransformer : ITransformer
             public override long Position => input.Position;
             public override long Batch => input.Batch;
             public override ValueGetter<DataViewRowId> GetIdGetter() => input.GetIdGetter();
+
             public override bool IsColumnActive(DataViewSchema.Column column) =>
                 column.Index < mapper.InputSchema.Count ? input.IsColumnActive(mapper.InputSchema[column.Index]) : active.Contains(column.Index);
-            public override ValueGetter<TValue> GetGetter<TValue>(DataViewSchema.Column column) =>
-                Getter<TValue>(input, mapper.InputSchema, () => _average ??= new RowAverage(mapper.Owner, input, mapper.InputSchema), column);
+
+            public override ValueGetter<TValue> GetGetter<TValue>(DataViewSchema.Column column)
+            {
+                int inputCount = mapper.InputSchema.Count;
+                if (column.Index < inputCount) return input.GetGetter<TValue>(mapper.InputSchema[column.Index]);
+                _average ??= new RowAverage(mapper.Owner, input, mapper.InputSchema);
+                return _average.Getter(column.Index - inputCount) as ValueGetter<TValue>
+                    ?? throw new InvalidOperationException($"Column '{column.Name}' is {column.Type}; it cannot be read as {typeof(TValue).Name}.");
+            }
         }
     }
 
+    // A cursor over the input whose rows are the mapper's rows over it.
     private sealed class MappedView(ScoreAverageTransformer owner, IDataView input) : IDataView
     {
-        public DataViewSchema Schema { get; } = owner.GetOutputSchema(input.Schema);
+        private readonly Mapper _mapper = new(owner, input.Schema);
+        public DataViewSchema Schema => _mapper.OutputSchema;
         public bool CanShuffle => input.CanShuffle;
         public long? GetRowCount() => input.GetRowCount();
 
         public DataViewRowCursor GetRowCursor(IEnumerable<DataViewSchema.Column> columnsNeeded, Random? rand = null)
         {
             var needed = columnsNeeded.ToList();
-            var cursor = input.GetRowCursor(Dependencies(owner, input.Schema, needed), rand);
-            return new Cursor(this, cursor, needed.Where(c => c.Index >= input.Schema.Count).Select(c => c.Index).ToHashSet());
+            var cursor = input.GetRowCursor(_mapper.GetDependencies(needed), rand);
+            return new Cursor(cursor, _mapper.GetRow(cursor, needed));
         }
 
         public DataViewRowCursor[] GetRowCursorSet(IEnumerable<DataViewSchema.Column> columnsNeeded, int n, Random? rand = null) => [GetRowCursor(columnsNeeded, rand)];
 
-        private sealed class Cursor(MappedView view, DataViewRowCursor input, HashSet<int> active) : DataViewRowCursor
+        private sealed class Cursor(DataViewRowCursor input, DataViewRow row) : DataViewRowCursor
         {
-            private RowAverage? _average;
-            public override DataViewSchema Schema => view.Schema;
+            public override DataViewSchema Schema => row.Schema;
             public override long Position => input.Position;
             public override long Batch => input.Batch;
             public override ValueGetter<DataViewRowId> GetIdGetter() => input.GetIdGetter();
             public override bool MoveNext() => input.MoveNext();
-            public override bool IsColumnActive(DataViewSchema.Column column) =>
-                column.Index < input.Schema.Count ? input.IsColumnActive(input.Schema[column.Index]) : active.Contains(column.Index);
-            public override ValueGetter<TValue> GetGetter<TValue>(DataViewSchema.Column column) =>
-                Getter<TValue>(input, input.Schema, () => _average ??= new RowAverage(view.Owner, input, input.Schema), column);
+            public override bool IsColumnActive(DataViewSchema.Column column) => row.IsColumnActive(column);
+            public override ValueGetter<TValue> GetGetter<TValue>(DataViewSchema.Column column) => row.GetGetter<TValue>(column);
 
             protected override void Dispose(bool disposing)
             {
@@ -181,7 +179,5 @@ public sealed class ScoreAverageTransformer : ITransformer
                 base.Dispose(disposing);
             }
         }
-
-        public ScoreAverageTransformer Owner => owner;
     }
 }

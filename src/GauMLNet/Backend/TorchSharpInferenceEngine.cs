@@ -74,10 +74,10 @@ public sealed class TorchSharpInferenceEngine : IGauInferenceEngine
     public EngineOutput Run(PaddedBatch batch)
     {
         var network = _scoring.Value;
-        if (GauLayerStack.RowOutgrowsInferenceChunks(network.Config, batch.Length, Precision == InferencePrecision.Float32 ? 4 : 2))
-            LazyInitializer.EnsureInitialized(ref _longRowHeap, () => LargeBlockHeap.KeepWhileScoringOn(Device));
+        bool longRows = GauLayerStack.RowOutgrowsInferenceChunks(network.Config, batch.Length, Precision == InferencePrecision.Float32 ? 4 : 2);
+        if (longRows) LazyInitializer.EnsureInitialized(ref _longRowHeap, () => LargeBlockHeap.KeepWhileScoringOn(Device));
         var output = TaskNetworkRunner.Run(network, batch, Device);
-        _longRowHeap?.GiveBackIfMemoryIsShort();
+        if (longRows) _longRowHeap!.GiveBackIfMemoryIsShort(); // only long rows grow the heap; short calls read no /proc
         return output;
     }
 
