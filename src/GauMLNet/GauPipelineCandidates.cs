@@ -53,7 +53,8 @@ public static class GauPipelineCandidates
     {
         ArgumentNullException.ThrowIfNull(options);
         string from = options.ModelDirectory is { } directory ? NameOf(directory) : "from scratch";
-        return new(FineTunedName, 2, $"GAU-α fine-tuned ({from}, {options.Epochs} epochs)", token =>
+        string rate = options.LearningRate is { } lr ? lr.ToString("G3", System.Globalization.CultureInfo.InvariantCulture) : "the trainer's default";
+        return new(FineTunedName, 2, $"GAU-α fine-tuned ({from}, {options.Epochs} epochs, learning rate {rate})", token =>
             CluePipeline.LabelKeys(ml)
                 .Append(ml.MulticlassClassification.Trainers.GauTextClassification(FineTuning(options, isPair, token)))
                 .Append(ml.Transforms.Conversion.MapKeyToValue("PredictedLabel")));

@@ -29,6 +29,8 @@ internal static class AutoCommand
         var encoder = new Option<string?>("--encoder") { Description = "a checkpoint directory (e.g. from gau pretrain): the GAU candidates start from it, and the hybrid of its embeddings and n-grams joins them" };
         var config = new Option<string>("--config") { Description = "without --encoder: the GAU-α fine-tuned from scratch (tiny, small, base or a config.json)", DefaultValueFactory = _ => "tiny" };
         var epochs = new Option<int>("--epochs") { Description = "GAU-α fine-tuning epochs", DefaultValueFactory = _ => 10 };
+        var learningRate = new Option<double?>("--learning-rate") { Description = "GAU-α fine-tuning learning rate (default: 1e-3 from scratch, 2e-5 from --encoder, as gau train)" };
+        var batchSize = new Option<int>("--batch-size") { Description = "GAU-α fine-tuning rows per step", DefaultValueFactory = _ => 32 };
         var maxLength = new Option<int>("--max-length") { Description = "tokens per row for the GAU candidates", DefaultValueFactory = _ => 128 };
         var outputDir = new Option<string>("--output") { Description = "where model.zip and leaderboard.json go", DefaultValueFactory = _ => "gau-auto" };
         var seed = new Option<int>("--seed") { Description = "seeds the folds and the GAU candidates" };
@@ -37,7 +39,7 @@ internal static class AutoCommand
         var encoding = CommonOptions.Encoding();
         var command = new Command("auto", "Choose between n-grams, GAU-α, their hybrid and their ensemble for a CLUE classification task by cross-validation; writes model.zip and leaderboard.json.")
         {
-            task, data, time, folds, encoder, config, epochs, maxLength, outputDir, seed, threads, device, encoding,
+            task, data, time, folds, encoder, config, epochs, learningRate, batchSize, maxLength, outputDir, seed, threads, device, encoding,
         };
         command.SetAction(r => CommandGuard.Run(r, error, () =>
         {
@@ -46,6 +48,8 @@ internal static class AutoCommand
             var budget = SweepCommand.ParseDuration(r.GetValue(time)!);
             int k = Arguments.AtLeast("--folds", r.GetValue(folds), 2);
             Arguments.AtLeast("--epochs", r.GetValue(epochs), 1);
+            if (r.GetValue(learningRate) is { } rate) Arguments.Positive("--learning-rate", rate);
+            Arguments.AtLeast("--batch-size", r.GetValue(batchSize), 1);
             Arguments.AtLeast("--max-length", r.GetValue(maxLength), clueTask.IsPair ? 4 : 3);
             Arguments.AtLeast("--threads", r.GetValue(threads), 0);
             string deviceName = Arguments.Device(r.GetValue(device)!);
@@ -70,6 +74,8 @@ internal static class AutoCommand
                 ModelDirectory = encoderDirectory,
                 Config = scratch,
                 Epochs = r.GetValue(epochs),
+                LearningRate = r.GetValue(learningRate),
+                BatchSize = r.GetValue(batchSize),
                 MaxLength = r.GetValue(maxLength),
                 Seed = r.GetValue(seed),
                 Device = deviceName,

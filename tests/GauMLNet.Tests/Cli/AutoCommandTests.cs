@@ -39,7 +39,7 @@ public class AutoCommandTests(ITestOutputHelper output)
     {
         string data = SmallSentimentFolder(), outDir = Path.Combine(TestPaths.NewTempDirectory(), "auto");
         var auto = Gau("auto", "--task", "eprstmt", "--data", data, "--folds", "2", "--encoder", TinyEncoder(data), "--epochs", "1",
-            "--max-length", "32", "--seed", "1", "--device", "cpu", "--output", outDir);
+            "--learning-rate", "5e-4", "--batch-size", "16", "--max-length", "32", "--seed", "1", "--device", "cpu", "--output", outDir);
         output.WriteLine(auto.Out);
         Assert.True(auto.Code == 0, auto.Err);
 
@@ -59,6 +59,7 @@ public class AutoCommandTests(ITestOutputHelper output)
             Assert.InRange(c.GetProperty("dev_accuracy").GetDouble(), 0, 1);
             Assert.True(c.GetProperty("model_bytes").GetInt64() > 0);
         }
+        Assert.Contains("learning rate 0.0005", candidates[2].GetProperty("description").GetString());
         string chosen = root.GetProperty("chosen").GetString()!;
         Assert.Contains(chosen, candidates.Select(c => c.GetProperty("name").GetString()));
         Assert.Contains($"chosen: {chosen}", auto.Out);
@@ -92,6 +93,8 @@ public class AutoCommandTests(ITestOutputHelper output)
 
     [Theory]
     [InlineData("--folds", "1", "--folds must be at least 2")]
+    [InlineData("--learning-rate", "0", "--learning-rate must be a positive number")]
+    [InlineData("--batch-size", "0", "--batch-size must be at least 1")]
     [InlineData("--time", "soon", "--time: expected a positive duration")]
     [InlineData("--encoder", "/no/such/encoder", "--encoder")]
     [InlineData("--encoder", "FIXTURE", "--encoder: ")]
