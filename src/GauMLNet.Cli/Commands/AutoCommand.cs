@@ -29,8 +29,8 @@ internal static class AutoCommand
         var encoder = new Option<string?>("--encoder") { Description = "a checkpoint directory (e.g. from gau pretrain): the GAU candidates start from it, and the hybrid of its embeddings and n-grams joins them" };
         var config = new Option<string>("--config") { Description = "without --encoder: the GAU-α fine-tuned from scratch (tiny, small, base or a config.json)", DefaultValueFactory = _ => "tiny" };
         var epochs = new Option<int>("--epochs") { Description = "GAU-α fine-tuning epochs", DefaultValueFactory = _ => 10 };
-        var learningRate = new Option<double?>("--learning-rate") { Description = "GAU-α fine-tuning learning rate (default: 1e-3 from scratch, 2e-5 from --encoder, as gau train)" };
-        var batchSize = new Option<int>("--batch-size") { Description = "GAU-α fine-tuning rows per step", DefaultValueFactory = _ => 32 };
+        var learningRate = CommonOptions.LearningRate("--encoder");
+        var batchSize = CommonOptions.FineTuningBatchSize();
         var maxLength = new Option<int>("--max-length") { Description = "tokens per row for the GAU candidates", DefaultValueFactory = _ => 128 };
         var outputDir = new Option<string>("--output") { Description = "where model.zip and leaderboard.json go", DefaultValueFactory = _ => "gau-auto" };
         var seed = new Option<int>("--seed") { Description = "seeds the folds and the GAU candidates" };

@@ -67,4 +67,16 @@ internal static class CommonOptions
     {
         Description = "with --attention mixed-chunk: tokens per chunk (default 256)",
     };
+
+    /// <summary>Fine-tuning's learning rate; unset, the trainer's default for a checkpoint (given by <paramref name="checkpointOption"/>) or from scratch.</summary>
+    public static Option<double?> LearningRate(string checkpointOption) => new("--learning-rate")
+    {
+        Description = $"default 2e-5 with {checkpointOption} (released base-size weights), 1e-3 from scratch",
+    };
+
+    public static Option<int> FineTuningBatchSize() => new("--batch-size")
+    {
+        Description = "rows per fine-tuning step",
+        DefaultValueFactory = _ => 32,
+    };
 }

@@ -18,9 +18,9 @@ internal static class TrainCommand
         var model = new Option<string?>("--model") { Description = "a checkpoint directory to fine-tune (config.json + model.safetensors + vocab.txt)" };
         var config = new Option<string>("--config") { Description = "from scratch: tiny, small, base or a config.json", DefaultValueFactory = _ => "tiny" };
         var epochs = new Option<int>("--epochs") { DefaultValueFactory = _ => 3 };
-        var batch = new Option<int>("--batch-size") { DefaultValueFactory = _ => 32 };
+        var batch = CommonOptions.FineTuningBatchSize();
         var maxLength = new Option<int>("--max-length") { Description = "tokens per row including [CLS]/[SEP]; longer rows are truncated and counted", DefaultValueFactory = _ => 128 };
-        var lr = new Option<double?>("--learning-rate") { Description = "default 2e-5 with --model, 1e-3 from scratch" };
+        var lr = CommonOptions.LearningRate("--model");
         var maxGradNorm = new Option<double>("--max-grad-norm") { Description = "clip the global gradient norm to this (0: no clipping)", DefaultValueFactory = _ => 1.0 };
         var outputDir = new Option<string>("--output") { Description = "where model.zip, metrics.json, the curve and checkpoints go", DefaultValueFactory = _ => "gau-output" };
         var device = CommonOptions.Device();

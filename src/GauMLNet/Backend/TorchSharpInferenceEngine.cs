@@ -18,6 +18,10 @@ public sealed class TorchSharpInferenceEngine : IGauInferenceEngine
     private readonly TaskNetwork _network;
     private readonly Lazy<TaskNetwork> _scoring;
     private readonly bool _ownsNetwork = true;
+    // Held from the first call with a row too long to score in 32 MB pieces until the engine is disposed: long rows' large
+    // temporaries are then reused across layers and calls instead of mapped and page-faulted afresh each time.
+    private readonly Lock _longRowHeapLock = new();
+    private LargeBlockHeap.Scope? _longRowHeap;
 
     /// <param name="network">taken over: the engine disposes it</param>
     /// <param name="bf16">whether the device computes bf16 natively (the machine's probe when null)</param>
@@ -75,15 +79,11 @@ public sealed class TorchSharpInferenceEngine : IGauInferenceEngine
     {
         var network = _scoring.Value;
         bool longRows = GauLayerStack.RowOutgrowsInferenceChunks(network.Config, batch.Length, Precision == InferencePrecision.Float32 ? 4 : 2);
-        if (longRows) LazyInitializer.EnsureInitialized(ref _longRowHeap, () => LargeBlockHeap.KeepWhileScoringOn(Device));
+        if (longRows) lock (_longRowHeapLock) _longRowHeap ??= LargeBlockHeap.KeepWhileScoringOn(Device); // one scope, even when threads race
         var output = TaskNetworkRunner.Run(network, batch, Device);
         if (longRows) _longRowHeap!.GiveBackIfMemoryIsShort(); // only long rows grow the heap; short calls read no /proc
         return output;
     }
-
-    // Held from the first call with a row too long to score in 32 MB pieces until the engine is disposed: long rows' large
-    // temporaries are then reused across layers and calls instead of mapped and page-faulted afresh each time.
-    private LargeBlockHeap.Scope? _longRowHeap;
 
     public void Dispose()
     {
