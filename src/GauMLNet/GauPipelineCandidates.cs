@@ -8,11 +8,13 @@ namespace GauMLNet.TorchSharp;
 /// <summary>
 /// The pipelines a few-label selection (<see cref="PipelineSelection"/>) chooses between, each an ordinary ML.NET chain over
 /// <see cref="ClueExample"/> rows that ends in PredictedLabel (text) and Score: character n-grams, GAU-α embeddings beside
-/// n-grams (hybrid), GAU-α fine-tuned, and the ensemble averaging their probabilities. Cost orders them for the tie-break: n-grams are the cheapest to train and serve.
+/// n-grams (hybrid), GAU-α fine-tuned (from an encoder, and from scratch beside it), and the ensemble averaging their
+/// probabilities. Cost orders them for the tie-break: n-grams are the cheapest to train and serve.
 /// </summary>
 public static class GauPipelineCandidates
 {
-    public const string CharNgramsName = "char-ngrams", HybridName = "hybrid", FineTunedName = "gau-fine-tuned", EnsembleName = "ensemble";
+    public const string CharNgramsName = "char-ngrams", HybridName = "hybrid", FineTunedName = "gau-fine-tuned", FromScratchName = "gau-from-scratch",
+        EnsembleName = "ensemble";
 
     /// <summary>Character 1–3-grams into SdcaMaximumEntropy (<see cref="CharNgramPipeline"/>).</summary>
     public static PipelineCandidate CharNgrams(MLContext ml, bool isPair) =>
@@ -60,6 +62,19 @@ public static class GauPipelineCandidates
                 .Append(ml.Transforms.Conversion.MapKeyToValue("PredictedLabel")));
     }
 
+    /// <summary>
+    /// GAU-α fine-tuned from scratch (<paramref name="options"/>' Config, no ModelDirectory) under its own name, to stand
+    /// beside <see cref="FineTuned"/> from an encoder: in-domain pretraining does not help every task, and the selection
+    /// tells which.
+    /// </summary>
+    public static PipelineCandidate FromScratch(MLContext ml, bool isPair, GauTextClassificationOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.ModelDirectory is not null || options.Config is null)
+            throw new ArgumentException("A from-scratch candidate needs a Config and no ModelDirectory.", nameof(options));
+        return FineTuned(ml, isPair, options) with { Name = FromScratchName };
+    }
+
     private static GauTextClassificationOptions FineTuning(GauTextClassificationOptions options, bool isPair, CancellationToken token) => options with
     {
         SentenceColumnName = nameof(ClueExample.Sentence1),
@@ -69,15 +84,16 @@ public static class GauPipelineCandidates
     };
 
     /// <summary>
-    /// The mean of the class probabilities of the n-gram classifier, the hybrid (with an encoder) and GAU-α fine-tuned,
-    /// all trained in one chain on one label mapping (<see cref="ScoreAverageEstimator"/>): the dearest candidate, as it
-    /// trains all of them.
+    /// The mean of the class probabilities of the n-gram classifier, the hybrid (with an encoder), GAU-α fine-tuned and,
+    /// when <paramref name="fromScratch"/> is given, GAU-α fine-tuned from scratch, all trained in one chain on one label
+    /// mapping (<see cref="ScoreAverageEstimator"/>): the dearest candidate, as it trains all of them.
     /// </summary>
     public static PipelineCandidate Ensemble(MLContext ml, bool isPair, GauTextClassificationOptions options, string? encoderDirectory = null,
-        int maxLength = 128, string? device = null)
+        int maxLength = 128, string? device = null, GauTextClassificationOptions? fromScratch = null)
     {
         ArgumentNullException.ThrowIfNull(options);
-        string members = encoderDirectory is null ? "char-ngrams + gau-fine-tuned" : "char-ngrams + hybrid + gau-fine-tuned";
+        string members = (encoderDirectory is null ? "char-ngrams + gau-fine-tuned" : "char-ngrams + hybrid + gau-fine-tuned")
+            + (fromScratch is null ? "" : " + gau-from-scratch");
         return new(EnsembleName, 3, $"the mean of the probabilities of {members}", token =>
         {
             var scores = new List<string> { "Score.Ngrams" };
@@ -95,13 +111,21 @@ public static class GauPipelineCandidates
                 scores.Add("Score.Hybrid");
             }
             scores.Add("Score.Gau");
-            return chain
-                .Append(ml.MulticlassClassification.Trainers.GauTextClassification(FineTuning(options, isPair, token) with
+            chain = chain.Append(ml.MulticlassClassification.Trainers.GauTextClassification(FineTuning(options, isPair, token) with
+            {
+                ScoreColumnName = "Score.Gau",
+                PredictedLabelColumnName = "PredictedLabel.Gau",
+            }));
+            if (fromScratch is not null)
+            {
+                chain = chain.Append(ml.MulticlassClassification.Trainers.GauTextClassification(FineTuning(fromScratch, isPair, token) with
                 {
-                    ScoreColumnName = "Score.Gau",
-                    PredictedLabelColumnName = "PredictedLabel.Gau",
-                }))
-                .Append(new ScoreAverageEstimator(scores));
+                    ScoreColumnName = "Score.Scratch",
+                    PredictedLabelColumnName = "PredictedLabel.Scratch",
+                }));
+                scores.Add("Score.Scratch");
+            }
+            return chain.Append(new ScoreAverageEstimator(scores));
         });
     }
 }

@@ -14,7 +14,7 @@ namespace GauMLNet.Cli.Commands;
 /// <summary>
 /// gau auto: chooses the pipeline for a CLUE classification task by stratified k-fold cross-validation over train + dev
 /// (<see cref="PipelineSelection"/>) among character n-grams, GAU-α embeddings beside n-grams (with --encoder), GAU-α
-/// fine-tuned and the ensemble averaging their probabilities; writes the winner refit on every labelled row (model.zip) and leaderboard.json.
+/// fine-tuned (from --encoder, and from scratch) and the ensemble averaging their probabilities; writes the winner refit on every labelled row (model.zip) and leaderboard.json.
 /// </summary>
 internal static class AutoCommand
 {
@@ -27,7 +27,7 @@ internal static class AutoCommand
         var time = new Option<string>("--time") { Description = "the budget of the candidates' cross-validation, e.g. 30m, 90s, 2h (the winner's refit comes after it)", DefaultValueFactory = _ => "30m" };
         var folds = new Option<int>("--folds") { Description = "cross-validation folds, stratified by label", DefaultValueFactory = _ => 5 };
         var encoder = new Option<string?>("--encoder") { Description = "a checkpoint directory (e.g. from gau pretrain): the GAU candidates start from it, and the hybrid of its embeddings and n-grams joins them" };
-        var config = new Option<string>("--config") { Description = "without --encoder: the GAU-α fine-tuned from scratch (tiny, small, base or a config.json)", DefaultValueFactory = _ => "tiny" };
+        var config = new Option<string>("--config") { Description = "the GAU-α fine-tuned from scratch (tiny, small, base or a config.json); with --encoder it runs beside the one fine-tuned from the encoder", DefaultValueFactory = _ => "tiny" };
         var epochs = new Option<int>("--epochs") { Description = "GAU-α fine-tuning epochs", DefaultValueFactory = _ => 10 };
         var learningRate = CommonOptions.LearningRate("--encoder");
         var batchSize = CommonOptions.FineTuningBatchSize();
@@ -58,7 +58,7 @@ internal static class AutoCommand
                 if (encoderDirectory is not null && !File.Exists(Path.Combine(encoderDirectory, file)))
                     throw new UsageException($"--encoder: {encoderDirectory} has no {file}; give a checkpoint directory (config.json, model.safetensors, vocab.txt), e.g. one gau pretrain wrote.");
             if (encoderDirectory is not null) GauAlphaEncoder.Load(encoderDirectory, "cpu").Dispose(); // a damaged checkpoint stops here, not in every fold
-            GauAlphaConfig? scratch = encoderDirectory is null ? Arguments.Config(r.GetValue(config)!) : null;
+            GauAlphaConfig scratch = Arguments.Config(r.GetValue(config)!);
             var textEncoding = Arguments.Encoding(r.GetValue(encoding));
             string outDir = r.GetValue(outputDir)!;
 
@@ -72,7 +72,7 @@ internal static class AutoCommand
             var gauOptions = new GauTextClassificationOptions
             {
                 ModelDirectory = encoderDirectory,
-                Config = scratch,
+                Config = encoderDirectory is null ? scratch : null,
                 Epochs = r.GetValue(epochs),
                 LearningRate = r.GetValue(learningRate),
                 BatchSize = r.GetValue(batchSize),
@@ -87,7 +87,10 @@ internal static class AutoCommand
             if (encoderDirectory is not null)
                 candidates.Add(GauPipelineCandidates.Hybrid(ml, clueTask.IsPair, encoderDirectory, r.GetValue(maxLength), deviceName));
             candidates.Add(GauPipelineCandidates.FineTuned(ml, clueTask.IsPair, gauOptions));
-            candidates.Add(GauPipelineCandidates.Ensemble(ml, clueTask.IsPair, gauOptions, encoderDirectory, r.GetValue(maxLength), deviceName));
+            // Beside an encoder, the same fine-tuning from scratch: in-domain pretraining helps some tasks and hurts others.
+            var fromScratch = encoderDirectory is null ? null : gauOptions with { ModelDirectory = null, Config = scratch };
+            if (fromScratch is not null) candidates.Add(GauPipelineCandidates.FromScratch(ml, clueTask.IsPair, fromScratch));
+            candidates.Add(GauPipelineCandidates.Ensemble(ml, clueTask.IsPair, gauOptions, encoderDirectory, r.GetValue(maxLength), deviceName, fromScratch));
 
             var selection = new PipelineSelection(ml) { Folds = k, Seed = r.GetValue(seed), Budget = budget, Log = output.WriteLine };
             var result = selection.Run(train, dev, candidates);

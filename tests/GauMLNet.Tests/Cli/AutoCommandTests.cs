@@ -49,7 +49,7 @@ public class AutoCommandTests(ITestOutputHelper output)
         Assert.Equal(80, root.GetProperty("train_rows").GetInt32());
         Assert.Equal(40, root.GetProperty("dev_rows").GetInt32());
         var candidates = root.GetProperty("candidates").EnumerateArray().ToList();
-        Assert.Equal(["char-ngrams", "hybrid", "gau-fine-tuned", "ensemble"], candidates.Select(c => c.GetProperty("name").GetString()));
+        Assert.Equal(["char-ngrams", "hybrid", "gau-fine-tuned", "gau-from-scratch", "ensemble"], candidates.Select(c => c.GetProperty("name").GetString()));
         foreach (var c in candidates)
         {
             Assert.Equal("Completed", c.GetProperty("status").GetString());
@@ -60,6 +60,9 @@ public class AutoCommandTests(ITestOutputHelper output)
             Assert.True(c.GetProperty("model_bytes").GetInt64() > 0);
         }
         Assert.Contains("learning rate 0.0005", candidates[2].GetProperty("description").GetString());
+        Assert.DoesNotContain("from scratch", candidates[2].GetProperty("description").GetString());
+        Assert.Contains("(from scratch,", candidates[3].GetProperty("description").GetString());
+        Assert.Contains("+ gau-from-scratch", candidates[4].GetProperty("description").GetString());
         string chosen = root.GetProperty("chosen").GetString()!;
         Assert.Contains(chosen, candidates.Select(c => c.GetProperty("name").GetString()));
         Assert.Contains($"chosen: {chosen}", auto.Out);
