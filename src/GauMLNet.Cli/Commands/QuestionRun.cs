@@ -17,7 +17,8 @@ internal static class QuestionRun
     public const string TaskName = "cmrc2018";
 
     /// <summary>The windows and decoding a question answerer is trained with (gau train's cmrc2018 options).</summary>
-    public sealed record QuestionSettings(int MaxAnswerLength, int DocumentStride, bool MarkQuestionOverlap, long PretrainSteps, int PretrainMaxLength)
+    public sealed record QuestionSettings(int MaxAnswerLength, int DocumentStride, bool MarkQuestionOverlap, long PretrainSteps, int PretrainMaxLength,
+        bool TrainWindowsWithoutAnswer = false)
     {
         public static QuestionSettings Default { get; } = new(256, 128, false, 0, 256);
     }
@@ -93,6 +94,7 @@ internal static class QuestionRun
             MaxAnswerLength = q.MaxAnswerLength,
             DocumentStride = q.DocumentStride,
             MarkQuestionOverlap = q.MarkQuestionOverlap,
+            TrainWindowsWithoutAnswer = q.TrainWindowsWithoutAnswer,
         }, s, @checked, progress, stop, trainPath, devPath);
         options = options with // the kept epoch depends on how dev answers are decoded
         {

@@ -37,4 +37,10 @@ public sealed record GauQuestionAnsweringOptions : GauTrainerOptionsBase
     /// segment 1.
     /// </summary>
     public bool MarkQuestionOverlap { get; init; }
+    /// <summary>
+    /// Trains the windows that hold none of their question's answer too, with both ends pointing at [CLS] (BERT's SQuAD
+    /// recipe): decoding compares spans across all of a question's windows, and a model that never saw a window without
+    /// the answer scores some span in it as if the answer were there. Windows holding part of the answer stay untrained.
+    /// </summary>
+    public bool TrainWindowsWithoutAnswer { get; init; }
 }

@@ -119,13 +119,21 @@ public sealed class GauQuestionAnsweringTrainer : GauFineTuningEstimator<GauQues
         return source.WithConfig(c => c with { TypeVocabSize = 3 });
     }
 
-    /// <summary>Training: the windows that hold their answer whole. Validation: every window (answers are decoded per question).</summary>
+    /// <summary>
+    /// Training: the windows that hold their answer whole, and with <see cref="GauQuestionAnsweringOptions.TrainWindowsWithoutAnswer"/>
+    /// those that hold none of it. Validation: every window (answers are decoded per question).
+    /// </summary>
     private protected override List<LabeledExample> ToExamples(TaskRows rows, GauModelSource source, GauTaskSpec spec, string what, Action<string> log)
     {
         var windows = ((Rows)rows).Windows(source, spec);
         bool training = what == "training";
-        var examples = windows.Where(w => !training || w.Answer is not null)
-            .Select(w => new LabeledExample(w.Input, 0, Answer: new AnswerTarget(w.Answer, w.ContextPosition, w.ContextCount))).ToList();
+        bool withoutAnswer = training && QaOptions.TrainWindowsWithoutAnswer;
+        var examples = windows.Where(w => !training || w.Answer is not null || (withoutAnswer && w.HoldsNoneOfAnswer))
+            .Select(w => new LabeledExample(w.Input, 0, Answer: new AnswerTarget(w.Answer ?? (withoutAnswer && w.HoldsNoneOfAnswer ? (0, 0) : null), w.ContextPosition, w.ContextCount)
+            {
+                ClsMeansNoAnswer = withoutAnswer,
+            })).ToList();
+        if (withoutAnswer) log($"{Component}: {examples.Count(e => e.Answer!.Span == (0, 0))} of {examples.Count} training windows hold none of their answer and are trained to point at [CLS].");
         int unanswerable = rows.Count - windows.Where(w => w.Answer is not null).Select(w => w.Example).Distinct().Count();
         if (unanswerable > 0)
             log($"{Component}: {unanswerable} {what} question(s) have an answer longer than any window holds whole; they are {(training ? "not trained on" : "scored as they come")}.");

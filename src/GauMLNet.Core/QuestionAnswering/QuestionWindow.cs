@@ -16,6 +16,9 @@ namespace GauMLNet.QuestionAnswering;
 public sealed record QuestionWindow(int Example, EncodedText Input, AlignedText Context, int ContextStart, int ContextCount, int ContextPosition,
     (int Start, int End)? Answer)
 {
+    /// <summary>The question has an answer and this window holds no token of it (not even part).</summary>
+    public bool HoldsNoneOfAnswer { get; init; }
+
     /// <summary>The character range [Start, End) of the context that input positions first..last (context tokens) cover.</summary>
     public (int Start, int End) Characters(int first, int last)
     {

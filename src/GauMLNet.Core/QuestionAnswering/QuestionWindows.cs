@@ -30,7 +30,8 @@ public sealed record QuestionWindowOptions(int MaxLength = 512, int DocumentStri
 /// token per character (<see cref="CharacterTokenizer"/>, so character offsets survive every normalisation), cut into
 /// windows that each start <see cref="QuestionWindowOptions.DocumentStride"/> tokens after the one before, and each
 /// window is paired with the question. A gold answer is mapped to its first and last token; a window that holds it
-/// whole gets it as its target, one that holds part of it or none gets none (and is not trained on).
+/// whole gets it as its target, one that holds part of it or none gets none; one that holds none of it says so
+/// (<see cref="QuestionWindow.HoldsNoneOfAnswer"/>), for training that teaches windows without the answer to say so.
 /// </summary>
 public static class QuestionWindows
 {
@@ -68,7 +69,8 @@ public static class QuestionWindows
                     for (int t = 0; t < count; t++)
                         if (overlap[start + t]) types[position + t] = OverlapSegment;
                 (int, int)? answer = gold is { } g && g.First >= start && g.Last < start + count ? (g.First - start + position, g.Last - start + position) : null;
-                windows.Add(new QuestionWindow(e, new EncodedText(ids, types, Truncated: false), context, start, count, position, answer));
+                bool none = gold is { } h && (h.Last < start || h.First >= start + count);
+                windows.Add(new QuestionWindow(e, new EncodedText(ids, types, Truncated: false), context, start, count, position, answer) { HoldsNoneOfAnswer = none });
                 if (start + count >= context.Length) break;
             }
         }

@@ -12,7 +12,14 @@ public sealed record LabeledExample(EncodedText Text, float Label, TokenTargets?
 /// A question-answering window's target: the gold answer's first and last positions in the input (none when the window
 /// does not hold it whole), and the positions of its context tokens, the only places an answer can be.
 /// </summary>
-public sealed record AnswerTarget((int Start, int End)? Span, int ContextPosition, int ContextCount);
+public sealed record AnswerTarget((int Start, int End)? Span, int ContextPosition, int ContextCount)
+{
+    /// <summary>
+    /// Position 0 ([CLS]) is a target too: the place a window without the answer points both ends at (Span (0, 0)),
+    /// so the loss's softmax runs over [CLS] and the context.
+    /// </summary>
+    public bool ClsMeansNoAnswer { get; init; }
+}
 
 /// <summary>
 /// Token-classification targets of one encoded window, positions counted after [CLS]: a BIO tag per token, and the

@@ -271,6 +271,7 @@ public sealed class FineTuner(FineTuningOptions options, GauTask task, Func<Task
             var (start, end) = target.Span ?? throw new InvalidOperationException("A question-answering training row holds no whole answer; such windows are not trained on.");
             (starts[b], ends[b]) = (start, end);
             context.AsSpan(b * width + target.ContextPosition, target.ContextCount).Fill(true);
+            context[b * width] = target.ClsMeansNoAnswer;
         }
         return GauAlphaForQuestionAnswering.Loss(output, tensor(starts, ScalarType.Int64, device), tensor(ends, ScalarType.Int64, device),
             tensor(context, [rows.Length, width], device: device));

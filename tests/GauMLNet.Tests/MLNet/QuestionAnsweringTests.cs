@@ -136,6 +136,41 @@ public sealed class QuestionAnsweringTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void WindowsWithoutTheirAnswerAreTrainedToPointAtCls()
+    {
+        var ml = new MLContext(seed: 1);
+        var rows = Rows(48, 6);
+        var notices = new List<string>();
+        var model = ml.MulticlassClassification.Trainers.GauQuestionAnswering(Options(null) with
+        {
+            Epochs = 3,
+            TrainWindowsWithoutAnswer = true,
+            Log = notices.Add,
+        }).Fit(ml.Data.LoadFromEnumerable(rows));
+        var notice = Assert.Single(notices, n => n.Contains("training windows hold none of their answer", StringComparison.Ordinal));
+        var counts = System.Text.RegularExpressions.Regex.Match(notice, @"(\d+) of (\d+) training windows");
+        int without = int.Parse(counts.Groups[1].Value), all = int.Parse(counts.Groups[2].Value);
+        output.WriteLine(notice);
+        Assert.InRange(without, 1, all - rows.Count); // every question trains at least its answer's window
+
+        // Trained with [CLS] as their target, the windows without the answer put more of their start mass there than
+        // those with it: the model has learnt to say "not here".
+        var pass = QuestionAnswerer.Run(model.Model, rows.Select((r, i) => new GauMLNet.QuestionAnswering.QuestionAnsweringExample($"q{i}", r.Context, r.Question,
+            [new GauMLNet.QuestionAnswering.AnswerSpan(r.TrainingAnswer, r.AnswerIndex)])).ToList());
+        var (windows, scores) = (pass.Windows, pass.Outputs);
+        double ClsShare(int i)
+        {
+            var starts = Enumerable.Range(0, windows[i].ContextPosition + windows[i].ContextCount).Where(p => p == 0 || p >= windows[i].ContextPosition)
+                .Select(p => Math.Exp(scores[i][2 * p])).ToList();
+            return starts[0] / starts.Sum();
+        }
+        double withAnswer = windows.Select((w, i) => (w, i)).Where(p => p.w.Answer is not null).Average(p => ClsShare(p.i));
+        double withoutAnswer = windows.Select((w, i) => (w, i)).Where(p => p.w.HoldsNoneOfAnswer).Average(p => ClsShare(p.i));
+        output.WriteLine($"[CLS] share of the start softmax: {withAnswer:F3} with the answer, {withoutAnswer:F3} without");
+        Assert.True(withoutAnswer > withAnswer, $"{withoutAnswer} vs {withAnswer}");
+    }
+
+    [Fact]
     public void AnAnswerIndexThatMissesItsAnswerNamesTheRow()
     {
         var ml = new MLContext(seed: 1);

@@ -35,6 +35,9 @@ public sealed class QuestionWindowsTests
         Assert.Equal(30, windows[^1].ContextStart + windows[^1].ContextCount); // the last window reaches the end
         // Tokens 6..8 are whole in the window starting at 4 (4..11) only; those at 0 (0..7) and 8 (8..15) hold a part.
         Assert.Equal([4], windows.Where(w => w.Answer is not null).Select(w => w.ContextStart));
+        Assert.Equal([12, 16, 20, 24], windows.Where(w => w.HoldsNoneOfAnswer).Select(w => w.ContextStart)); // no token of 6..8
+        Assert.DoesNotContain(QuestionWindows.Create(Tokenizer, [example with { Answers = [] }], new QuestionWindowOptions(MaxLength: 14, DocumentStride: 4)),
+            w => w.HoldsNoneOfAnswer); // no answer: nothing to hold
         var held = windows.Single(w => w.Answer is not null);
         Assert.Equal((5 + 2, 5 + 4), held.Answer);
         Assert.Equal((6, 9), held.Characters(held.Answer!.Value.Start, held.Answer.Value.End));
