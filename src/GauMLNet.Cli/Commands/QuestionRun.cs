@@ -7,6 +7,7 @@ using GauMLNet.MLNet;
 using GauMLNet.QuestionAnswering;
 using GauMLNet.Storage;
 using GauMLNet.TorchSharp;
+using GauMLNet.TorchSharp.Training;
 using Microsoft.ML;
 
 namespace GauMLNet.Cli.Commands;
@@ -59,6 +60,8 @@ internal static class QuestionRun
                 throw new UsageException($"--resume: there is no checkpoint in {s.OutputDirectory} to resume from; run without --resume to start training.");
             s = s with { Resume = false };
         }
+        else if (resumePretraining && !TrainingCheckpoint.Exists(Path.Combine(s.OutputDirectory, TrainingRun.CheckpointFolder)))
+            s = s with { Resume = false }; // stopped after pretraining finished, before fine-tuning's first checkpoint: fine-tuning begins
         var @checked = TrainingRun.CheckArguments(s, minimumMaxLength: 16);
         var (encoding, checkpoints) = (@checked.Encoding, @checked.Checkpoints);
         var ml = new MLContext(seed: s.Seed);

@@ -129,6 +129,13 @@ public sealed class QuestionCommandsTests(ITestOutputHelper output)
         Assert.Contains("step 6 of 6", continued.Out);
         Assert.True(File.Exists(Path.Combine(pretrained, "pretrain-metrics.json")));
 
+        // Stopped after pretraining finished, before fine-tuning's first checkpoint: --resume reuses it and fine-tunes.
+        Directory.Delete(Path.Combine(outDir, "checkpoints"), recursive: true);
+        var between = Gau([.. args, "--resume"]);
+        Assert.True(between.Code == 0, between.Err);
+        Assert.Contains("in-task pretraining: done before", between.Out);
+        Assert.True(File.Exists(Path.Combine(outDir, "model.zip")));
+
         var withModel = Gau("train", "--task", "cmrc2018", "--data", data, "--model", pretrained, "--pretrain-steps", "6", "--output", TestPaths.NewTempDirectory());
         Assert.NotEqual(0, withModel.Code);
         Assert.Contains("--pretrain-steps pretrains a model from scratch", withModel.Err);
