@@ -54,8 +54,9 @@ public static class GauPipelineCandidates
     public static PipelineCandidate FineTuned(MLContext ml, bool isPair, GauTextClassificationOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        string from = options.ModelDirectory is { } directory ? NameOf(directory) : "from scratch";
-        string rate = options.LearningRate is { } lr ? lr.ToString("G3", System.Globalization.CultureInfo.InvariantCulture) : "the trainer's default";
+        string from = options.ModelDirectory is { } directory ? NameOf(directory)
+            : options.Config is { } c ? $"from scratch, {c.NumHiddenLayers} layers of d {c.HiddenSize}" : "from scratch";
+        string rate = GauFitting.LearningRateOf(options).ToString("G3", System.Globalization.CultureInfo.InvariantCulture) + (options.LearningRate is null ? ", the default" : "");
         return new(FineTunedName, 2, $"GAU-α fine-tuned ({from}, {options.Epochs} epochs, learning rate {rate})", token =>
             CluePipeline.LabelKeys(ml)
                 .Append(ml.MulticlassClassification.Trainers.GauTextClassification(FineTuning(options, isPair, token)))
@@ -92,6 +93,8 @@ public static class GauPipelineCandidates
         int maxLength = 128, string? device = null, GauTextClassificationOptions? fromScratch = null)
     {
         ArgumentNullException.ThrowIfNull(options);
+        if (fromScratch is not null && (fromScratch.ModelDirectory is not null || fromScratch.Config is null))
+            throw new ArgumentException("A from-scratch member needs a Config and no ModelDirectory.", nameof(fromScratch));
         string members = (encoderDirectory is null ? "char-ngrams + gau-fine-tuned" : "char-ngrams + hybrid + gau-fine-tuned")
             + (fromScratch is null ? "" : " + gau-from-scratch");
         return new(EnsembleName, 3, $"the mean of the probabilities of {members}", token =>

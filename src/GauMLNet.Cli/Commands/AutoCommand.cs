@@ -26,7 +26,7 @@ internal static class AutoCommand
         var data = CommonOptions.RequiredPath("--data", "the task's folder (train and dev splits)");
         var time = new Option<string>("--time") { Description = "the budget of the candidates' cross-validation, e.g. 30m, 90s, 2h (the winner's refit comes after it)", DefaultValueFactory = _ => "30m" };
         var folds = new Option<int>("--folds") { Description = "cross-validation folds, stratified by label", DefaultValueFactory = _ => 5 };
-        var encoder = new Option<string?>("--encoder") { Description = "a checkpoint directory (e.g. from gau pretrain): the GAU candidates start from it, and the hybrid of its embeddings and n-grams joins them" };
+        var encoder = new Option<string?>("--encoder") { Description = "a checkpoint directory (e.g. from gau pretrain): GAU-α fine-tuned starts from it, the hybrid of its embeddings and n-grams joins, and the one from scratch (--config) stays beside them" };
         var config = new Option<string>("--config") { Description = "the GAU-α fine-tuned from scratch (tiny, small, base or a config.json); with --encoder it runs beside the one fine-tuned from the encoder", DefaultValueFactory = _ => "tiny" };
         var epochs = new Option<int>("--epochs") { Description = "GAU-α fine-tuning epochs", DefaultValueFactory = _ => 10 };
         var learningRate = CommonOptions.LearningRate("--encoder");
@@ -87,8 +87,8 @@ internal static class AutoCommand
             if (encoderDirectory is not null)
                 candidates.Add(GauPipelineCandidates.Hybrid(ml, clueTask.IsPair, encoderDirectory, r.GetValue(maxLength), deviceName));
             candidates.Add(GauPipelineCandidates.FineTuned(ml, clueTask.IsPair, gauOptions));
-            // Beside an encoder, the same fine-tuning from scratch: in-domain pretraining helps some tasks and hurts others.
-            var fromScratch = encoderDirectory is null ? null : gauOptions with { ModelDirectory = null, Config = scratch };
+            // Beside an encoder, fine-tuning from scratch (at its own default rate: --learning-rate is the encoder's): in-domain pretraining helps some tasks and hurts others.
+            var fromScratch = encoderDirectory is null ? null : gauOptions with { ModelDirectory = null, Config = scratch, LearningRate = null };
             if (fromScratch is not null) candidates.Add(GauPipelineCandidates.FromScratch(ml, clueTask.IsPair, fromScratch));
             candidates.Add(GauPipelineCandidates.Ensemble(ml, clueTask.IsPair, gauOptions, encoderDirectory, r.GetValue(maxLength), deviceName, fromScratch));
 

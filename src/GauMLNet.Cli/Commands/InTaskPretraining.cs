@@ -31,12 +31,14 @@ internal static class InTaskPretraining
     public static bool Started(string output) => TrainingCheckpoint.Exists(State(output));
 
     /// <param name="resume">reuse a finished pretraining, or continue one from its checkpoint</param>
+    /// <param name="recheckFinished">a finished pretraining is resumed from its checkpoint (which checks it against this
+    /// run's texts and settings, and has no step left) instead of being reused unchecked</param>
     public static string Run(IReadOnlyList<string> texts, GauAlphaConfig config, TrainingRun.Settings s, TrainingRun.Checked c, long steps, int maxLength, bool resume,
-        ConsoleProgressBar bar, StopSignals stop, TextWriter output)
+        ConsoleProgressBar bar, StopSignals stop, TextWriter output, bool recheckFinished = false)
     {
         string directory = PretrainedDirectory(s.OutputDirectory);
         string state = State(s.OutputDirectory);
-        if (resume && Finished(s.OutputDirectory))
+        if (resume && !recheckFinished && Finished(s.OutputDirectory))
         {
             output.WriteLine($"in-task pretraining: done before; fine-tuning from {directory}");
             return directory;

@@ -60,8 +60,14 @@ internal static class QuestionRun
                 throw new UsageException($"--resume: there is no checkpoint in {s.OutputDirectory} to resume from; run without --resume to start training.");
             s = s with { Resume = false };
         }
-        else if (resumePretraining && !TrainingCheckpoint.Exists(Path.Combine(s.OutputDirectory, TrainingRun.CheckpointFolder)))
-            s = s with { Resume = false }; // stopped after pretraining finished, before fine-tuning's first checkpoint: fine-tuning begins
+        bool recheckPretraining = false;
+        if (resumePretraining && InTaskPretraining.Finished(s.OutputDirectory) && !TrainingCheckpoint.Exists(Path.Combine(s.OutputDirectory, TrainingRun.CheckpointFolder)))
+        {
+            // Stopped after pretraining finished, before fine-tuning's first checkpoint: no fine-tuning fingerprint guards
+            // this run's data and settings, so the pretraining's own checkpoint is resumed (and checked), then fine-tuning begins.
+            s = s with { Resume = false };
+            recheckPretraining = true;
+        }
         var @checked = TrainingRun.CheckArguments(s, minimumMaxLength: 16);
         var (encoding, checkpoints) = (@checked.Encoding, @checked.Checkpoints);
         var ml = new MLContext(seed: s.Seed);
@@ -81,7 +87,8 @@ internal static class QuestionRun
             var texts = trainQuestions.Select(x => x.Context).Concat(trainQuestions.Select(x => x.Question)).Distinct(StringComparer.Ordinal).ToList();
             try
             {
-                string pretrained = InTaskPretraining.Run(texts, @checked.Config!, s, @checked, q.PretrainSteps, q.PretrainMaxLength, resumePretraining, progress, stop, output);
+                string pretrained = InTaskPretraining.Run(texts, @checked.Config!, s, @checked, q.PretrainSteps, q.PretrainMaxLength, resumePretraining, progress, stop, output,
+                    recheckFinished: recheckPretraining);
                 (s, @checked) = (s with { ModelDirectory = pretrained, LearningRate = s.LearningRate ?? 1e-3 }, @checked with { Config = null }); // it is still a model trained from scratch: its learning rate
             }
             catch (OperationCanceledException) when (stop.Token.IsCancellationRequested)

@@ -13,7 +13,7 @@ internal static class GauFitting
     {
         Epochs = options.Epochs,
         BatchSize = options.BatchSize,
-        LearningRate = options.LearningRate ?? (options.ModelDirectory is null ? 1e-3 : 2e-5),
+        LearningRate = LearningRateOf(options),
         WarmupFraction = options.WarmupFraction,
         WeightDecay = options.WeightDecay,
         MaxGradNorm = options.MaxGradNorm,
@@ -27,6 +27,9 @@ internal static class GauFitting
         Precision = options.TrainingPrecision,
         ForcePrecision = options.ForceTrainingPrecision,
     };
+
+    /// <summary>The options' learning rate, or the default: 2e-5 for a checkpoint (released base-size weights), 1e-3 from scratch.</summary>
+    internal static double LearningRateOf(GauTrainerOptionsBase options) => options.LearningRate ?? (options.ModelDirectory is null ? 1e-3 : 2e-5);
 
     /// <summary>A trained network as a fitted model: its files, and the network itself as the engine (no copy).</summary>
     internal static GauTaskModel Fitted(IGauTrainableNetwork network, GauTaskSpec spec, GauModelSource source)

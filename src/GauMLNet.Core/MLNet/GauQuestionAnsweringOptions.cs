@@ -38,9 +38,10 @@ public sealed record GauQuestionAnsweringOptions : GauTrainerOptionsBase
     /// </summary>
     public bool MarkQuestionOverlap { get; init; }
     /// <summary>
-    /// Trains the windows that hold none of their question's answer too, with both ends pointing at [CLS] (BERT's SQuAD
-    /// recipe): decoding compares spans across all of a question's windows, and a model that never saw a window without
-    /// the answer scores some span in it as if the answer were there. Windows holding part of the answer stay untrained.
+    /// Trains the windows that hold none of their question's answer too, with both ends pointing at [CLS] (after BERT's
+    /// SQuAD recipe): decoding compares spans across all of a question's windows, and a model that never saw a window
+    /// without the answer scores some span in it as if the answer were there. Windows holding part of the answer stay
+    /// untrained (BERT points them at [CLS] as well; the part they hold is a span of the answer's words).
     /// </summary>
     public bool TrainWindowsWithoutAnswer { get; init; }
 }

@@ -19,7 +19,7 @@ namespace GauMLNet.MLNet;
 public sealed class GauQuestionAnsweringTrainer : GauFineTuningEstimator<GauQuestionAnsweringTransformer>
 {
     internal GauQuestionAnsweringTrainer(IHostEnvironment env, GauQuestionAnsweringOptions options, IGauNetworkBuilder backend)
-        : base(env, options, backend)
+        : base(env, WithFingerprint(options), backend)
     {
         if (options.TopK < 1) throw new ArgumentOutOfRangeException(nameof(options), options.TopK, "TopK is at least 1.");
         if (options.MaxAnswerLength < 1) throw new ArgumentOutOfRangeException(nameof(options), options.MaxAnswerLength, "MaxAnswerLength is at least 1.");
@@ -27,6 +27,12 @@ public sealed class GauQuestionAnsweringTrainer : GauFineTuningEstimator<GauQues
     }
 
     private GauQuestionAnsweringOptions QaOptions => (GauQuestionAnsweringOptions)Options;
+
+    // Training windows without their answer change the rows and the loss: a --resume must match (absent when off, as in older checkpoints).
+    private static GauQuestionAnsweringOptions WithFingerprint(GauQuestionAnsweringOptions options) => !options.TrainWindowsWithoutAnswer ? options : options with
+    {
+        FingerprintExtras = new Dictionary<string, string>(options.FingerprintExtras ?? new Dictionary<string, string>()) { ["train_windows_without_answer"] = "true" },
+    };
 
     private protected override string NoTrainingRows => "the training data has no rows.";
 
@@ -136,7 +142,7 @@ public sealed class GauQuestionAnsweringTrainer : GauFineTuningEstimator<GauQues
         if (withoutAnswer) log($"{Component}: {examples.Count(e => e.Answer!.Span == (0, 0))} of {examples.Count} training windows hold none of their answer and are trained to point at [CLS].");
         int unanswerable = rows.Count - windows.Where(w => w.Answer is not null).Select(w => w.Example).Distinct().Count();
         if (unanswerable > 0)
-            log($"{Component}: {unanswerable} {what} question(s) have an answer longer than any window holds whole; they are {(training ? "not trained on" : "scored as they come")}.");
+            log($"{Component}: {unanswerable} {what} question(s) have an answer longer than any window holds whole; they are {(training ? "not trained on (but for windows holding none of it, when those are trained)" : "scored as they come")}.");
         return examples;
     }
 

@@ -30,8 +30,9 @@ public sealed class GauAlphaForQuestionAnswering : TaskNetwork
         _head.call(_backbone.call(inputIds, tokenTypeIds, attentionMask));
 
     /// <summary>
-    /// Cross-entropy of the gold start and end positions ([b], int64) over each row's context positions (contextMask
-    /// [b, n], bool): the question, the special tokens and padding are never answers. The mean of the two.
+    /// Cross-entropy of the gold start and end positions ([b], int64) over the positions contextMask ([b, n], bool) allows:
+    /// each row's context, and [CLS] where a window without the answer points there. The question, the other special
+    /// tokens and padding are never answers. The mean of the two.
     /// </summary>
     public static Tensor Loss(Tensor output, Tensor starts, Tensor ends, Tensor contextMask)
     {

@@ -61,7 +61,7 @@ public class AutoCommandTests(ITestOutputHelper output)
         }
         Assert.Contains("learning rate 0.0005", candidates[2].GetProperty("description").GetString());
         Assert.DoesNotContain("from scratch", candidates[2].GetProperty("description").GetString());
-        Assert.Contains("(from scratch,", candidates[3].GetProperty("description").GetString());
+        Assert.Contains("(from scratch, 4 layers of d 128, 1 epochs, learning rate 0.001, the default)", candidates[3].GetProperty("description").GetString()); // --learning-rate is the encoder's
         Assert.Contains("+ gau-from-scratch", candidates[4].GetProperty("description").GetString());
         string chosen = root.GetProperty("chosen").GetString()!;
         Assert.Contains(chosen, candidates.Select(c => c.GetProperty("name").GetString()));

@@ -129,12 +129,18 @@ public sealed class QuestionCommandsTests(ITestOutputHelper output)
         Assert.Contains("step 6 of 6", continued.Out);
         Assert.True(File.Exists(Path.Combine(pretrained, "pretrain-metrics.json")));
 
-        // Stopped after pretraining finished, before fine-tuning's first checkpoint: --resume reuses it and fine-tunes.
+        // Stopped after pretraining finished, before fine-tuning's first checkpoint: --resume checks the pretraining against
+        // this command (a different packing of the texts is refused, naming it), then fine-tunes from epoch 1.
         Directory.Delete(Path.Combine(outDir, "checkpoints"), recursive: true);
+        File.Delete(Path.Combine(outDir, "model.zip"));
+        var changed = Gau([.. args.Select(a => a == "32" ? "24" : a), "--resume"]);
+        Assert.NotEqual(0, changed.Code);
+        Assert.Contains("corpus", changed.Err);
         var between = Gau([.. args, "--resume"]);
         Assert.True(between.Code == 0, between.Err);
-        Assert.Contains("in-task pretraining: done before", between.Out);
-        Assert.True(File.Exists(Path.Combine(outDir, "model.zip")));
+        Assert.Contains("resumed from", between.Out);
+        Assert.Contains("step 6 of 6", between.Out);
+        Assert.True(File.Exists(Path.Combine(outDir, "model.zip")) && GauMLNet.TorchSharp.Training.TrainingCheckpoint.Exists(Path.Combine(outDir, "checkpoints")));
 
         var withModel = Gau("train", "--task", "cmrc2018", "--data", data, "--model", pretrained, "--pretrain-steps", "6", "--output", TestPaths.NewTempDirectory());
         Assert.NotEqual(0, withModel.Code);

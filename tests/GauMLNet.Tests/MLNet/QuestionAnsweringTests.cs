@@ -167,7 +167,7 @@ public sealed class QuestionAnsweringTests(ITestOutputHelper output)
         double withAnswer = windows.Select((w, i) => (w, i)).Where(p => p.w.Answer is not null).Average(p => ClsShare(p.i));
         double withoutAnswer = windows.Select((w, i) => (w, i)).Where(p => p.w.HoldsNoneOfAnswer).Average(p => ClsShare(p.i));
         output.WriteLine($"[CLS] share of the start softmax: {withAnswer:F3} with the answer, {withoutAnswer:F3} without");
-        Assert.True(withoutAnswer > withAnswer, $"{withoutAnswer} vs {withAnswer}");
+        Assert.True(withoutAnswer > 0.5 && withAnswer < 0.1, $"{withoutAnswer} without the answer, {withAnswer} with it");
     }
 
     [Fact]
