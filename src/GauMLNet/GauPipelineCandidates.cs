@@ -113,21 +113,17 @@ public static class GauPipelineCandidates
                     .Append(ml.Transforms.CopyColumns("Score.Hybrid", "Score"));
                 scores.Add("Score.Hybrid");
             }
-            scores.Add("Score.Gau");
-            chain = chain.Append(ml.MulticlassClassification.Trainers.GauTextClassification(FineTuning(options, isPair, token) with
+            void AddGau(GauTextClassificationOptions member, string suffix)
             {
-                ScoreColumnName = "Score.Gau",
-                PredictedLabelColumnName = "PredictedLabel.Gau",
-            }));
-            if (fromScratch is not null)
-            {
-                chain = chain.Append(ml.MulticlassClassification.Trainers.GauTextClassification(FineTuning(fromScratch, isPair, token) with
+                chain = chain.Append(ml.MulticlassClassification.Trainers.GauTextClassification(FineTuning(member, isPair, token) with
                 {
-                    ScoreColumnName = "Score.Scratch",
-                    PredictedLabelColumnName = "PredictedLabel.Scratch",
+                    ScoreColumnName = "Score." + suffix,
+                    PredictedLabelColumnName = "PredictedLabel." + suffix,
                 }));
-                scores.Add("Score.Scratch");
+                scores.Add("Score." + suffix);
             }
+            AddGau(options, "Gau");
+            if (fromScratch is not null) AddGau(fromScratch, "Scratch");
             return chain.Append(new ScoreAverageEstimator(scores));
         });
     }
