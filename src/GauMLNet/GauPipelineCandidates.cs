@@ -70,10 +70,15 @@ public static class GauPipelineCandidates
     /// </summary>
     public static PipelineCandidate FromScratch(MLContext ml, bool isPair, GauTextClassificationOptions options)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        if (options.ModelDirectory is not null || options.Config is null)
-            throw new ArgumentException("A from-scratch candidate needs a Config and no ModelDirectory.", nameof(options));
+        RequireFromScratch(options, nameof(options));
         return FineTuned(ml, isPair, options) with { Name = FromScratchName };
+    }
+
+    private static void RequireFromScratch(GauTextClassificationOptions options, string parameter)
+    {
+        ArgumentNullException.ThrowIfNull(options, parameter);
+        if (options.ModelDirectory is not null || options.Config is null)
+            throw new ArgumentException("GAU-α from scratch needs a Config and no ModelDirectory.", parameter);
     }
 
     private static GauTextClassificationOptions FineTuning(GauTextClassificationOptions options, bool isPair, CancellationToken token) => options with
@@ -93,8 +98,7 @@ public static class GauPipelineCandidates
         int maxLength = 128, string? device = null, GauTextClassificationOptions? fromScratch = null)
     {
         ArgumentNullException.ThrowIfNull(options);
-        if (fromScratch is not null && (fromScratch.ModelDirectory is not null || fromScratch.Config is null))
-            throw new ArgumentException("A from-scratch member needs a Config and no ModelDirectory.", nameof(fromScratch));
+        if (fromScratch is not null) RequireFromScratch(fromScratch, nameof(fromScratch));
         string members = (encoderDirectory is null ? "char-ngrams + gau-fine-tuned" : "char-ngrams + hybrid + gau-fine-tuned")
             + (fromScratch is null ? "" : " + gau-from-scratch");
         return new(EnsembleName, 3, $"the mean of the probabilities of {members}", token =>

@@ -53,20 +53,16 @@ internal static class QuestionRun
         if (q.PretrainSteps > 0 && s.ModelDirectory is not null)
             throw new UsageException("--pretrain-steps pretrains a model from scratch on the training texts; --model already names a checkpoint (use gau pretrain --model to continue pretraining it).");
         bool resumePretraining = q.PretrainSteps > 0 && s.Resume;
-        if (resumePretraining && !InTaskPretraining.Finished(s.OutputDirectory))
+        // Stopped during in-task pretraining, or after it but before fine-tuning's first checkpoint (so no fine-tuning
+        // fingerprint guards this run's data and settings): the pretraining's own checkpoint continues it, checked against
+        // this run, and fine-tuning begins.
+        bool resumePretrainingOnly = resumePretraining
+            && (!InTaskPretraining.Finished(s.OutputDirectory) || !TrainingCheckpoint.Exists(Path.Combine(s.OutputDirectory, TrainingRun.CheckpointFolder)));
+        if (resumePretrainingOnly)
         {
-            // Stopped during in-task pretraining: its own checkpoint continues it, and fine-tuning has not begun.
             if (!InTaskPretraining.Started(s.OutputDirectory))
                 throw new UsageException($"--resume: there is no checkpoint in {s.OutputDirectory} to resume from; run without --resume to start training.");
             s = s with { Resume = false };
-        }
-        bool recheckPretraining = false;
-        if (resumePretraining && InTaskPretraining.Finished(s.OutputDirectory) && !TrainingCheckpoint.Exists(Path.Combine(s.OutputDirectory, TrainingRun.CheckpointFolder)))
-        {
-            // Stopped after pretraining finished, before fine-tuning's first checkpoint: no fine-tuning fingerprint guards
-            // this run's data and settings, so the pretraining's own checkpoint is resumed (and checked), then fine-tuning begins.
-            s = s with { Resume = false };
-            recheckPretraining = true;
         }
         var @checked = TrainingRun.CheckArguments(s, minimumMaxLength: 16);
         var (encoding, checkpoints) = (@checked.Encoding, @checked.Checkpoints);
@@ -88,7 +84,7 @@ internal static class QuestionRun
             try
             {
                 string pretrained = InTaskPretraining.Run(texts, @checked.Config!, s, @checked, q.PretrainSteps, q.PretrainMaxLength, resumePretraining, progress, stop, output,
-                    recheckFinished: recheckPretraining);
+                    recheckFinished: resumePretrainingOnly);
                 (s, @checked) = (s with { ModelDirectory = pretrained, LearningRate = s.LearningRate ?? 1e-3 }, @checked with { Config = null }); // it is still a model trained from scratch: its learning rate
             }
             catch (OperationCanceledException) when (stop.Token.IsCancellationRequested)

@@ -134,12 +134,13 @@ public sealed class GauQuestionAnsweringTrainer : GauFineTuningEstimator<GauQues
         var windows = ((Rows)rows).Windows(source, spec);
         bool training = what == "training";
         bool withoutAnswer = training && QaOptions.TrainWindowsWithoutAnswer;
-        var examples = windows.Where(w => !training || w.Answer is not null || (withoutAnswer && w.HoldsNoneOfAnswer))
-            .Select(w => new LabeledExample(w.Input, 0, Answer: new AnswerTarget(w.Answer ?? (withoutAnswer && w.HoldsNoneOfAnswer ? (0, 0) : null), w.ContextPosition, w.ContextCount)
-            {
-                ClsMeansNoAnswer = withoutAnswer,
-            })).ToList();
-        if (withoutAnswer) log($"{Component}: {examples.Count(e => e.Answer!.Span == (0, 0))} of {examples.Count} training windows hold none of their answer and are trained to point at [CLS].");
+        bool AtCls(QuestionWindow w) => withoutAnswer && w.HoldsNoneOfAnswer;
+        var used = windows.Where(w => !training || w.Answer is not null || AtCls(w)).ToList();
+        var examples = used.Select(w => new LabeledExample(w.Input, 0, Answer: new AnswerTarget(AtCls(w) ? (0, 0) : w.Answer, w.ContextPosition, w.ContextCount)
+        {
+            ClsMeansNoAnswer = withoutAnswer,
+        })).ToList();
+        if (withoutAnswer) log($"{Component}: {used.Count(AtCls)} of {used.Count} training windows hold none of their answer and are trained to point at [CLS].");
         int unanswerable = rows.Count - windows.Where(w => w.Answer is not null).Select(w => w.Example).Distinct().Count();
         if (unanswerable > 0)
             log($"{Component}: {unanswerable} {what} question(s) have an answer longer than any window holds whole; they are {(training ? "not trained on (but for windows holding none of it, when those are trained)" : "scored as they come")}.");
