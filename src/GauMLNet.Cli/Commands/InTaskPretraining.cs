@@ -33,7 +33,7 @@ internal static class InTaskPretraining
     /// <param name="resume">reuse a finished pretraining, or continue one from its checkpoint</param>
     /// <param name="recheckFinished">a finished pretraining is resumed from its checkpoint (which checks it against this
     /// run's texts and settings, and has no step left) instead of being reused unchecked</param>
-    public static string Run(IReadOnlyList<string> texts, GauAlphaConfig config, TrainingRun.Settings s, TrainingRun.Checked c, long steps, int maxLength, bool resume,
+    public static string Run(IReadOnlyList<string> texts, GauAlphaConfig config, TrainingRun.Settings s, TrainingRun.Checked c, long steps, int maxLength, double learningRate, bool resume,
         ConsoleProgressBar bar, StopSignals stop, TextWriter output, bool recheckFinished = false)
     {
         string directory = PretrainedDirectory(s.OutputDirectory);
@@ -47,10 +47,11 @@ internal static class InTaskPretraining
         var source = GauModelSource.FromScratch(config, vocabPath: null, texts);
         using var network = TaskNetworks.CreateMaskedLM(source.Config, s.Seed);
         var sequences = PretrainingCorpus.Pack(texts, source.Tokenizer, maxLength);
-        output.WriteLine($"in-task pretraining: {texts.Count} training texts packed into {sequences.Count} sequences of up to {maxLength} tokens, {steps} masked-LM steps");
+        output.WriteLine($"in-task pretraining: {texts.Count} training texts packed into {sequences.Count} sequences of up to {maxLength} tokens, {steps} masked-LM steps at learning rate {learningRate:G3}");
         var options = new PretrainingOptions
         {
             Steps = steps,
+            LearningRate = learningRate,
             Seed = s.Seed,
             CheckpointDirectory = state,
             Resume = resume && Started(s.OutputDirectory),

@@ -19,7 +19,7 @@ internal static class QuestionRun
 
     /// <summary>The windows and decoding a question answerer is trained with (gau train's cmrc2018 options).</summary>
     public sealed record QuestionSettings(int MaxAnswerLength, int DocumentStride, bool MarkQuestionOverlap, long PretrainSteps, int PretrainMaxLength,
-        bool TrainWindowsWithoutAnswer = false)
+        bool TrainWindowsWithoutAnswer = false, double PretrainLearningRate = 1e-3)
     {
         public static QuestionSettings Default { get; } = new(256, 128, false, 0, 256);
     }
@@ -50,6 +50,7 @@ internal static class QuestionRun
         Arguments.Positive("--document-stride", q.DocumentStride);
         Arguments.AtLeast("--pretrain-steps", q.PretrainSteps, 0);
         Arguments.AtLeast("--pretrain-max-length", q.PretrainMaxLength, 8);
+        if (!(q.PretrainLearningRate > 0)) throw new UsageException($"--pretrain-learning-rate must be positive, got {q.PretrainLearningRate}.");
         if (q.PretrainSteps > 0 && s.ModelDirectory is not null)
             throw new UsageException("--pretrain-steps pretrains a model from scratch on the training texts; --model already names a checkpoint (use gau pretrain --model to continue pretraining it).");
         bool resumePretraining = q.PretrainSteps > 0 && s.Resume;
@@ -83,7 +84,7 @@ internal static class QuestionRun
             var texts = trainQuestions.Select(x => x.Context).Concat(trainQuestions.Select(x => x.Question)).Distinct(StringComparer.Ordinal).ToList();
             try
             {
-                string pretrained = InTaskPretraining.Run(texts, @checked.Config!, s, @checked, q.PretrainSteps, q.PretrainMaxLength, resumePretraining, progress, stop, output,
+                string pretrained = InTaskPretraining.Run(texts, @checked.Config!, s, @checked, q.PretrainSteps, q.PretrainMaxLength, q.PretrainLearningRate, resumePretraining, progress, stop, output,
                     recheckFinished: resumePretrainingOnly);
                 (s, @checked) = (s with { ModelDirectory = pretrained, LearningRate = s.LearningRate ?? 1e-3 }, @checked with { Config = null }); // it is still a model trained from scratch: its learning rate
             }

@@ -109,6 +109,7 @@ public sealed class QuestionCommandsTests(ITestOutputHelper output)
         Assert.Contains("in-task pretraining: 61 training texts", run.Out); // 60 contexts and the one question they share
         Assert.Contains("sequences of up to 32 tokens", run.Out);
         Assert.Contains("6 steps", run.Out);
+        Assert.Contains("6 masked-LM steps at learning rate 0.001", run.Out);
         using (var metrics = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "metrics.json")))) // no dev set: its figures are null, not NaN
             Assert.Equal(JsonValueKind.Null, metrics.RootElement.GetProperty("dev_questions_per_second").ValueKind);
         string pretrained = Path.Combine(outDir, "pretrained");
@@ -136,6 +137,9 @@ public sealed class QuestionCommandsTests(ITestOutputHelper output)
         var changed = Gau([.. args.Select(a => a == "32" ? "24" : a), "--resume"]);
         Assert.NotEqual(0, changed.Code);
         Assert.Contains("corpus", changed.Err);
+        var otherRate = Gau([.. args, "--pretrain-learning-rate", "0.002", "--resume"]); // the pretraining's own rate is checked too
+        Assert.NotEqual(0, otherRate.Code);
+        Assert.Contains("learning_rate", otherRate.Err);
         var between = Gau([.. args, "--resume"]);
         Assert.True(between.Code == 0, between.Err);
         Assert.Contains("resumed from", between.Out);
@@ -145,6 +149,9 @@ public sealed class QuestionCommandsTests(ITestOutputHelper output)
         var withModel = Gau("train", "--task", "cmrc2018", "--data", data, "--model", pretrained, "--pretrain-steps", "6", "--output", TestPaths.NewTempDirectory());
         Assert.NotEqual(0, withModel.Code);
         Assert.Contains("--pretrain-steps pretrains a model from scratch", withModel.Err);
+        var zeroRate = Gau("train", "--task", "cmrc2018", "--data", data, "--pretrain-steps", "6", "--pretrain-learning-rate", "0", "--output", TestPaths.NewTempDirectory());
+        Assert.NotEqual(0, zeroRate.Code);
+        Assert.Contains("--pretrain-learning-rate must be positive", zeroRate.Err);
 
         string broken = Path.Combine(data, "broken.json");
         File.WriteAllText(broken, "{\"hidden_size\": \"wide\"}");
