@@ -50,7 +50,7 @@ internal static class QuestionRun
         Arguments.Positive("--document-stride", q.DocumentStride);
         Arguments.AtLeast("--pretrain-steps", q.PretrainSteps, 0);
         Arguments.AtLeast("--pretrain-max-length", q.PretrainMaxLength, 8);
-        if (!(q.PretrainLearningRate > 0)) throw new UsageException($"--pretrain-learning-rate must be positive, got {q.PretrainLearningRate}.");
+        Arguments.Positive("--pretrain-learning-rate", q.PretrainLearningRate);
         if (q.PretrainSteps > 0 && s.ModelDirectory is not null)
             throw new UsageException("--pretrain-steps pretrains a model from scratch on the training texts; --model already names a checkpoint (use gau pretrain --model to continue pretraining it).");
         bool resumePretraining = q.PretrainSteps > 0 && s.Resume;

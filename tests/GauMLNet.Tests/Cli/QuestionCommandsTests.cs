@@ -151,7 +151,7 @@ public sealed class QuestionCommandsTests(ITestOutputHelper output)
         Assert.Contains("--pretrain-steps pretrains a model from scratch", withModel.Err);
         var zeroRate = Gau("train", "--task", "cmrc2018", "--data", data, "--pretrain-steps", "6", "--pretrain-learning-rate", "0", "--output", TestPaths.NewTempDirectory());
         Assert.NotEqual(0, zeroRate.Code);
-        Assert.Contains("--pretrain-learning-rate must be positive", zeroRate.Err);
+        Assert.Contains("--pretrain-learning-rate must be a positive number", zeroRate.Err);
 
         string broken = Path.Combine(data, "broken.json");
         File.WriteAllText(broken, "{\"hidden_size\": \"wide\"}");
