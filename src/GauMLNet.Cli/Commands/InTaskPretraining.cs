@@ -30,38 +30,46 @@ internal static class InTaskPretraining
     /// <summary>Pretraining committed a checkpoint a --resume can continue from.</summary>
     public static bool Started(string output) => TrainingCheckpoint.Exists(State(output));
 
-    /// <param name="resume">reuse a finished pretraining, or continue one from its checkpoint</param>
-    /// <param name="recheckFinished">a finished pretraining is resumed from its checkpoint (which checks it against this
-    /// run's texts and settings, and has no step left) instead of being reused unchecked</param>
-    public static string Run(IReadOnlyList<string> texts, GauAlphaConfig config, TrainingRun.Settings s, TrainingRun.Checked c, long steps, int maxLength, double learningRate, bool resume,
-        ConsoleProgressBar bar, StopSignals stop, TextWriter output, bool recheckFinished = false)
+    /// <param name="resume">reuse a finished pretraining once its checkpoint matches this run's texts and settings, or
+    /// continue an unfinished one from its checkpoint</param>
+    public static string Run(IReadOnlyList<string> texts, GauAlphaConfig config, TrainingRun.Settings s, TrainingRun.Checked c, long steps, int maxLength, double learningRate, int maxSpanLength, bool resume,
+        ConsoleProgressBar bar, StopSignals stop, TextWriter output)
     {
         string directory = PretrainedDirectory(s.OutputDirectory);
-        string state = State(s.OutputDirectory);
-        if (resume && !recheckFinished && Finished(s.OutputDirectory))
-        {
-            output.WriteLine($"in-task pretraining: done before; fine-tuning from {directory}");
-            return directory;
-        }
         if (s.Threads > 0) torch.set_num_threads(s.Threads); // --threads holds for pretraining as for fine-tuning
         var source = GauModelSource.FromScratch(config, vocabPath: null, texts);
         using var network = TaskNetworks.CreateMaskedLM(source.Config, s.Seed);
         var sequences = PretrainingCorpus.Pack(texts, source.Tokenizer, maxLength);
-        output.WriteLine($"in-task pretraining: {texts.Count} training texts packed into {sequences.Count} sequences of up to {maxLength} tokens, {steps} masked-LM steps at learning rate {learningRate:G3}");
         var options = new PretrainingOptions
         {
             Steps = steps,
             LearningRate = learningRate,
+            MaxSpanLength = maxSpanLength,
             Seed = s.Seed,
-            CheckpointDirectory = state,
+            CheckpointDirectory = State(s.OutputDirectory),
             Resume = resume && Started(s.OutputDirectory),
             Precision = c.TrainingPrecision,
             ForcePrecision = s.ForcePrecision,
         };
+        var pretrainer = new MaskedLanguageModelPretrainer(options, log: bar.Line, progress: bar);
+        var device = ComputeDevice.Resolve(s.Device);
+        if (resume && Finished(s.OutputDirectory))
+        {
+            if (!Started(s.OutputDirectory))
+            {
+                output.WriteLine($"in-task pretraining: done before; its checkpoint ({options.CheckpointDirectory}) is gone, so its texts and settings cannot be checked against this command; fine-tuning from {directory}");
+                return directory;
+            }
+            pretrainer.RequireCheckpointMatches(network, sequences, device);
+            output.WriteLine($"in-task pretraining: done before with this command's texts and settings; fine-tuning from {directory}");
+            return directory;
+        }
+        output.WriteLine($"in-task pretraining: {texts.Count} training texts packed into {sequences.Count} sequences of up to {maxLength} tokens, {steps} masked-LM steps at learning rate {learningRate:G3}" +
+                         (maxSpanLength > 1 ? $", masking spans of up to {maxSpanLength} characters" : ""));
         PretrainingResult result;
         try
         {
-            result = new MaskedLanguageModelPretrainer(options, log: bar.Line, progress: bar).Run(network, source.Tokenizer, sequences, ComputeDevice.Resolve(s.Device), stop.Token);
+            result = pretrainer.Run(network, source.Tokenizer, sequences, device, stop.Token);
         }
         catch (GauTrainingDivergedException ex)
         {

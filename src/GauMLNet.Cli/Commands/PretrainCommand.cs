@@ -37,6 +37,7 @@ internal static class PretrainCommand
         var resume = new Option<bool>("--resume") { Description = "continue from the checkpoint in --output" };
         var timeLimit = new Option<double?>("--minutes") { Description = "stop (and save) after this many minutes" };
         var seed = new Option<int>("--seed");
+        var maxSpan = new Option<int>("--max-span-length") { Description = "mask runs of up to this many adjacent words (SpanBERT, lengths geometric with p 0.2); 1: words one by one", DefaultValueFactory = _ => 1 };
         var device = CommonOptions.Device();
         var threads = new Option<int>("--threads");
         var checkpointing = CommonOptions.GradientCheckpointing();
@@ -47,7 +48,7 @@ internal static class PretrainCommand
         var chunkSize = CommonOptions.ChunkSize();
         var command = new Command("pretrain", "Masked-LM pretraining (whole-word masking, LAMB, piecewise-linear LR, no warmup), resumable.")
         {
-            corpus, field, config, model, vocab, outputDir, steps, batch, accumulate, maxLength, lr, schedule, every, resume, timeLimit, seed, device, threads,
+            corpus, field, config, model, vocab, outputDir, steps, batch, accumulate, maxLength, lr, schedule, every, resume, timeLimit, seed, maxSpan, device, threads,
             checkpointing, encoding, trainingPrecision, forcePrecision, attention, chunkSize,
         };
         command.SetAction(r => CommandGuard.Run(r, error, () =>
@@ -60,6 +61,7 @@ internal static class PretrainCommand
             Arguments.AtLeast("--accumulate", r.GetValue(accumulate), 1);
             Arguments.AtLeast("--max-length", r.GetValue(maxLength), 8);
             Arguments.Positive("--learning-rate", r.GetValue(lr));
+            Arguments.AtLeast("--max-span-length", r.GetValue(maxSpan), 1);
             Arguments.AtLeast("--checkpoint-every", r.GetValue(every), 0);
             Arguments.AtLeast("--threads", r.GetValue(threads), 0);
             if (r.GetValue(timeLimit) is { } limit) Arguments.Positive("--minutes", limit);
@@ -103,6 +105,7 @@ internal static class PretrainCommand
                 BatchSize = r.GetValue(batch),
                 GradientAccumulation = r.GetValue(accumulate),
                 LearningRate = r.GetValue(lr),
+                MaxSpanLength = r.GetValue(maxSpan),
                 Schedule = pointSchedule,
                 Seed = r.GetValue(seed),
                 CheckpointEvery = r.GetValue(every),

@@ -19,7 +19,7 @@ internal static class QuestionRun
 
     /// <summary>The windows and decoding a question answerer is trained with (gau train's cmrc2018 options).</summary>
     public sealed record QuestionSettings(int MaxAnswerLength, int DocumentStride, bool MarkQuestionOverlap, long PretrainSteps, int PretrainMaxLength,
-        bool TrainWindowsWithoutAnswer = false, double PretrainLearningRate = 1e-3)
+        bool TrainWindowsWithoutAnswer = false, double PretrainLearningRate = 1e-3, int PretrainMaxSpanLength = 1)
     {
         public static QuestionSettings Default { get; } = new(256, 128, false, 0, 256);
     }
@@ -51,12 +51,12 @@ internal static class QuestionRun
         Arguments.AtLeast("--pretrain-steps", q.PretrainSteps, 0);
         Arguments.AtLeast("--pretrain-max-length", q.PretrainMaxLength, 8);
         Arguments.Positive("--pretrain-learning-rate", q.PretrainLearningRate);
+        Arguments.AtLeast("--pretrain-max-span-length", q.PretrainMaxSpanLength, 1);
         if (q.PretrainSteps > 0 && s.ModelDirectory is not null)
             throw new UsageException("--pretrain-steps pretrains a model from scratch on the training texts; --model already names a checkpoint (use gau pretrain --model to continue pretraining it).");
         bool resumePretraining = q.PretrainSteps > 0 && s.Resume;
-        // Stopped during in-task pretraining, or after it but before fine-tuning's first checkpoint (so no fine-tuning
-        // fingerprint guards this run's data and settings): the pretraining's own checkpoint continues it, checked against
-        // this run, and fine-tuning begins.
+        // Stopped during in-task pretraining, or after it but before fine-tuning's first checkpoint: the pretraining is
+        // continued or reused (its checkpoint checked against this run either way), and fine-tuning begins.
         bool resumePretrainingOnly = resumePretraining
             && (!InTaskPretraining.Finished(s.OutputDirectory) || !TrainingCheckpoint.Exists(Path.Combine(s.OutputDirectory, TrainingRun.CheckpointFolder)));
         if (resumePretrainingOnly)
@@ -84,8 +84,7 @@ internal static class QuestionRun
             var texts = trainQuestions.Select(x => x.Context).Concat(trainQuestions.Select(x => x.Question)).Distinct(StringComparer.Ordinal).ToList();
             try
             {
-                string pretrained = InTaskPretraining.Run(texts, @checked.Config!, s, @checked, q.PretrainSteps, q.PretrainMaxLength, q.PretrainLearningRate, resumePretraining, progress, stop, output,
-                    recheckFinished: resumePretrainingOnly);
+                string pretrained = InTaskPretraining.Run(texts, @checked.Config!, s, @checked, q.PretrainSteps, q.PretrainMaxLength, q.PretrainLearningRate, q.PretrainMaxSpanLength, resumePretraining, progress, stop, output);
                 (s, @checked) = (s with { ModelDirectory = pretrained, LearningRate = s.LearningRate ?? 1e-3 }, @checked with { Config = null }); // it is still a model trained from scratch: its learning rate
             }
             catch (OperationCanceledException) when (stop.Token.IsCancellationRequested)

@@ -119,7 +119,11 @@ public sealed class QuestionCommandsTests(ITestOutputHelper output)
 
         var resumed = Gau([.. args, "--resume"]);
         Assert.True(resumed.Code == 0, resumed.Err);
-        Assert.Contains("in-task pretraining: done before", resumed.Out);
+        Assert.Contains("in-task pretraining: done before with this command's texts and settings", resumed.Out);
+        // A finished pretraining is reused only for the command that made it, fine-tuning checkpoint or not.
+        var otherRateAfter = Gau([.. args, "--pretrain-learning-rate", "0.002", "--resume"]);
+        Assert.NotEqual(0, otherRateAfter.Code);
+        Assert.Contains("learning_rate", otherRateAfter.Err);
 
         // Stopped during pretraining (its metrics not yet written, no fine-tuning checkpoint): --resume continues it.
         File.Delete(Path.Combine(pretrained, "pretrain-metrics.json"));
@@ -140,11 +144,18 @@ public sealed class QuestionCommandsTests(ITestOutputHelper output)
         var otherRate = Gau([.. args, "--pretrain-learning-rate", "0.002", "--resume"]); // the pretraining's own rate is checked too
         Assert.NotEqual(0, otherRate.Code);
         Assert.Contains("learning_rate", otherRate.Err);
+        var spans = Gau([.. args, "--pretrain-max-span-length", "4", "--resume"]); // and its masking
+        Assert.NotEqual(0, spans.Code);
+        Assert.Contains("max_span_length", spans.Err);
         var between = Gau([.. args, "--resume"]);
         Assert.True(between.Code == 0, between.Err);
-        Assert.Contains("resumed from", between.Out);
-        Assert.Contains("step 6 of 6", between.Out);
+        Assert.Contains("done before with this command's texts and settings", between.Out);
         Assert.True(File.Exists(Path.Combine(outDir, "model.zip")) && GauMLNet.TorchSharp.Training.TrainingCheckpoint.Exists(Path.Combine(outDir, "checkpoints")));
+        Directory.Delete(Path.Combine(pretrained, "pretrain-checkpoint"), recursive: true); // nothing left to check against: said, not hidden
+        var reusedUnchecked = Gau([.. args, "--resume"]);
+        Assert.True(reusedUnchecked.Code == 0, reusedUnchecked.Err);
+        Assert.Contains("its checkpoint", reusedUnchecked.Out);
+        Assert.Contains("is gone, so its texts and settings cannot be checked", reusedUnchecked.Out);
 
         var withModel = Gau("train", "--task", "cmrc2018", "--data", data, "--model", pretrained, "--pretrain-steps", "6", "--output", TestPaths.NewTempDirectory());
         Assert.NotEqual(0, withModel.Code);
@@ -152,6 +163,9 @@ public sealed class QuestionCommandsTests(ITestOutputHelper output)
         var zeroRate = Gau("train", "--task", "cmrc2018", "--data", data, "--pretrain-steps", "6", "--pretrain-learning-rate", "0", "--output", TestPaths.NewTempDirectory());
         Assert.NotEqual(0, zeroRate.Code);
         Assert.Contains("--pretrain-learning-rate must be a positive number", zeroRate.Err);
+        var zeroSpan = Gau("train", "--task", "cmrc2018", "--data", data, "--pretrain-steps", "6", "--pretrain-max-span-length", "0", "--output", TestPaths.NewTempDirectory());
+        Assert.NotEqual(0, zeroSpan.Code);
+        Assert.Contains("--pretrain-max-span-length must be at least 1", zeroSpan.Err);
 
         string broken = Path.Combine(data, "broken.json");
         File.WriteAllText(broken, "{\"hidden_size\": \"wide\"}");

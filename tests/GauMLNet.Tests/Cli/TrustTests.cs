@@ -209,6 +209,7 @@ public sealed class TrustTests(ITestOutputHelper output)
             (["train", "--task", "eprstmt", "--data", "/nonexistent"], "--data: the folder /nonexistent does not exist"),
             (["train", "--task", "eprstmt"], "Option '--data' is required"),
             (["pretrain", "--corpus", "/nonexistent.txt", "--output", "/tmp/x"], "--corpus: the file /nonexistent.txt does not exist"),
+            (["pretrain", "--corpus", Path.Combine(SampleData("sentiment"), "train.json"), "--output", "/tmp/x", "--max-span-length", "0"], "--max-span-length must be at least 1, got 0"),
             (["sweep", "--task", "eprstmt", "--data", SampleData("sentiment"), "--time", "soon"], "--time: expected a positive duration"),
         })
         {

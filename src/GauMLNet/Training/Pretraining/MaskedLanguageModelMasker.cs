@@ -8,14 +8,19 @@ public sealed record MaskedSequence(int[] InputIds, long[] Labels);
 /// <summary>
 /// BERT-style whole-word masking: select <see cref="MaskRate"/> of the words; every piece of a selected word
 /// is predicted, and the word is replaced by [MASK] (80%), by random ids drawn uniformly from [1, vocab)
-/// (10%), or kept (10%). Special tokens are never selected.
+/// (10%), or kept (10%). Special tokens are never selected. With <see cref="MaxSpanLength"/> above 1 the
+/// selection is SpanBERT's instead: runs of adjacent words, their lengths geometric (p = 0.2) and at most
+/// <see cref="MaxSpanLength"/>, until the same share of words is selected; a run is replaced as one.
 /// </summary>
-public sealed class MaskedLanguageModelMasker(GauTokenizer tokenizer, IWordSegmenter? segmenter = null, double maskRate = 0.15)
+public sealed class MaskedLanguageModelMasker(GauTokenizer tokenizer, IWordSegmenter? segmenter = null, double maskRate = 0.15, int maxSpanLength = 1)
 {
     public const long IgnoreIndex = -100;
+    private const double SpanLengthProbability = 0.2;
     private readonly IWordSegmenter _segmenter = segmenter ?? new WordPieceSegmenter();
 
     public double MaskRate { get; } = maskRate is > 0 and < 1 ? maskRate : throw new ArgumentOutOfRangeException(nameof(maskRate), maskRate, "The mask rate must be in (0, 1).");
+
+    public int MaxSpanLength { get; } = maxSpanLength >= 1 ? maxSpanLength : throw new ArgumentOutOfRangeException(nameof(maxSpanLength), maxSpanLength, "The longest masked span must be at least 1 word.");
 
     public MaskedSequence Mask(int[] ids, Random random)
     {
@@ -26,12 +31,10 @@ public sealed class MaskedLanguageModelMasker(GauTokenizer tokenizer, IWordSegme
         if (words.Count == 0) return new MaskedSequence(inputs, labels);
 
         int count = Math.Max(1, (int)Math.Round(words.Count * MaskRate));
-        var order = Enumerable.Range(0, words.Count).ToArray();
-        random.Shuffle(order);
-        foreach (int w in order.Take(count))
+        foreach (var run in MaxSpanLength == 1 ? SingleWords(words.Count, count, random) : Spans(words, count, random))
         {
             double roll = random.NextDouble();
-            foreach (int position in words[w])
+            foreach (int position in run.SelectMany(w => words[w]))
             {
                 labels[position] = ids[position];
                 if (roll < 0.8) inputs[position] = tokenizer.MaskId;
@@ -39,5 +42,42 @@ public sealed class MaskedLanguageModelMasker(GauTokenizer tokenizer, IWordSegme
             }
         }
         return new MaskedSequence(inputs, labels);
+    }
+
+    private static IEnumerable<int[]> SingleWords(int words, int count, Random random)
+    {
+        var order = Enumerable.Range(0, words).ToArray();
+        random.Shuffle(order);
+        return order.Take(count).Select(w => new[] { w });
+    }
+
+    private IEnumerable<int[]> Spans(IReadOnlyList<int[]> words, int count, Random random)
+    {
+        var taken = new bool[words.Count];
+        int selected = 0;
+        // Bounded tries: late in a short sequence most starts are taken.
+        for (int attempt = 0; selected < count && attempt < 10 * words.Count; attempt++)
+        {
+            int length = Math.Min(Math.Min(GeometricLength(random), MaxSpanLength), count - selected);
+            int start = random.Next(words.Count);
+            var run = new List<int>();
+            // A run stops at a selected word or at a gap (a special token between texts).
+            for (int w = start; w < words.Count && run.Count < length && !taken[w]; w++)
+            {
+                if (run.Count > 0 && words[w][0] != words[w - 1][^1] + 1) break;
+                run.Add(w);
+            }
+            if (run.Count == 0) continue;
+            foreach (int w in run) taken[w] = true;
+            selected += run.Count;
+            yield return [.. run];
+        }
+    }
+
+    private static int GeometricLength(Random random)
+    {
+        int length = 1;
+        while (length < 64 && random.NextDouble() >= SpanLengthProbability) length++;
+        return length;
     }
 }

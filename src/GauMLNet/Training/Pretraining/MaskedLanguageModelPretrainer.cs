@@ -33,19 +33,18 @@ public sealed class MaskedLanguageModelPretrainer(PretrainingOptions options, IW
             throw new ArgumentException($"The vocabulary has {tokenizer.VocabSize} entries but the model's vocab_size is {model.Config.VocabSize}.");
         model.to(device).train();
         using var heap = LargeBlockHeap.KeepWhileTrainingOn(device); // large activations reused, not re-mapped
-        var masker = new MaskedLanguageModelMasker(tokenizer, segmenter, _options.MaskRate);
+        var masker = new MaskedLanguageModelMasker(tokenizer, segmenter, _options.MaskRate, _options.MaxSpanLength);
         var schedule = LearningRateSchedule.PiecewiseLinear(_options.Schedule ?? LearningRateSchedule.GauAlphaPretrainingPoints);
         using var lamb = new Lamb(model.named_parameters(), _options.LearningRate, weightDecay: _options.WeightDecay);
-        var precision = (bf16 ?? Bf16Capability.Default).Resolve(_options.Precision, device, _options.ForcePrecision, log);
+        var precision = ResolvePrecision(device);
         using var mixedPrecision = MixedPrecision.For(precision, model);
         using Scalar accumulation = _options.GradientAccumulation; // held for the run (see HeldScalars)
-        var fingerprint = _options.CheckpointDirectory is null ? null : Fingerprint(model, sequences).Add("precision", precision.ShortName());
+        var fingerprint = _options.CheckpointDirectory is null ? null : Fingerprint(model, sequences, precision);
         var state = new TrainingState { Kind = Kind, Fingerprint = fingerprint?.Entries ?? new Dictionary<string, string>() };
         torch.manual_seed(_options.Seed);
         if (_options.CheckpointDirectory is { } directory && (_options.Resume ? TrainingCheckpoint.Load(directory) : null) is { } checkpoint)
         {
-            if (checkpoint.State.Kind != Kind) throw new InvalidDataException($"{checkpoint.Source} is a {checkpoint.State.Kind} checkpoint, not a {Kind} one.");
-            fingerprint!.RequireSame(checkpoint.State.Fingerprint, checkpoint.Source);
+            RequireSame(fingerprint!, checkpoint);
             checkpoint.RestoreWeights(model);
             mixedPrecision?.MastersReplaced();
             checkpoint.RestoreOptimizer(lamb);
@@ -114,6 +113,26 @@ public sealed class MaskedLanguageModelPretrainer(PretrainingOptions options, IW
         return new PretrainingResult(state.Step, state.Losses, state.Metrics, tokens / Math.Max(1e-9, clock.Elapsed.TotalSeconds), precision);
     }
 
+    /// <summary>
+    /// Throws unless the checkpoint in <see cref="PretrainingOptions.CheckpointDirectory"/> was trained from this model's
+    /// initial weights on these sequences with these options, naming what differs: the check a resume makes, for a
+    /// caller that reuses a finished pretraining instead of resuming it.
+    /// </summary>
+    internal void RequireCheckpointMatches(GauAlphaForMaskedLM model, IReadOnlyList<int[]> sequences, Device device)
+    {
+        string directory = _options.CheckpointDirectory ?? throw new InvalidOperationException("There is no CheckpointDirectory to compare with.");
+        var checkpoint = TrainingCheckpoint.Load(directory) ?? throw new InvalidDataException($"{directory} holds no {Kind} checkpoint.");
+        RequireSame(Fingerprint(model, sequences, ResolvePrecision(device)), checkpoint);
+    }
+
+    private static void RequireSame(TrainingFingerprint fingerprint, TrainingCheckpoint checkpoint)
+    {
+        if (checkpoint.State.Kind != Kind) throw new InvalidDataException($"{checkpoint.Source} is a {checkpoint.State.Kind} checkpoint, not a {Kind} one.");
+        fingerprint.RequireSame(checkpoint.State.Fingerprint, checkpoint.Source);
+    }
+
+    private TrainingPrecision ResolvePrecision(Device device) => (bf16 ?? Bf16Capability.Default).Resolve(_options.Precision, device, _options.ForcePrecision, log);
+
     private int DerivedSeed(int epoch, int sequence) => unchecked((_options.Seed * 1_000_003 + epoch) * 1_000_033 + sequence);
 
     private static (Tensor Loss, double Correct, double Predicted, long Tokens) Forward(GauAlphaForMaskedLM model, MaskedSequence[] rows, int padId, Device device)
@@ -141,7 +160,7 @@ public sealed class MaskedLanguageModelPretrainer(PretrainingOptions options, IW
         TrainingCheckpoint.Commit(directory, Version(state.Step), state, model, lamb, best: null);
 
     // Everything that changes the trajectory: a resume with any of it different would train a different model.
-    private TrainingFingerprint Fingerprint(GauAlphaForMaskedLM model, IReadOnlyList<int[]> sequences)
+    private TrainingFingerprint Fingerprint(GauAlphaForMaskedLM model, IReadOnlyList<int[]> sequences, TrainingPrecision precision)
     {
         using var corpus = new MemoryStream();
         foreach (var sequence in sequences)
@@ -157,6 +176,7 @@ public sealed class MaskedLanguageModelPretrainer(PretrainingOptions options, IW
             .Add("steps", _options.Steps).Add("batch_size", _options.BatchSize).Add("gradient_accumulation", _options.GradientAccumulation)
             .Add("learning_rate", _options.LearningRate)
             .Add("schedule", string.Join(",", (_options.Schedule ?? LearningRateSchedule.GauAlphaPretrainingPoints).OrderBy(kv => kv.Key).Select(kv => $"{kv.Key}:{kv.Value:R}")))
-            .Add("weight_decay", _options.WeightDecay).Add("max_grad_norm", _options.MaxGradNorm).Add("mask_rate", _options.MaskRate).Add("seed", _options.Seed);
+            .Add("weight_decay", _options.WeightDecay).Add("max_grad_norm", _options.MaxGradNorm).Add("mask_rate", _options.MaskRate)
+            .Add("max_span_length", _options.MaxSpanLength).Add("seed", _options.Seed).Add("precision", precision.ShortName());
     }
 }

@@ -15,6 +15,8 @@ public sealed record PretrainingOptions
     public double WeightDecay { get; init; } = 0.01;
     public double MaxGradNorm { get; init; } = 1.0;
     public double MaskRate { get; init; } = 0.15;
+    /// <summary>1: whole words chosen one by one (BERT); above 1: runs of up to this many adjacent words (SpanBERT, lengths geometric with p 0.2).</summary>
+    public int MaxSpanLength { get; init; } = 1;
     public int Seed { get; init; }
     /// <summary>Save weights, optimizer, schedule position, RNG and data position every this many steps (0: only at the end).</summary>
     public int CheckpointEvery { get; init; } = 200;
@@ -32,6 +34,7 @@ public sealed record PretrainingOptions
         if (Steps < 1) throw new ArgumentOutOfRangeException(nameof(Steps), Steps, "Steps must be at least 1.");
         if (BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, "BatchSize must be at least 1.");
         if (GradientAccumulation < 1) throw new ArgumentOutOfRangeException(nameof(GradientAccumulation), GradientAccumulation, "GradientAccumulation must be at least 1.");
+        if (MaxSpanLength < 1) throw new ArgumentOutOfRangeException(nameof(MaxSpanLength), MaxSpanLength, "MaxSpanLength must be at least 1.");
         if (!(LearningRate > 0)) throw new ArgumentOutOfRangeException(nameof(LearningRate), LearningRate, "LearningRate must be positive.");
         if (Resume && CheckpointDirectory is null) throw new ArgumentException("Resume needs a CheckpointDirectory.", nameof(Resume));
         return this;
