@@ -32,8 +32,10 @@ internal static class InTaskPretraining
 
     /// <param name="resume">reuse a finished pretraining once its checkpoint matches this run's texts and settings, or
     /// continue an unfinished one from its checkpoint</param>
-    public static string Run(IReadOnlyList<string> texts, GauAlphaConfig config, TrainingRun.Settings s, TrainingRun.Checked c, long steps, int maxLength, double learningRate, int maxSpanLength, bool resume,
-        ConsoleProgressBar bar, StopSignals stop, TextWriter output)
+    /// <returns>the pretrained model's directory, and whether it was reused as an earlier command finished it (otherwise
+    /// this command trained or finished it, and fine-tuning starts afresh)</returns>
+    public static (string Directory, bool Reused) Run(IReadOnlyList<string> texts, GauAlphaConfig config, TrainingRun.Settings s, TrainingRun.Checked c, long steps, int maxLength,
+        double learningRate, int maxSpanLength, bool resume, ConsoleProgressBar bar, StopSignals stop, TextWriter output)
     {
         string directory = PretrainedDirectory(s.OutputDirectory);
         if (s.Threads > 0) torch.set_num_threads(s.Threads); // --threads holds for pretraining as for fine-tuning
@@ -58,12 +60,16 @@ internal static class InTaskPretraining
             if (!Started(s.OutputDirectory))
             {
                 output.WriteLine($"in-task pretraining: done before; its checkpoint ({options.CheckpointDirectory}) is gone, so its texts and settings cannot be checked against this command; fine-tuning from {directory}");
-                return directory;
+                return (directory, true);
             }
-            pretrainer.RequireCheckpointMatches(network, sequences, device);
-            output.WriteLine($"in-task pretraining: done before with this command's texts and settings; fine-tuning from {directory}");
-            return directory;
+            if (pretrainer.RequireCheckpointMatches(network, sequences, device) >= steps)
+            {
+                output.WriteLine($"in-task pretraining: done before with this command's texts and settings; fine-tuning from {directory}");
+                return (directory, true);
+            }
         }
+        string finishedMark = Path.Combine(directory, PretrainCommand.MetricsFile);
+        if (!resume && File.Exists(finishedMark)) File.Delete(finishedMark); // an earlier pretraining's: only this one may say it finished
         output.WriteLine($"in-task pretraining: {texts.Count} training texts packed into {sequences.Count} sequences of up to {maxLength} tokens, {steps} masked-LM steps at learning rate {learningRate:G3}" +
                          (maxSpanLength > 1 ? $", masking spans of up to {maxSpanLength} characters" : ""));
         PretrainingResult result;
@@ -81,6 +87,6 @@ internal static class InTaskPretraining
             bar.EndLine();
         }
         PretrainCommand.Save(directory, network, source.VocabText, result, output);
-        return directory;
+        return (directory, false);
     }
 }

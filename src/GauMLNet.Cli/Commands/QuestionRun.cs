@@ -55,15 +55,12 @@ internal static class QuestionRun
         if (q.PretrainSteps > 0 && s.ModelDirectory is not null)
             throw new UsageException("--pretrain-steps pretrains a model from scratch on the training texts; --model already names a checkpoint (use gau pretrain --model to continue pretraining it).");
         bool resumePretraining = q.PretrainSteps > 0 && s.Resume;
-        // Stopped during in-task pretraining, or after it but before fine-tuning's first checkpoint: the pretraining is
-        // continued or reused (its checkpoint checked against this run either way), and fine-tuning begins.
-        bool resumePretrainingOnly = resumePretraining
-            && (!InTaskPretraining.Finished(s.OutputDirectory) || !TrainingCheckpoint.Exists(Path.Combine(s.OutputDirectory, TrainingRun.CheckpointFolder)));
-        if (resumePretrainingOnly)
+        bool fineTuningCheckpoint = TrainingCheckpoint.Exists(Path.Combine(s.OutputDirectory, TrainingRun.CheckpointFolder));
+        if (resumePretraining)
         {
-            if (!InTaskPretraining.Started(s.OutputDirectory))
+            if (!InTaskPretraining.Started(s.OutputDirectory) && !InTaskPretraining.Finished(s.OutputDirectory))
                 throw new UsageException($"--resume: there is no checkpoint in {s.OutputDirectory} to resume from; run without --resume to start training.");
-            s = s with { Resume = false };
+            s = s with { Resume = false }; // fine-tuning resumes only once the pretraining it started from is known to be this command's (below)
         }
         var @checked = TrainingRun.CheckArguments(s, minimumMaxLength: 16);
         var (encoding, checkpoints) = (@checked.Encoding, @checked.Checkpoints);
@@ -84,8 +81,12 @@ internal static class QuestionRun
             var texts = trainQuestions.Select(x => x.Context).Concat(trainQuestions.Select(x => x.Question)).Distinct(StringComparer.Ordinal).ToList();
             try
             {
-                string pretrained = InTaskPretraining.Run(texts, @checked.Config!, s, @checked, q.PretrainSteps, q.PretrainMaxLength, q.PretrainLearningRate, q.PretrainMaxSpanLength, resumePretraining, progress, stop, output);
-                (s, @checked) = (s with { ModelDirectory = pretrained, LearningRate = s.LearningRate ?? 1e-3 }, @checked with { Config = null }); // it is still a model trained from scratch: its learning rate
+                var (pretrained, reused) = InTaskPretraining.Run(texts, @checked.Config!, s, @checked, q.PretrainSteps, q.PretrainMaxLength, q.PretrainLearningRate, q.PretrainMaxSpanLength,
+                    resumePretraining, progress, stop, output);
+                if (resumePretraining && fineTuningCheckpoint && !reused)
+                    output.WriteLine($"fine-tuning starts afresh: its checkpoint in {@checked.Checkpoints} began from a pretraining this command had not finished");
+                bool resumeFineTuning = resumePretraining && fineTuningCheckpoint && reused;
+                (s, @checked) = (s with { ModelDirectory = pretrained, LearningRate = s.LearningRate ?? 1e-3, Resume = resumeFineTuning }, @checked with { Config = null }); // it is still a model trained from scratch: its learning rate
             }
             catch (OperationCanceledException) when (stop.Token.IsCancellationRequested)
             {

@@ -123,7 +123,7 @@ public sealed class QuestionCommandsTests(ITestOutputHelper output)
         // A finished pretraining is reused only for the command that made it, fine-tuning checkpoint or not.
         var otherRateAfter = Gau([.. args, "--pretrain-learning-rate", "0.002", "--resume"]);
         Assert.NotEqual(0, otherRateAfter.Code);
-        Assert.Contains("learning_rate", otherRateAfter.Err);
+        Assert.Contains("learning_rate: checkpoint 0.001, this run 0.002", otherRateAfter.Err);
 
         // Stopped during pretraining (its metrics not yet written, no fine-tuning checkpoint): --resume continues it.
         File.Delete(Path.Combine(pretrained, "pretrain-metrics.json"));
@@ -156,6 +156,12 @@ public sealed class QuestionCommandsTests(ITestOutputHelper output)
         Assert.True(reusedUnchecked.Code == 0, reusedUnchecked.Err);
         Assert.Contains("its checkpoint", reusedUnchecked.Out);
         Assert.Contains("is gone, so its texts and settings cannot be checked", reusedUnchecked.Out);
+        Directory.Delete(Path.Combine(outDir, "checkpoints"), recursive: true); // and no fine-tuning checkpoint either: the finished pretraining is still reused
+        File.Delete(Path.Combine(outDir, "model.zip"));
+        var reusedBeforeFineTuning = Gau([.. args, "--resume"]);
+        Assert.True(reusedBeforeFineTuning.Code == 0, reusedBeforeFineTuning.Err);
+        Assert.Contains("is gone, so its texts and settings cannot be checked", reusedBeforeFineTuning.Out);
+        Assert.True(File.Exists(Path.Combine(outDir, "model.zip")));
 
         var withModel = Gau("train", "--task", "cmrc2018", "--data", data, "--model", pretrained, "--pretrain-steps", "6", "--output", TestPaths.NewTempDirectory());
         Assert.NotEqual(0, withModel.Code);

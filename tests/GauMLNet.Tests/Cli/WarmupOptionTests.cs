@@ -25,7 +25,7 @@ public class WarmupOptionTests
         var same = Gau([.. Args("0.25"), "--resume"]);
         Assert.True(same.Code == 0, same.Err);
 
-        foreach (string bad in new[] { "1", "-0.1" })
+        foreach (string bad in new[] { "1", "-0.1", "NaN" })
         {
             var refused = Gau(Args(bad));
             Assert.Equal(ExitCodes.Usage, refused.Code);

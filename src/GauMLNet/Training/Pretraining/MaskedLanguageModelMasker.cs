@@ -9,7 +9,7 @@ public sealed record MaskedSequence(int[] InputIds, long[] Labels);
 /// BERT-style whole-word masking: select <see cref="MaskRate"/> of the words; every piece of a selected word
 /// is predicted, and the word is replaced by [MASK] (80%), by random ids drawn uniformly from [1, vocab)
 /// (10%), or kept (10%). Special tokens are never selected. With <see cref="MaxSpanLength"/> above 1 the
-/// selection is SpanBERT's instead: runs of adjacent words, their lengths geometric (p = 0.2) and at most
+/// selection is SpanBERT's instead: runs of adjacent words, their lengths geometric (p = 0.2) redrawn above
 /// <see cref="MaxSpanLength"/>, until the same share of words is selected; a run is replaced as one.
 /// </summary>
 public sealed class MaskedLanguageModelMasker(GauTokenizer tokenizer, IWordSegmenter? segmenter = null, double maskRate = 0.15, int maxSpanLength = 1)
@@ -58,7 +58,7 @@ public sealed class MaskedLanguageModelMasker(GauTokenizer tokenizer, IWordSegme
         // Bounded tries: late in a short sequence most starts are taken.
         for (int attempt = 0; selected < count && attempt < 10 * words.Count; attempt++)
         {
-            int length = Math.Min(Math.Min(GeometricLength(random), MaxSpanLength), count - selected);
+            int length = Math.Min(SpanLength(random), count - selected);
             int start = random.Next(words.Count);
             var run = new List<int>();
             // A run stops at a selected word or at a gap (a special token between texts).
@@ -74,10 +74,14 @@ public sealed class MaskedLanguageModelMasker(GauTokenizer tokenizer, IWordSegme
         }
     }
 
-    private static int GeometricLength(Random random)
+    // Geometric, redrawn when longer than the limit: SpanBERT's distribution (mean 3.8 at p 0.2 and 10 words).
+    private int SpanLength(Random random)
     {
-        int length = 1;
-        while (length < 64 && random.NextDouble() >= SpanLengthProbability) length++;
-        return length;
+        while (true)
+        {
+            int length = 1;
+            while (length <= MaxSpanLength && random.NextDouble() >= SpanLengthProbability) length++;
+            if (length <= MaxSpanLength) return length;
+        }
     }
 }

@@ -118,11 +118,13 @@ public sealed class MaskedLanguageModelPretrainer(PretrainingOptions options, IW
     /// initial weights on these sequences with these options, naming what differs: the check a resume makes, for a
     /// caller that reuses a finished pretraining instead of resuming it.
     /// </summary>
-    internal void RequireCheckpointMatches(GauAlphaForMaskedLM model, IReadOnlyList<int[]> sequences, Device device)
+    /// <returns>the steps the checkpoint has run</returns>
+    internal long RequireCheckpointMatches(GauAlphaForMaskedLM model, IReadOnlyList<int[]> sequences, Device device)
     {
         string directory = _options.CheckpointDirectory ?? throw new InvalidOperationException("There is no CheckpointDirectory to compare with.");
         var checkpoint = TrainingCheckpoint.Load(directory) ?? throw new InvalidDataException($"{directory} holds no {Kind} checkpoint.");
         RequireSame(Fingerprint(model, sequences, ResolvePrecision(device)), checkpoint);
+        return checkpoint.State.Step;
     }
 
     private static void RequireSame(TrainingFingerprint fingerprint, TrainingCheckpoint checkpoint)
