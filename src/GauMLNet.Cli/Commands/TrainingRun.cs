@@ -40,7 +40,7 @@ internal static class TrainingRun
         Arguments.AtLeast("--max-length", s.MaxLength, minimumMaxLength);
         if (s.LearningRate is { } lr) Arguments.Positive("--learning-rate", lr);
         Arguments.NotNegative("--max-grad-norm", s.MaxGradNorm);
-        if (s.WarmupFraction is < 0 or >= 1 || double.IsNaN(s.WarmupFraction)) throw new UsageException($"--warmup must be a fraction of the steps in [0, 1), got {s.WarmupFraction}.");
+        if (!(s.WarmupFraction is >= 0 and < 1)) throw new UsageException($"--warmup must be a fraction of the steps in [0, 1), got {s.WarmupFraction}.");
         Arguments.AtLeast("--threads", s.Threads, 0);
         if (s.Patience is { } patience) Arguments.AtLeast("--patience", patience, 1);
         Arguments.Device(s.Device);
