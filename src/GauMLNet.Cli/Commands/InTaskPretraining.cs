@@ -1,6 +1,8 @@
+using System.Text.Json;
 using GauMLNet.Cli.Failures;
 using GauMLNet.Cli.Terminal;
 using GauMLNet.Configuration;
+using GauMLNet.Storage;
 using GauMLNet.Tasks;
 using GauMLNet.TorchSharp.Modeling;
 using GauMLNet.TorchSharp.Runtime;
@@ -57,6 +59,7 @@ internal static class InTaskPretraining
         var device = ComputeDevice.Resolve(s.Device);
         if (resume && Finished(s.OutputDirectory))
         {
+            RequireFinishedWeights(directory, output);
             if (!Started(s.OutputDirectory))
             {
                 output.WriteLine($"in-task pretraining: done before; its checkpoint ({options.CheckpointDirectory}) is gone, so its texts and settings cannot be checked against this command; fine-tuning from {directory}");
@@ -88,5 +91,30 @@ internal static class InTaskPretraining
         }
         PretrainCommand.Save(directory, network, source.VocabText, result, output);
         return (directory, false);
+    }
+
+    /// <summary>The weights in the folder are those the finished pretraining wrote (its metrics file names their hash).</summary>
+    private static void RequireFinishedWeights(string directory, TextWriter output)
+    {
+        string mark = Path.Combine(directory, PretrainCommand.MetricsFile), weights = CheckpointFiles.WeightsPath(directory);
+        string? expected;
+        try
+        {
+            using var metrics = JsonDocument.Parse(File.ReadAllText(mark));
+            expected = metrics.RootElement.ValueKind == JsonValueKind.Object && metrics.RootElement.TryGetProperty(PretrainCommand.WeightsHashKey, out var hash) ? hash.GetString() : null;
+        }
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
+        {
+            throw new CliFailure(ExitCodes.DataError, $"error: {mark} cannot be read as pretraining's metrics ({ex.Message}); rerun without --resume to pretrain again.");
+        }
+        if (expected is null)
+        {
+            output.WriteLine($"in-task pretraining: {mark} names no weights hash (written by an older gau), so {weights} cannot be checked against it");
+            return;
+        }
+        string actual = File.Exists(weights) ? PretrainCommand.WeightsHash(directory)
+            : throw new CliFailure(ExitCodes.DataError, $"error: {weights} is missing, though {mark} says pretraining finished; rerun without --resume to pretrain again.");
+        if (!string.Equals(actual, expected, StringComparison.OrdinalIgnoreCase))
+            throw new CliFailure(ExitCodes.DataError, $"error: {weights} is not the file in-task pretraining finished with (sha256 {actual[..12]}…, where {mark} says {(expected.Length >= 12 ? expected[..12] : expected)}…); rerun without --resume to pretrain again.");
     }
 }

@@ -158,12 +158,22 @@ internal static class PretrainCommand
             tokens_per_second = Math.Round(result.TokensPerSecond),
             final_loss = result.Losses.Count > 0 ? result.Losses.TakeLast(20).Average() : double.NaN,
             final_masked_accuracy = result.MaskedAccuracies.Count > 0 ? result.MaskedAccuracies.TakeLast(20).Average() : double.NaN,
+            weights_sha256 = WeightsHash(outDir),
         };
         AtomicFile.WriteAllText(Path.Combine(outDir, MetricsFile), JsonSerializer.Serialize(metrics, new JsonSerializerOptions { WriteIndented = true }));
         output.WriteLine($"{result.StepsRun} steps ({result.Precision.ShortName()}), {result.TokensPerSecond:F0} tokens/s, loss {metrics.final_loss:F3}, masked accuracy {metrics.final_masked_accuracy:P1}; wrote {outDir}");
     }
 
     public const string MetricsFile = "pretrain-metrics.json";
+
+    /// <summary>The SHA-256 of the weights the metrics file describes, so a weights file changed since is told apart.</summary>
+    public const string WeightsHashKey = "weights_sha256";
+
+    public static string WeightsHash(string directory)
+    {
+        using var stream = File.OpenRead(CheckpointFiles.WeightsPath(directory));
+        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(stream));
+    }
 
     private static Dictionary<long, double>? ParseSchedule(string? text)
     {

@@ -151,6 +151,22 @@ public sealed class QuestionCommandsTests(ITestOutputHelper output)
         Assert.True(between.Code == 0, between.Err);
         Assert.Contains("done before with this command's texts and settings", between.Out);
         Assert.True(File.Exists(Path.Combine(outDir, "model.zip")) && GauMLNet.TorchSharp.Training.TrainingCheckpoint.Exists(Path.Combine(outDir, "checkpoints")));
+        // The weights themselves are those the pretraining finished with: a changed file is refused, naming it.
+        string weights = Path.Combine(pretrained, "model.safetensors"), mark = Path.Combine(pretrained, "pretrain-metrics.json");
+        byte[] original = File.ReadAllBytes(weights);
+        File.WriteAllBytes(weights, [.. original.Take(original.Length - 1), (byte)(original[^1] ^ 1)]);
+        var swapped = Gau([.. args, "--resume"]);
+        Assert.Equal(65, swapped.Code);
+        Assert.Contains("model.safetensors is not the file in-task pretraining finished with", swapped.Err);
+        Assert.Contains("rerun without --resume", swapped.Err);
+        File.WriteAllBytes(weights, original);
+        var metricsNode = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(mark))!.AsObject();
+        Assert.Equal(64, metricsNode["weights_sha256"]!.GetValue<string>().Length);
+        metricsNode.Remove("weights_sha256"); // a mark written before the hash was: reused, and said to be unchecked
+        File.WriteAllText(mark, metricsNode.ToJsonString());
+        var olderMark = Gau([.. args, "--resume"]);
+        Assert.True(olderMark.Code == 0, olderMark.Err);
+        Assert.Contains("names no weights hash (written by an older gau)", olderMark.Out);
         Directory.Delete(Path.Combine(pretrained, "pretrain-checkpoint"), recursive: true); // nothing left to check against: said, not hidden
         var reusedUnchecked = Gau([.. args, "--resume"]);
         Assert.True(reusedUnchecked.Code == 0, reusedUnchecked.Err);
