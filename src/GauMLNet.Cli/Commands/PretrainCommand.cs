@@ -169,11 +169,7 @@ internal static class PretrainCommand
     /// <summary>The SHA-256 of the weights the metrics file describes, so a weights file changed since is told apart.</summary>
     public const string WeightsHashKey = "weights_sha256";
 
-    public static string WeightsHash(string directory)
-    {
-        using var stream = File.OpenRead(CheckpointFiles.WeightsPath(directory));
-        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(stream));
-    }
+    public static string WeightsHash(string directory) => FileManifest.HashFile(CheckpointFiles.WeightsPath(directory));
 
     private static Dictionary<long, double>? ParseSchedule(string? text)
     {

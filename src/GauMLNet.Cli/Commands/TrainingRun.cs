@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text.Json;
 using GauMLNet.Cli.Failures;
 using GauMLNet.Cli.Terminal;
@@ -219,11 +218,7 @@ internal static class TrainingRun
             $"(checkpoints of completed epochs are in {checkpoints}).\n{advice}.");
     }
 
-    internal static string FileHash(string path)
-    {
-        using var stream = File.OpenRead(path);
-        return $"{Path.GetFileName(path)} sha256 {Convert.ToHexStringLower(SHA256.HashData(stream))[..16]}";
-    }
+    internal static string FileHash(string path) => $"{Path.GetFileName(path)} sha256 {FileManifest.HashFile(path)[..16]}";
 
     /// <summary>mlContext.Model.Save into a temporary file, then a rename: a failed save never damages an earlier model.zip.</summary>
     public static void SaveModelAtomically(MLContext ml, ITransformer model, Microsoft.ML.DataViewSchema schema, string path) =>

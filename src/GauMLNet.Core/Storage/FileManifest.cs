@@ -72,8 +72,7 @@ internal sealed record FileManifest
         {
             string path = Path.Combine(directory, name);
             if (!File.Exists(path)) throw new IntegrityException(directory, name, "is listed in the manifest but missing");
-            using var stream = File.OpenRead(path);
-            Check(directory, name, member, stream.Length, Convert.ToHexStringLower(SHA256.HashData(stream)));
+            Check(directory, name, member, new FileInfo(path).Length, HashFile(path));
         }
     }
 
@@ -89,4 +88,11 @@ internal sealed record FileManifest
         name.Length > 0 && name is not ("." or "..") && name.IndexOfAny(['/', '\\', '\0', ':']) < 0 && name == Path.GetFileName(name);
 
     public static string Hash(byte[] bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes));
+
+    /// <summary>A file's SHA-256 in lower-case hex, read as a stream.</summary>
+    public static string HashFile(string path)
+    {
+        using var stream = File.OpenRead(path);
+        return Convert.ToHexStringLower(SHA256.HashData(stream));
+    }
 }
