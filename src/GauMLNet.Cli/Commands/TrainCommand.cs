@@ -22,6 +22,7 @@ internal static class TrainCommand
         var maxLength = new Option<int>("--max-length") { Description = "tokens per row including [CLS]/[SEP]; longer rows are truncated and counted", DefaultValueFactory = _ => 128 };
         var lr = CommonOptions.LearningRate("--model");
         var warmup = new Option<double>("--warmup") { Description = "the fraction of steps over which the learning rate rises linearly from 0 (default 0: GAU-α needs no warmup)" };
+        var weightAverage = new Option<double?>("--weight-average") { Description = "keep an exponential moving average of the weights with this decay per step (e.g. 0.999); validation scores it and the model is it" };
         var maxGradNorm = new Option<double>("--max-grad-norm") { Description = "clip the global gradient norm to this (0: no clipping)", DefaultValueFactory = _ => 1.0 };
         var outputDir = new Option<string>("--output") { Description = "where model.zip, metrics.json, the curve and checkpoints go", DefaultValueFactory = _ => "gau-output" };
         var device = CommonOptions.Device();
@@ -50,7 +51,7 @@ internal static class TrainCommand
         var command = new Command("train", "Train a GAU-α classifier on a CLUE task or a data file; writes model.zip, metrics.json and training-curve.png.")
         {
             kind, dev, devFraction,
-            task, data, model, config, epochs, batch, maxLength, lr, warmup, maxGradNorm, outputDir, device, threads, seed, resume, skipBad, patience, encoding,
+            task, data, model, config, epochs, batch, maxLength, lr, warmup, weightAverage, maxGradNorm, outputDir, device, threads, seed, resume, skipBad, patience, encoding,
             precision, checkpointing, trainingPrecision, forcePrecision, head, maxAnswer, stride, overlap, answerless, pretrainSteps, pretrainLength,
             pretrainRate, pretrainSpan, attention, chunkSize, pooling,
         };
@@ -67,7 +68,8 @@ internal static class TrainCommand
                 r.GetValue(epochs), r.GetValue(batch), r.GetValue(maxLength), r.GetValue(lr), r.GetValue(device)!, r.GetValue(threads),
                 r.GetValue(seed), r.GetValue(resume), r.GetValue(skipBad), r.GetValue(patience), r.GetValue(precision)!,
                 r.GetValue(checkpointing), r.GetValue(maxGradNorm), r.GetValue(encoding), r.GetValue(trainingPrecision)!, r.GetValue(forcePrecision),
-                r.GetValue(attention), r.GetValue(chunkSize), Arguments.Pooling(r.GetValue(pooling)), r.GetValue(warmup));
+                r.GetValue(attention), r.GetValue(chunkSize), Arguments.Pooling(r.GetValue(pooling)), r.GetValue(warmup),
+                r.GetValue(weightAverage));
             if (dataFile)
             {
                 var columns = new Tabular.TabularColumns(r.GetValue(file.Text) ?? "text", r.GetValue(file.TextPair), r.GetValue(file.Label) ?? "label");

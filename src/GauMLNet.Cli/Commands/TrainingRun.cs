@@ -25,7 +25,7 @@ internal static class TrainingRun
         int Epochs, int BatchSize, int MaxLength, double? LearningRate, string Device, int Threads, int Seed, bool Resume, bool SkipBadLines, int? Patience,
         string Precision = "fp32", bool GradientCheckpointing = false, double MaxGradNorm = 1.0, string? Encoding = null,
         string TrainingPrecision = "fp32", bool ForcePrecision = false, string? Attention = null, int? ChunkSize = null,
-        SequencePooling? Pooling = null, double WarmupFraction = 0);
+        SequencePooling? Pooling = null, double WarmupFraction = 0, double? WeightAverageDecay = null);
 
     /// <summary>What the checks of a training command's arguments settle, before any data is read.</summary>
     public sealed record Checked(GauAlphaConfig? Config, InferencePrecision Precision, System.Text.Encoding Encoding, string Checkpoints,
@@ -40,6 +40,7 @@ internal static class TrainingRun
         if (s.LearningRate is { } lr) Arguments.Positive("--learning-rate", lr);
         Arguments.NotNegative("--max-grad-norm", s.MaxGradNorm);
         if (!(s.WarmupFraction is >= 0 and < 1)) throw new UsageException($"--warmup must be a fraction of the steps in [0, 1), got {s.WarmupFraction}.");
+        if (s.WeightAverageDecay is { } decay && !(decay is > 0 and < 1)) throw new UsageException($"--weight-average must be a decay per step in (0, 1), got {decay}.");
         Arguments.AtLeast("--threads", s.Threads, 0);
         if (s.Patience is { } patience) Arguments.AtLeast("--patience", patience, 1);
         Arguments.Device(s.Device);
@@ -149,6 +150,7 @@ internal static class TrainingRun
             MaxLength = s.MaxLength,
             LearningRate = s.LearningRate,
             WarmupFraction = s.WarmupFraction,
+            WeightAverageDecay = s.WeightAverageDecay,
             MaxGradNorm = s.MaxGradNorm,
             Device = s.Device,
             CpuThreads = s.Threads,

@@ -15,6 +15,7 @@ internal static class GauFitting
         BatchSize = options.BatchSize,
         LearningRate = LearningRateOf(options),
         WarmupFraction = options.WarmupFraction,
+        WeightAverageDecay = options.WeightAverageDecay,
         WeightDecay = options.WeightDecay,
         MaxGradNorm = options.MaxGradNorm,
         FrozenLayers = options.FrozenLayers,

@@ -59,6 +59,11 @@ public abstract record GauTrainerOptionsBase
     public double? LearningRate { get; init; }
     /// <summary>Fraction of steps with linear warmup; 0 (default): GAU-α trains without warmup.</summary>
     public double WarmupFraction { get; init; }
+    /// <summary>
+    /// Keep an exponential moving average of the weights with this decay per step (e.g. 0.999): validation scores it and
+    /// the fitted model is it. Null (default): the weights as trained.
+    /// </summary>
+    public double? WeightAverageDecay { get; init; }
     public double WeightDecay { get; init; } = 0.01;
     /// <summary>Gradient-norm clip; 0 disables.</summary>
     public double MaxGradNorm { get; init; } = 1.0;

@@ -11,6 +11,11 @@ public sealed record FineTuningOptions
     /// <summary>Fraction of all steps spent warming up linearly (0: none, GAU-α's recipe).</summary>
     public double WarmupFraction { get; init; }
     public double WeightDecay { get; init; } = 0.01;
+    /// <summary>
+    /// Keep an exponential moving average of the weights with this decay per step (e.g. 0.999), validate it after each
+    /// epoch and keep it as the model (null: no average, the weights as trained).
+    /// </summary>
+    public double? WeightAverageDecay { get; init; }
     /// <summary>Global gradient-norm clip; 0 or less disables clipping.</summary>
     public double MaxGradNorm { get; init; } = 1.0;
     public int FrozenLayers { get; init; }
@@ -36,6 +41,7 @@ public sealed record FineTuningOptions
         if (BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, "BatchSize must be at least 1.");
         if (!(LearningRate > 0) || double.IsInfinity(LearningRate)) throw new ArgumentOutOfRangeException(nameof(LearningRate), LearningRate, "LearningRate must be positive.");
         if (!(WarmupFraction is >= 0 and < 1)) throw new ArgumentOutOfRangeException(nameof(WarmupFraction), WarmupFraction, "WarmupFraction must be in [0, 1).");
+        if (WeightAverageDecay is { } d && !(d is > 0 and < 1)) throw new ArgumentOutOfRangeException(nameof(WeightAverageDecay), WeightAverageDecay, "WeightAverageDecay must be in (0, 1).");
         if (WeightDecay < 0) throw new ArgumentOutOfRangeException(nameof(WeightDecay), WeightDecay, "WeightDecay must not be negative.");
         if (Resume && CheckpointDirectory is null) throw new ArgumentException("Resume needs a CheckpointDirectory.", nameof(Resume));
         if (EarlyStoppingPatience is < 1) throw new ArgumentOutOfRangeException(nameof(EarlyStoppingPatience), EarlyStoppingPatience, "EarlyStoppingPatience must be at least 1.");

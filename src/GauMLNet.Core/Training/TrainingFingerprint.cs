@@ -70,6 +70,7 @@ internal sealed class TrainingFingerprint
         ["precision"] = "fp32", // training was fp32 before bf16 mixed precision existed
         ["pooling"] = "First", // classifiers' default, the only pooling the CLI chose before --pooling
         ["max_span_length"] = "1", // pretraining masked words one by one before span masking
+        ["weight_average_decay"] = "none", // fine-tuning kept no weight average before it could
     };
 
     /// <summary>Throws naming every entry that differs between a checkpoint's fingerprint and this run's.</summary>

@@ -35,6 +35,7 @@ public sealed class FineTuner(FineTuningOptions options, GauTask task, Func<Task
     private readonly FineTuningOptions _options = options.Validate();
     private TrainingPrecision _precision;
     private MixedPrecision<TaskNetwork>? _mixedPrecision;
+    private WeightAverage? _average;
 
     public string MetricName => TaskMetrics.NameOf(task);
 
@@ -51,6 +52,7 @@ public sealed class FineTuner(FineTuningOptions options, GauTask task, Func<Task
         using var optimizer = CreateOptimizer(model);
         _precision = (bf16 ?? Bf16Capability.Default).Resolve(_options.Precision, device, _options.ForcePrecision, Notice);
         using var mixedPrecision = _mixedPrecision = MixedPrecision.For(_precision, model);
+        using var average = _average = _options.WeightAverageDecay is { } decay ? new WeightAverage(model, decay) : null;
 
         int batchesPerEpoch = (train.Count + _options.BatchSize - 1) / _options.BatchSize;
         long totalSteps = (long)batchesPerEpoch * _options.Epochs;
@@ -76,6 +78,7 @@ public sealed class FineTuner(FineTuningOptions options, GauTask task, Func<Task
             checkpoint.RestoreWeights(model);
             mixedPrecision?.MastersReplaced();
             checkpoint.RestoreOptimizer(optimizer);
+            if (average is not null) checkpoint.RestoreWeightAverage(average);
             (firstEpoch, step, bestEpoch, bestMetric, epochsWithoutImprovement, stop) =
                 (state.EpochsCompleted + 1, state.Step, state.BestEpoch, state.BestMetric, state.EpochsWithoutImprovement, state.Stopped);
             losses.AddRange(state.Losses);
@@ -115,15 +118,21 @@ public sealed class FineTuner(FineTuningOptions options, GauTask task, Func<Task
 
                 if (validation is { Count: > 0 })
                 {
-                    double metric = Evaluate(model, validation, padId);
+                    double metric;
+                    Dictionary<string, Tensor>? better = null;
+                    using (average?.SwapIn()) // with a weight average, validation scores and keeps the average
+                    {
+                        metric = Evaluate(model, validation, padId);
+                        if (bestMetric is null || metric > bestMetric) better = Snapshot(model).Detach();
+                    }
                     metrics.Add(metric);
-                    Detail($"epoch {epoch}/{_options.Epochs} validation {MetricName} {metric:F4} over {validation.Count} rows");
+                    Detail($"epoch {epoch}/{_options.Epochs} validation {MetricName} {metric:F4} over {validation.Count} rows{(average is null ? "" : " (weight average)")}");
                     progress?.Report(new TrainingProgress(epoch, _options.Epochs, step, totalSteps, losses[^1],
                         rowsSeen / Math.Max(1e-9, clock.Elapsed.TotalSeconds), clock.Elapsed, metric, MetricName));
-                    if (bestMetric is null || metric > bestMetric)
+                    if (better is not null)
                     {
                         DisposeAll(best);
-                        best = Snapshot(model).Detach();
+                        best = better;
                         bestMetric = metric;
                         bestEpoch = epoch;
                         epochsWithoutImprovement = 0;
@@ -149,15 +158,17 @@ public sealed class FineTuner(FineTuningOptions options, GauTask task, Func<Task
                         Metrics = [.. metrics],
                         Fingerprint = fingerprint!.Entries,
                     };
-                    TrainingCheckpoint.Commit(checkpointDir, $"epoch-{epoch:D4}", state, model, optimizer, best);
+                    TrainingCheckpoint.Commit(checkpointDir, $"epoch-{epoch:D4}", state, model, optimizer, best, average);
                     Detail($"checkpoint after epoch {epoch} saved to {checkpointDir}");
                 }
             }
-            if (best is not null && bestEpoch != epochsRun)
+            // The model ends as the training weights of the last epoch unless the best epoch's (or the average) replaces them.
+            if (best is not null && (bestEpoch != epochsRun || average is not null))
             {
                 Restore(model, best);
-                Notice($"kept the weights of epoch {bestEpoch} (validation {MetricName} {bestMetric:F4})");
+                Notice($"kept the {(average is null ? "weights" : "weight average")} of epoch {bestEpoch} (validation {MetricName} {bestMetric:F4})");
             }
+            else average?.Apply();
         }
         finally
         {
@@ -178,7 +189,7 @@ public sealed class FineTuner(FineTuningOptions options, GauTask task, Func<Task
             .Add("epochs", _options.Epochs).Add("batch_size", _options.BatchSize).Add("learning_rate", _options.LearningRate)
             .Add("warmup_fraction", _options.WarmupFraction).Add("weight_decay", _options.WeightDecay).Add("max_grad_norm", _options.MaxGradNorm)
             .Add("frozen_layers", _options.FrozenLayers).Add("seed", _options.Seed).Add("early_stopping_patience", _options.EarlyStoppingPatience)
-            .Add("precision", _precision.ShortName())
+            .Add("precision", _precision.ShortName()).Add("weight_average_decay", _options.WeightAverageDecay)
             .AddData("training_data", train).AddData("validation_data", validation)
             .AddAll(_options.FingerprintExtras);
 
@@ -229,6 +240,7 @@ public sealed class FineTuner(FineTuningOptions options, GauTask task, Func<Task
             : Math.Sqrt(trainable.Where(p => p.grad is not null).Sum(p => p.grad!.pow(HeldScalars.Two).sum().item<float>()));
         if (!double.IsFinite(norm)) Diverged(model, epochStart, $"the gradient norm became {norm}", epoch, step);
         optimizer.Step();
+        _average?.Update();
         return value;
     }
 

@@ -39,6 +39,7 @@ public sealed class TrainingCheckpoint
     /// <summary>FineTuner's <see cref="TrainingState.Kind"/>; its checkpoints once held TorchSharp's optimizer format.</summary>
     internal const string FineTuningKind = "fine-tuning";
     private const string BestFile = "best.safetensors";
+    private const string AverageFile = "average.safetensors";
     private const string RandomStateFile = "rng.safetensors";
 
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
@@ -72,7 +73,7 @@ public sealed class TrainingCheckpoint
 
     /// <summary>Commits a checkpoint named <paramref name="version"/> (e.g. epoch-0002) into <paramref name="directory"/>.</summary>
     internal static void Commit(string directory, string version, TrainingState state, nn.Module model, ICheckpointedOptimizer optimizer,
-        IReadOnlyDictionary<string, Tensor>? best)
+        IReadOnlyDictionary<string, Tensor>? best, WeightAverage? average = null)
     {
         var files = new Dictionary<string, byte[]>(StringComparer.Ordinal)
         {
@@ -82,6 +83,7 @@ public sealed class TrainingCheckpoint
         using (NewDisposeScope()) files[OptimizerFile] = SafeTensors.ToBytes(optimizer.StateDict()); // frees what StateDict made
         using (var random = get_rng_state()) files[RandomStateFile] = SafeTensors.ToBytes([KeyValuePair.Create("torch", random)]);
         if (best is not null) files[BestFile] = SafeTensors.ToBytes(best);
+        if (average is not null) using (NewDisposeScope()) files[AverageFile] = SafeTensors.ToBytes(average.StateDict());
         new CheckpointStore(directory).Commit(version, files);
     }
 
@@ -113,6 +115,16 @@ public sealed class TrainingCheckpoint
     {
         using var stream = new MemoryStream(_files[WeightsFile], writable: false);
         StateDictLoader.LoadStream(model, stream, $"{Source}/{WeightsFile}");
+    }
+
+    /// <summary>Puts the saved weight average back into <paramref name="average"/>.</summary>
+    public void RestoreWeightAverage(WeightAverage average)
+    {
+        string source = $"{Source}/{AverageFile}";
+        if (!_files.TryGetValue(AverageFile, out var bytes)) throw new IntegrityException(Source, AverageFile, "is missing from the checkpoint, which this run's weight average needs");
+        var saved = SafeTensors.Load(new MemoryStream(bytes, writable: false), source, out _);
+        try { average.LoadStateDict(saved, source); }
+        finally { foreach (var t in saved.Values) t.Dispose(); }
     }
 
     /// <summary>The best-so-far weights (CPU tensors the caller disposes), or null when none were saved.</summary>
