@@ -18,34 +18,38 @@ public sealed class GlobalTorchRngCollection
 [Collection(GlobalTorchRngCollection.Name)]
 public class ResumeTests
 {
+    private static readonly MLContext Ml = new(seed: 1);
+    private static readonly IDataView Data = Labelled(Ml.Data.LoadFromEnumerable(SyntheticText.Sentences(96, 12)));
+    private static IDataView Labelled(IDataView raw) => Ml.Transforms.Conversion.MapValueToKey("Label").Fit(raw).Transform(raw);
+
+    // Dropout on: a resumed run must also reproduce the random masks.
+    private static GauTextClassificationOptions Options => TextClassificationTests.Options with
+    {
+        Config = TextClassificationTests.TestConfig with { HiddenDropoutProb = 0.1, AttentionProbsDropoutProb = 0.1 },
+        Epochs = 3,
+    };
+
+    private static GauTextClassificationTransformer Fit(GauTextClassificationOptions options) => Ml.MulticlassClassification.Trainers.GauTextClassification(options).Fit(Data);
+
+    private static float[][] Scores(ITransformer model) => model.Transform(Data).GetColumn<VBuffer<float>>("Score").Select(v => v.DenseValues().ToArray()).ToArray();
+
+    /// <summary>Starts a fit that is cancelled as epoch 2 begins, leaving epoch 1's checkpoint in a new directory.</summary>
+    private static string InterruptedAtEpoch2(GauTextClassificationOptions options)
+    {
+        string checkpoints = TestPaths.NewTempDirectory();
+        using var cancel = new CancellationTokenSource();
+        var interrupt = new StepProgress(p => { if (p.Epoch == 2 && p.ValidationMetric is null) cancel.Cancel(); });
+        Assert.ThrowsAny<OperationCanceledException>(() => Fit(options with { CheckpointDirectory = checkpoints, CancellationToken = cancel.Token, Progress = interrupt }));
+        Assert.True(TrainingCheckpoint.Exists(checkpoints));
+        return checkpoints;
+    }
+
     [Fact]
     public void AnInterruptedFitResumesToTheSameModelAsAnUninterruptedOne()
     {
-        var ml = new MLContext(seed: 1);
-        var raw = ml.Data.LoadFromEnumerable(SyntheticText.Sentences(96, 12));
-        var data = ml.Transforms.Conversion.MapValueToKey("Label").Fit(raw).Transform(raw);
-        // Dropout on: the resumed run must also reproduce the random masks.
-        var options = TextClassificationTests.Options with
-        {
-            Config = TextClassificationTests.TestConfig with { HiddenDropoutProb = 0.1, AttentionProbsDropoutProb = 0.1 },
-            Epochs = 3,
-        };
-        float[][] Scores(ITransformer model) => model.Transform(data).GetColumn<VBuffer<float>>("Score").Select(v => v.DenseValues().ToArray()).ToArray();
-
-        var uninterrupted = Scores(ml.MulticlassClassification.Trainers.GauTextClassification(options).Fit(data));
-
-        string checkpoints = TestPaths.NewTempDirectory();
-        using var cancel = new CancellationTokenSource();
-        var interruptAtEpoch2 = new StepProgress(p => { if (p.Epoch == 2 && p.ValidationMetric is null) cancel.Cancel(); });
-        Assert.ThrowsAny<OperationCanceledException>(() => ml.MulticlassClassification.Trainers.GauTextClassification(options with
-        {
-            CheckpointDirectory = checkpoints,
-            CancellationToken = cancel.Token,
-            Progress = interruptAtEpoch2,
-        }).Fit(data));
-        Assert.True(TrainingCheckpoint.Exists(checkpoints));
-
-        var resumedModel = ml.MulticlassClassification.Trainers.GauTextClassification(options with { CheckpointDirectory = checkpoints, Resume = true }).Fit(data);
+        var uninterrupted = Scores(Fit(Options));
+        string checkpoints = InterruptedAtEpoch2(Options);
+        var resumedModel = Fit(Options with { CheckpointDirectory = checkpoints, Resume = true });
         var resumed = Scores(resumedModel);
 
         Assert.Equal(3 * 6, resumedModel.TrainingResult!.StepLosses.Count); // the curve covers all three epochs
@@ -57,18 +61,8 @@ public class ResumeTests
     [Fact]
     public void AWeightAverageLeavesTrainingAloneBecomesTheModelAndResumesExactly()
     {
-        var ml = new MLContext(seed: 1);
-        var raw = ml.Data.LoadFromEnumerable(SyntheticText.Sentences(96, 12));
-        var data = ml.Transforms.Conversion.MapValueToKey("Label").Fit(raw).Transform(raw);
-        var plain = TextClassificationTests.Options with
-        {
-            Config = TextClassificationTests.TestConfig with { HiddenDropoutProb = 0.1, AttentionProbsDropoutProb = 0.1 },
-            Epochs = 3,
-            ValidationSet = data,
-        };
+        var plain = Options with { ValidationSet = Data };
         var options = plain with { WeightAverageDecay = 0.9 };
-        float[][] Scores(ITransformer model) => model.Transform(data).GetColumn<VBuffer<float>>("Score").Select(v => v.DenseValues().ToArray()).ToArray();
-        GauTextClassificationTransformer Fit(GauTextClassificationOptions o) => ml.MulticlassClassification.Trainers.GauTextClassification(o).Fit(data);
 
         var withoutModel = Fit(plain);
         var averagedModel = Fit(options);
@@ -79,11 +73,7 @@ public class ResumeTests
         var averaged = Scores(averagedModel);
         Assert.Contains(Enumerable.Range(0, averaged.Length), i => Math.Abs(averaged[i][0] - without[i][0]) > 1e-3);
 
-        string checkpoints = TestPaths.NewTempDirectory();
-        using var cancel = new CancellationTokenSource();
-        var interruptAtEpoch2 = new StepProgress(p => { if (p.Epoch == 2 && p.ValidationMetric is null) cancel.Cancel(); });
-        Assert.ThrowsAny<OperationCanceledException>(() => Fit(options with { CheckpointDirectory = checkpoints, CancellationToken = cancel.Token, Progress = interruptAtEpoch2 }));
-
+        string checkpoints = InterruptedAtEpoch2(options);
         var refused = Assert.Throws<CheckpointFingerprintException>(() => Fit(plain with { CheckpointDirectory = checkpoints, Resume = true }));
         Assert.Contains("weight_average_decay: checkpoint 0.9, this run none", refused.Message);
 
