@@ -19,7 +19,7 @@ internal static class QuestionRun
 
     /// <summary>The windows and decoding a question answerer is trained with (gau train's cmrc2018 options).</summary>
     public sealed record QuestionSettings(int MaxAnswerLength, int DocumentStride, bool MarkQuestionOverlap, long PretrainSteps, int PretrainMaxLength,
-        bool TrainWindowsWithoutAnswer = false, double PretrainLearningRate = 1e-3, int PretrainMaxSpanLength = 1)
+        bool TrainWindowsWithoutAnswer = false, double PretrainLearningRate = 1e-3, int PretrainMaxSpanLength = 1, string? Oversample = null)
     {
         public static QuestionSettings Default { get; } = new(256, 128, false, 0, 256);
     }
@@ -52,6 +52,7 @@ internal static class QuestionRun
         Arguments.AtLeast("--pretrain-max-length", q.PretrainMaxLength, 8);
         Arguments.Positive("--pretrain-learning-rate", q.PretrainLearningRate);
         Arguments.AtLeast("--pretrain-max-span-length", q.PretrainMaxSpanLength, 1);
+        var oversampling = QuestionOversampling.Parse(q.Oversample);
         if (q.PretrainSteps > 0 && s.ModelDirectory is not null)
             throw new UsageException("--pretrain-steps pretrains a model from scratch on the training texts; --model already names a checkpoint (use gau pretrain --model to continue pretraining it).");
         bool resumePretraining = q.PretrainSteps > 0 && s.Resume;
@@ -70,10 +71,14 @@ internal static class QuestionRun
         string? devPath = ClueDataFolder.Find(s.DataDirectory, ClueDataFolder.Split.Dev);
         var trainQuestions = SquadJson.Read(trainPath, requireAnswers: true, encoding);
         var devQuestions = devPath is null ? null : SquadJson.Read(devPath, requireAnswers: true, encoding);
-        var train = Load(ml, trainQuestions);
+        int matched = 0;
+        var trainRows = oversampling?.Apply(trainQuestions, trainPath, out matched) ?? trainQuestions;
+        var train = Load(ml, trainRows);
         var dev = devQuestions is null ? null : Load(ml, devQuestions);
         output.WriteLine($"{TaskName}: {trainQuestions.Count} training questions, {devQuestions?.Count ?? 0} dev questions; " +
                          (s.ModelDirectory is null ? $"training a {s.ConfigName} GAU-α from scratch" : $"fine-tuning {s.ModelDirectory}"));
+        if (oversampling is not null)
+            output.WriteLine($"oversampling: the {matched} questions whose id starts with '{oversampling.IdPrefix}' are trained {oversampling.Times} times per epoch ({trainRows.Count} training questions per epoch)");
 
         using var stop = new StopSignals();
         if (q.PretrainSteps > 0)
@@ -103,6 +108,7 @@ internal static class QuestionRun
             MarkQuestionOverlap = q.MarkQuestionOverlap,
             TrainWindowsWithoutAnswer = q.TrainWindowsWithoutAnswer,
         }, s, @checked, progress, stop, trainPath, devPath);
+        if (oversampling is not null) options = options with { FingerprintExtras = new Dictionary<string, string>(options.FingerprintExtras!) { ["oversample"] = $"{oversampling}" } };
         options = options with // the kept epoch depends on how dev answers are decoded
         {
             FingerprintExtras = new Dictionary<string, string>(options.FingerprintExtras!) { ["max_answer_length"] = $"{q.MaxAnswerLength}" },

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using GauMLNet.Cli;
+using GauMLNet.Cli.Failures;
 using GauMLNet.Evaluation;
 using GauMLNet.QuestionAnswering;
 using GauMLNet.Tests.Support;
@@ -195,6 +196,37 @@ public sealed class QuestionCommandsTests(ITestOutputHelper output)
         Assert.NotEqual(0, badConfig.Code);
         Assert.Contains("broken.json", badConfig.Err);
         Assert.DoesNotContain("   at ", badConfig.Err);
+    }
+
+    [Fact]
+    public void OversamplingRepeatsTheMatchingQuestionsAndAResumeChecksIt()
+    {
+        string data = TestPaths.NewTempDirectory(), outDir = TestPaths.NewTempDirectory();
+        var questions = QuestionAnsweringTrainingTests.Questions(24, 3).Select((q, i) => i % 3 == 0 ? q with { Id = "IN-" + q.Id } : q).ToList();
+        WriteSquad(Path.Combine(data, "train.json"), questions);
+        string[] Train(params string[] more) => ["train", "--task", "cmrc2018", "--data", data, "--config", "tiny", "--epochs", "1", "--max-length", "128",
+            "--batch-size", "8", "--output", outDir, "--device", "cpu", "--seed", "1", .. more];
+
+        var run = Gau(Train("--oversample", "IN-=3", "--train-windows-without-answer"));
+        Assert.True(run.Code == 0, run.Err);
+        Assert.Contains("oversampling: the 8 questions whose id starts with 'IN-' are trained 3 times per epoch (40 training questions per epoch)", run.Out);
+        Assert.Contains("0 of 40 training windows", run.Out); // one window a question: the copies are trained, not only announced
+
+        var without = Gau([.. Train("--train-windows-without-answer"), "--resume"]);
+        Assert.NotEqual(0, without.Code);
+        Assert.Contains("oversample: checkpoint IN-=3, this run (absent)", without.Err);
+
+        var noMatch = Gau(Train("--oversample", "TRIAL=3"));
+        Assert.Equal(ExitCodes.Usage, noMatch.Code);
+        Assert.Contains($"--oversample: no question of {Path.Combine(data, "train.json")} has an id starting with 'TRIAL'.", noMatch.Err);
+        foreach (string bad in new[] { "IN-", "IN-=1", "=3", "IN-=2.5", "IN-=-2" })
+        {
+            var refused = Gau(Train("--oversample", bad));
+            Assert.Equal(ExitCodes.Usage, refused.Code);
+            Assert.Contains($"--oversample must be ID_PREFIX=TIMES with TIMES a whole number of 2 or more (e.g. TRIAL=3), got '{bad}'.", refused.Err);
+        }
+        var misplaced = Gau("train", "--task", "tnews", "--data", data, "--oversample", "IN-=3", "--output", TestPaths.NewTempDirectory());
+        Assert.Contains("--oversample are for --task cmrc2018", misplaced.Err);
     }
 
     [Fact]
