@@ -108,11 +108,10 @@ internal static class QuestionRun
             MarkQuestionOverlap = q.MarkQuestionOverlap,
             TrainWindowsWithoutAnswer = q.TrainWindowsWithoutAnswer,
         }, s, @checked, progress, stop, trainPath, devPath);
-        if (oversampling is not null) options = options with { FingerprintExtras = new Dictionary<string, string>(options.FingerprintExtras!) { ["oversample"] = $"{oversampling}" } };
-        options = options with // the kept epoch depends on how dev answers are decoded
-        {
-            FingerprintExtras = new Dictionary<string, string>(options.FingerprintExtras!) { ["max_answer_length"] = $"{q.MaxAnswerLength}" },
-        };
+        // The kept epoch depends on how dev answers are decoded; the rows trained, on the oversampling.
+        var extras = new Dictionary<string, string>(options.FingerprintExtras!) { ["max_answer_length"] = $"{q.MaxAnswerLength}" };
+        if (oversampling is not null) extras["oversample"] = $"{oversampling}";
+        options = options with { FingerprintExtras = extras };
         double questionsPerSecond = double.NaN;
         return TrainingRun.FitAndReport(s, @checked, ml, train.Schema, stop, progress, output, options.LearningRate, () =>
         {
