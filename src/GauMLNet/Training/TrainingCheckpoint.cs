@@ -120,10 +120,16 @@ public sealed class TrainingCheckpoint
     /// <summary>Puts the saved weight average back into <paramref name="average"/>.</summary>
     public void RestoreWeightAverage(WeightAverage average)
     {
-        string source = $"{Source}/{AverageFile}";
-        if (!_files.TryGetValue(AverageFile, out var bytes)) throw new IntegrityException(Source, AverageFile, "is missing from the checkpoint, which this run's weight average needs");
-        var saved = SafeTensors.Load(new MemoryStream(bytes, writable: false), source, out _);
-        try { average.LoadStateDict(saved, source); }
+        if (!_files.ContainsKey(AverageFile)) throw new IntegrityException(Source, AverageFile, "is missing from the checkpoint, which this run's weight average needs");
+        WithMember(AverageFile, average.LoadStateDict);
+    }
+
+    // Reads one safetensors member, hands it over with its name for errors, and frees its tensors afterwards.
+    private void WithMember(string file, Action<Dictionary<string, Tensor>, string> use)
+    {
+        string source = $"{Source}/{file}";
+        var saved = SafeTensors.Load(new MemoryStream(_files[file], writable: false), source, out _);
+        try { use(saved, source); }
         finally { foreach (var t in saved.Values) t.Dispose(); }
     }
 
@@ -134,8 +140,6 @@ public sealed class TrainingCheckpoint
     /// <summary>Puts libtorch's CPU generator back where it was when the checkpoint was taken.</summary>
     public void RestoreRandomState()
     {
-        var saved = SafeTensors.Load(new MemoryStream(_files[RandomStateFile], writable: false), $"{Source}/{RandomStateFile}", out _);
-        try { set_rng_state(saved["torch"]); }
-        finally { foreach (var t in saved.Values) t.Dispose(); }
+        WithMember(RandomStateFile, (saved, _) => set_rng_state(saved["torch"]));
     }
 }
