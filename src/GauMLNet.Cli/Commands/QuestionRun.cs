@@ -19,7 +19,8 @@ internal static class QuestionRun
 
     /// <summary>The windows and decoding a question answerer is trained with (gau train's cmrc2018 options).</summary>
     public sealed record QuestionSettings(int MaxAnswerLength, int DocumentStride, bool MarkQuestionOverlap, long PretrainSteps, int PretrainMaxLength,
-        bool TrainWindowsWithoutAnswer = false, double PretrainLearningRate = 1e-3, int PretrainMaxSpanLength = 1, string? Oversample = null)
+        bool TrainWindowsWithoutAnswer = false, double PretrainLearningRate = 1e-3, int PretrainMaxSpanLength = 1, string? Oversample = null,
+        int ClozeQuestions = 0, int ClozeEpochs = 1)
     {
         public static QuestionSettings Default { get; } = new(256, 128, false, 0, 256);
     }
@@ -52,17 +53,20 @@ internal static class QuestionRun
         Arguments.AtLeast("--pretrain-max-length", q.PretrainMaxLength, 8);
         Arguments.Positive("--pretrain-learning-rate", q.PretrainLearningRate);
         Arguments.AtLeast("--pretrain-max-span-length", q.PretrainMaxSpanLength, 1);
+        Arguments.AtLeast("--cloze-questions", q.ClozeQuestions, 0);
+        Arguments.AtLeast("--cloze-epochs", q.ClozeEpochs, 1);
         var oversampling = QuestionOversampling.Parse(q.Oversample);
         if (q.PretrainSteps > 0 && s.ModelDirectory is not null)
             throw new UsageException("--pretrain-steps pretrains a model from scratch on the training texts; --model already names a checkpoint (use gau pretrain --model to continue pretraining it).");
-        bool resumePretraining = q.PretrainSteps > 0 && s.Resume;
+        bool resumePretraining = q.PretrainSteps > 0 && s.Resume, resumeCloze = q.ClozeQuestions > 0 && s.Resume;
         bool fineTuningCheckpoint = TrainingCheckpoint.Exists(Path.Combine(s.OutputDirectory, TrainingRun.CheckpointFolder));
-        if (resumePretraining)
+        if (resumePretraining || resumeCloze)
         {
-            if (!InTaskPretraining.Started(s.OutputDirectory) && !InTaskPretraining.Finished(s.OutputDirectory))
+            if (!InTaskPretraining.Started(s.OutputDirectory) && !InTaskPretraining.Finished(s.OutputDirectory) && !ClozeQuestionStage.Finished(s.OutputDirectory) && !fineTuningCheckpoint)
                 throw new UsageException($"--resume: there is no checkpoint in {s.OutputDirectory} to resume from; run without --resume to start training.");
-            s = s with { Resume = false }; // fine-tuning resumes only once the pretraining it started from is known to be this command's (below)
+            s = s with { Resume = false }; // fine-tuning resumes only once the stages it started from are known to be this command's (below)
         }
+        bool resumeFineTuning = (resumePretraining || resumeCloze) && fineTuningCheckpoint;
         var @checked = TrainingRun.CheckArguments(s, minimumMaxLength: 16);
         var (encoding, checkpoints) = (@checked.Encoding, @checked.Checkpoints);
         var ml = new MLContext(seed: s.Seed);
@@ -88,10 +92,10 @@ internal static class QuestionRun
             {
                 var (pretrained, reused) = InTaskPretraining.Run(texts, @checked.Config!, s, @checked, q.PretrainSteps, q.PretrainMaxLength, q.PretrainLearningRate, q.PretrainMaxSpanLength,
                     resumePretraining, progress, stop, output);
-                if (resumePretraining && fineTuningCheckpoint && !reused)
+                if (resumeFineTuning && !reused)
                     output.WriteLine($"fine-tuning starts afresh: its checkpoint in {@checked.Checkpoints} began from a pretraining this command had not finished");
-                bool resumeFineTuning = resumePretraining && fineTuningCheckpoint && reused;
-                (s, @checked) = (s with { ModelDirectory = pretrained, LearningRate = s.LearningRate ?? 1e-3, Resume = resumeFineTuning }, @checked with { Config = null }); // it is still a model trained from scratch: its learning rate
+                resumeFineTuning &= reused;
+                (s, @checked) = (s with { ModelDirectory = pretrained, LearningRate = s.LearningRate ?? 1e-3 }, @checked with { Config = null }); // it is still a model trained from scratch: its learning rate
             }
             catch (OperationCanceledException) when (stop.Token.IsCancellationRequested)
             {
@@ -99,6 +103,7 @@ internal static class QuestionRun
                 return stop.ExitCode;
             }
         }
+        if (q.ClozeQuestions > 0 || resumePretraining) s = s with { Resume = resumeFineTuning };
         var options = TrainingRun.Configure(new GauQuestionAnsweringOptions
         {
             ValidationSet = dev,
@@ -112,6 +117,32 @@ internal static class QuestionRun
         var extras = new Dictionary<string, string>(options.FingerprintExtras!) { ["max_answer_length"] = $"{q.MaxAnswerLength}" };
         if (oversampling is not null) extras["oversample"] = $"{oversampling}";
         options = options with { FingerprintExtras = extras };
+        if (q.ClozeQuestions > 0)
+        {
+            // The real questions keep the learning rate of the model the stage started from (from scratch: 1e-3).
+            options = options with { LearningRate = options.LearningRate ?? (options.ModelDirectory is null ? 1e-3 : 2e-5) };
+            extras["cloze_questions"] = $"{q.ClozeQuestions} per context, {q.ClozeEpochs} epoch{(q.ClozeEpochs == 1 ? "" : "s")}";
+            try
+            {
+                var (cloze, reused) = ClozeQuestionStage.Run(ml, trainQuestions, new(q.ClozeQuestions, q.ClozeEpochs), options, rows => Load(ml, rows), s.OutputDirectory, resumeCloze, output);
+                progress.EndLine();
+                if (options.Resume && !reused)
+                    output.WriteLine($"fine-tuning starts afresh: its checkpoint in {@checked.Checkpoints} began from a cloze stage that had not finished");
+                options = options with { ModelDirectory = cloze, Config = null, Resume = options.Resume && reused, FingerprintExtras = extras };
+                s = s with { ModelDirectory = cloze };
+            }
+            catch (OperationCanceledException) when (stop.Token.IsCancellationRequested)
+            {
+                progress.EndLine();
+                output.WriteLine($"stopped by {stop.Name} during the cloze questions; run the same command with --resume (the stage starts again).");
+                return stop.ExitCode;
+            }
+            catch (GauMLNet.Training.GauTrainingDivergedException ex)
+            {
+                progress.EndLine();
+                throw new CliFailure(ExitCodes.Diverged, $"error: the cloze questions diverged at step {ex.Step}: {ex.Reason}. Rerun with a lower --learning-rate or without --cloze-questions.");
+            }
+        }
         double questionsPerSecond = double.NaN;
         return TrainingRun.FitAndReport(s, @checked, ml, train.Schema, stop, progress, output, options.LearningRate, () =>
         {

@@ -226,7 +226,63 @@ public sealed class QuestionCommandsTests(ITestOutputHelper output)
             Assert.Contains($"--oversample must be ID_PREFIX=TIMES with TIMES a whole number of 2 or more (e.g. TRIAL=3), got '{bad}'.", refused.Err);
         }
         var misplaced = Gau("train", "--task", "tnews", "--data", data, "--oversample", "IN-=3", "--output", TestPaths.NewTempDirectory());
-        Assert.Contains("--oversample are for --task cmrc2018", misplaced.Err);
+        Assert.Contains("--oversample, --cloze-questions and --cloze-epochs are for --task cmrc2018", misplaced.Err);
+    }
+
+    [Fact]
+    public void ClozeQuestionsComeBeforeTheRealOnesAndAResumeReusesOrRefusesThem()
+    {
+        string data = TestPaths.NewTempDirectory(), outDir = TestPaths.NewTempDirectory();
+        string[] names = ["星河学会", "青松基金会", "远山书院", "白鹭乐团", "长风研究所", "明湖俱乐部"];
+        var questions = names.Select((name, i) =>
+        {
+            string year = $"{1950 + 7 * i}", context = $"{name}成立于{year}年，总部位于海港市。{name}每年举行一次大会，参加者超过{120 + i}人，大会讨论新的计划。";
+            return new QuestionAnsweringExample($"q{i}", context, $"{name}创办于哪一年？", [new AnswerSpan(year, context.IndexOf(year, StringComparison.Ordinal))]);
+        }).ToList();
+        WriteSquad(Path.Combine(data, "train.json"), questions);
+        string[] args = ["train", "--task", "cmrc2018", "--data", data, "--config", "tiny", "--epochs", "1", "--max-length", "64", "--batch-size", "8",
+            "--output", outDir, "--device", "cpu", "--seed", "1", "--cloze-questions", "3"];
+
+        var run = Gau(args);
+        Assert.True(run.Code == 0, run.Err);
+        Assert.Contains("cloze questions: 18 made from 6 training contexts (up to 3 each), trained for 1 epoch before the real questions", run.Out);
+        string cloze = Path.Combine(outDir, "cloze");
+        Assert.True(File.Exists(Path.Combine(cloze, "model.safetensors")) && File.Exists(Path.Combine(cloze, "cloze.json")));
+        using (var metrics = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "metrics.json")))) // the real questions started from the stage's model
+            Assert.Equal(cloze, metrics.RootElement.GetProperty("model").GetString());
+        // From scratch, the vocabulary is built from the real questions and contexts (创 occurs only in the real questions).
+        Assert.Contains("创", File.ReadAllLines(Path.Combine(cloze, "vocab.txt")));
+
+        // A finished stage is reused by the same command (its fine-tuning checkpoint resumes), and refused for another.
+        var resumed = Gau([.. args, "--resume"]);
+        Assert.True(resumed.Code == 0, resumed.Err);
+        Assert.Contains("cloze questions: done before with this command's settings", resumed.Out);
+        var more = Gau([.. args.Select(a => a == "3" ? "4" : a), "--resume"]);
+        Assert.Equal(ExitCodes.Usage, more.Code);
+        Assert.Contains("cloze_questions_per_context: stage 3, this run 4", more.Err);
+        var otherSeed = Gau([.. args.Select(a => a == "1" ? "2" : a), "--resume"]);
+        Assert.Equal(ExitCodes.Usage, otherSeed.Code);
+        Assert.Contains("seed: stage 1, this run 2", otherSeed.Err);
+
+        string weights = Path.Combine(cloze, "model.safetensors");
+        byte[] original = File.ReadAllBytes(weights);
+        File.WriteAllBytes(weights, [.. original.Take(original.Length - 1), (byte)(original[^1] ^ 1)]);
+        var swapped = Gau([.. args, "--resume"]);
+        Assert.Equal(ExitCodes.DataError, swapped.Code);
+        Assert.Contains("model.safetensors is not the file the cloze stage finished with", swapped.Err);
+        File.WriteAllBytes(weights, original);
+
+        // Stopped inside the stage (its record not yet written): --resume runs it again, and fine-tuning starts afresh.
+        File.Delete(Path.Combine(cloze, "cloze.json"));
+        var again = Gau([.. args, "--resume"]);
+        Assert.True(again.Code == 0, again.Err);
+        Assert.Contains("the stage did not finish before (it keeps no checkpoint); running it again", again.Out);
+        Assert.Contains("fine-tuning starts afresh", again.Out);
+        Assert.Equal(original, File.ReadAllBytes(weights)); // the same stage again: the same weights
+
+        var noEpochs = Gau([.. args, "--cloze-epochs", "0"]);
+        Assert.Equal(ExitCodes.Usage, noEpochs.Code);
+        Assert.Contains("--cloze-epochs must be at least 1", noEpochs.Err);
     }
 
     [Fact]
