@@ -119,8 +119,8 @@ internal static class QuestionRun
         options = options with { FingerprintExtras = extras };
         if (q.ClozeQuestions > 0)
         {
-            // The real questions keep the learning rate of the model the stage started from (from scratch: 1e-3).
-            options = options with { LearningRate = options.LearningRate ?? (options.ModelDirectory is null ? 1e-3 : 2e-5) };
+            // From scratch, the real questions keep the from-scratch learning rate, though they start from the stage's checkpoint.
+            if (options.ModelDirectory is null) options = options with { LearningRate = options.LearningRate ?? 1e-3 };
             extras["cloze_questions"] = $"{q.ClozeQuestions} per context, {q.ClozeEpochs} epoch{(q.ClozeEpochs == 1 ? "" : "s")}";
             try
             {

@@ -257,6 +257,8 @@ public sealed class QuestionCommandsTests(ITestOutputHelper output)
         var resumed = Gau([.. args, "--resume"]);
         Assert.True(resumed.Code == 0, resumed.Err);
         Assert.Contains("cloze questions: done before with this command's settings", resumed.Out);
+        var sameRate = Gau([.. args, "--learning-rate", "0.001", "--resume"]); // from scratch, both stages trained at 1e-3 (not a checkpoint's 2e-5)
+        Assert.True(sameRate.Code == 0, sameRate.Err);
         var more = Gau([.. args.Select(a => a == "3" ? "4" : a), "--resume"]);
         Assert.Equal(ExitCodes.Usage, more.Code);
         Assert.Contains("cloze_questions_per_context: stage 3, this run 4", more.Err);
