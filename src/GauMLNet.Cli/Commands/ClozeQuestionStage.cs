@@ -66,8 +66,10 @@ internal static class ClozeQuestionStage
             Resume = false,
             WeightAverageDecay = null,
         };
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         var model = ml.MulticlassClassification.Trainers.GauQuestionAnswering(stageOptions).Fit(load(questions));
         model.SaveCheckpoint(directory);
+        output.WriteLine($"cloze questions: trained in {clock.Elapsed.TotalSeconds:F0} s ({model.TrainingResult!.TrainingRowsPerSecond:F0} windows/s); wrote {directory}");
         settings[WeightsHashKey] = PretrainCommand.WeightsHash(directory);
         AtomicFile.Write(mark, s => JsonSerializer.Serialize(s, settings, new JsonSerializerOptions { WriteIndented = true }));
         return (directory, false);

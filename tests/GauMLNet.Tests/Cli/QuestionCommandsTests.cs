@@ -246,6 +246,7 @@ public sealed class QuestionCommandsTests(ITestOutputHelper output)
         var run = Gau(args);
         Assert.True(run.Code == 0, run.Err);
         Assert.Contains("cloze questions: 18 made from 6 training contexts (up to 3 each), trained for 1 epoch before the real questions", run.Out);
+        Assert.Contains($"windows/s); wrote {Path.Combine(outDir, "cloze")}", run.Out);
         string cloze = Path.Combine(outDir, "cloze");
         Assert.True(File.Exists(Path.Combine(cloze, "model.safetensors")) && File.Exists(Path.Combine(cloze, "cloze.json")));
         using (var metrics = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "metrics.json")))) // the real questions started from the stage's model
