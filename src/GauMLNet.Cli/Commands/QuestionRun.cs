@@ -103,7 +103,7 @@ internal static class QuestionRun
                 return stop.ExitCode;
             }
         }
-        if (q.ClozeQuestions > 0 || resumePretraining) s = s with { Resume = resumeFineTuning };
+        if (resumePretraining || resumeCloze) s = s with { Resume = resumeFineTuning };
         var options = TrainingRun.Configure(new GauQuestionAnsweringOptions
         {
             ValidationSet = dev,
@@ -113,22 +113,22 @@ internal static class QuestionRun
             MarkQuestionOverlap = q.MarkQuestionOverlap,
             TrainWindowsWithoutAnswer = q.TrainWindowsWithoutAnswer,
         }, s, @checked, progress, stop, trainPath, devPath);
-        // The kept epoch depends on how dev answers are decoded; the rows trained, on the oversampling.
+        // The kept epoch depends on how dev answers are decoded; the rows trained, on the oversampling; the start, on the cloze questions.
         var extras = new Dictionary<string, string>(options.FingerprintExtras!) { ["max_answer_length"] = $"{q.MaxAnswerLength}" };
         if (oversampling is not null) extras["oversample"] = $"{oversampling}";
+        if (q.ClozeQuestions > 0) extras["cloze_questions"] = $"{q.ClozeQuestions} per context, {q.ClozeEpochs} epoch{(q.ClozeEpochs == 1 ? "" : "s")}";
         options = options with { FingerprintExtras = extras };
         if (q.ClozeQuestions > 0)
         {
             // From scratch, the real questions keep the from-scratch learning rate, though they start from the stage's checkpoint.
             if (options.ModelDirectory is null) options = options with { LearningRate = options.LearningRate ?? 1e-3 };
-            extras["cloze_questions"] = $"{q.ClozeQuestions} per context, {q.ClozeEpochs} epoch{(q.ClozeEpochs == 1 ? "" : "s")}";
             try
             {
                 var (cloze, reused) = ClozeQuestionStage.Run(ml, trainQuestions, new(q.ClozeQuestions, q.ClozeEpochs), options, rows => Load(ml, rows), s.OutputDirectory, resumeCloze, output);
                 progress.EndLine();
                 if (options.Resume && !reused)
                     output.WriteLine($"fine-tuning starts afresh: its checkpoint in {@checked.Checkpoints} began from a cloze stage that had not finished");
-                options = options with { ModelDirectory = cloze, Config = null, Resume = options.Resume && reused, FingerprintExtras = extras };
+                options = options with { ModelDirectory = cloze, Config = null, Resume = options.Resume && reused };
                 s = s with { ModelDirectory = cloze };
             }
             catch (OperationCanceledException) when (stop.Token.IsCancellationRequested)
