@@ -84,6 +84,12 @@ public sealed record TrialParameters(IReadOnlyDictionary<string, object> Values)
     public const string LearningRate = "learning_rate", Epochs = "epochs", BatchSize = "batch_size", MaxLength = "max_length",
         Dropout = "dropout", FrozenLayers = "frozen_layers", Pooling = "pooling", ModelSize = "model_size";
 
+    /// <summary>
+    /// A <see cref="Choice"/> of whole pipelines by name: the experiment's pipeline factory builds the chain the trial
+    /// names, with or without a GAU estimator in it, so one search compares pipelines and their hyperparameters together.
+    /// </summary>
+    public const string Pipeline = "pipeline";
+
     public double Double(string name) => Convert.ToDouble(Values[name], CultureInfo.InvariantCulture);
     public int Int(string name) => Convert.ToInt32(Values[name], CultureInfo.InvariantCulture);
     public string Text(string name) => Convert.ToString(Values[name], CultureInfo.InvariantCulture)!;

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using GauMLNet.Experiments;
+using GauMLNet.MLNet;
 using GauMLNet.Tests.MLNet;
 using GauMLNet.Tests.Support;
 using GauMLNet.TorchSharp;
@@ -142,5 +143,43 @@ public class ExperimentTests(ITestOutputHelper output)
         Assert.NotNull(experiment.BestModel);
         Assert.True(File.Exists(Path.Combine(outDir, GauExperiment.BestModelFile)));
         Assert.Equal(2, File.ReadAllLines(Path.Combine(outDir, "trials.jsonl")).Length);
+    }
+
+    [Fact]
+    public void ASearchOverWholePipelinesRanksAChainWithoutGauBesideAGauOneAndKeepsTheBest()
+    {
+        var ml = new MLContext(seed: 1);
+        var keyMap = ml.Transforms.Conversion.MapValueToKey("Label").Fit(ml.Data.LoadFromEnumerable(SyntheticText.Sentences(100, 20)));
+        var train = keyMap.Transform(ml.Data.LoadFromEnumerable(SyntheticText.Sentences(100, 20)));
+        var holdout = keyMap.Transform(ml.Data.LoadFromEnumerable(SyntheticText.Sentences(40, 21)));
+        var space = new SearchSpace(new Dictionary<string, ParameterRange>
+        {
+            [TrialParameters.Pipeline] = new Choice("char-ngrams", "gau"),
+            [TrialParameters.Epochs] = new IntRange(1, 2),
+        });
+        string outDir = TestPaths.NewTempDirectory();
+        IEstimator<ITransformer> CharNgrams(int epochs) => ml.Transforms.Text.FeaturizeText("Features", new Microsoft.ML.Transforms.Text.TextFeaturizingEstimator.Options
+        {
+            WordFeatureExtractor = null,
+            CharFeatureExtractor = new Microsoft.ML.Transforms.Text.WordBagEstimator.Options { NgramLength = 2 },
+        }, "Sentence").Append(ml.MulticlassClassification.Trainers.SdcaMaximumEntropy("Label", "Features", maximumNumberOfIterations: epochs * 10));
+        var experiment = new GauExperiment(ml, space, (p, plumbing) => p.Text(TrialParameters.Pipeline) == "char-ngrams"
+            ? CharNgrams(p.Int(TrialParameters.Epochs))
+            : ml.MulticlassClassification.Trainers.GauTextClassification(plumbing.Apply(p, TextClassificationTests.Options)))
+        {
+            Tuner = new RandomTuner(),
+            Settings = new ExperimentSettings { MaxTrials = 3, Seed = 1, Budget = TimeSpan.FromMinutes(2), Pruning = false },
+            OutputDirectory = outDir,
+        };
+        var leaderboard = experiment.Run(train, holdout);
+        output.WriteLine(string.Join("\n", leaderboard.Select(t => $"{t.Parameters}: {t.Metric:F4} ({t.Status})")));
+
+        Assert.All(leaderboard, t => Assert.Equal(TrialStatus.Completed, t.Status));
+        Assert.Equal(["char-ngrams", "gau"], leaderboard.Select(t => t.Parameters.Text(TrialParameters.Pipeline)).Distinct().Order());
+        Assert.True(leaderboard.Zip(leaderboard.Skip(1)).All(pair => pair.First.Metric >= pair.Second.Metric), "the leaderboard is not ordered by the metric");
+        // The kept model, in memory and on disk, is the best trial's, whichever pipeline that was.
+        double Accuracy(ITransformer model) => ml.MulticlassClassification.Evaluate(model.Transform(holdout)).MicroAccuracy;
+        Assert.Equal(leaderboard[0].Metric!.Value, Accuracy(experiment.BestModel!), 9);
+        Assert.Equal(leaderboard[0].Metric!.Value, Accuracy(ml.Model.LoadGauModel(Path.Combine(outDir, GauExperiment.BestModelFile), out _)), 9);
     }
 }
