@@ -119,10 +119,7 @@ public class ExperimentTests(ITestOutputHelper output)
     [Fact]
     public void ATinyRealSweepOverAGauEstimatorCompletes()
     {
-        var ml = new MLContext(seed: 1);
-        var keyMap = ml.Transforms.Conversion.MapValueToKey("Label").Fit(ml.Data.LoadFromEnumerable(SyntheticText.Sentences(100, 20)));
-        var train = keyMap.Transform(ml.Data.LoadFromEnumerable(SyntheticText.Sentences(100, 20)));
-        var holdout = keyMap.Transform(ml.Data.LoadFromEnumerable(SyntheticText.Sentences(40, 21)));
+        var (ml, train, holdout) = KeywordTask();
         var space = new SearchSpace(new Dictionary<string, ParameterRange>
         {
             [TrialParameters.LearningRate] = new LogUniform(5e-4, 3e-3),
@@ -148,10 +145,7 @@ public class ExperimentTests(ITestOutputHelper output)
     [Fact]
     public void ASearchOverWholePipelinesRanksAChainWithoutGauBesideAGauOneAndKeepsTheBest()
     {
-        var ml = new MLContext(seed: 1);
-        var keyMap = ml.Transforms.Conversion.MapValueToKey("Label").Fit(ml.Data.LoadFromEnumerable(SyntheticText.Sentences(100, 20)));
-        var train = keyMap.Transform(ml.Data.LoadFromEnumerable(SyntheticText.Sentences(100, 20)));
-        var holdout = keyMap.Transform(ml.Data.LoadFromEnumerable(SyntheticText.Sentences(40, 21)));
+        var (ml, train, holdout) = KeywordTask();
         var space = new SearchSpace(new Dictionary<string, ParameterRange>
         {
             [TrialParameters.Pipeline] = new Choice("char-ngrams", "gau"),
@@ -181,5 +175,13 @@ public class ExperimentTests(ITestOutputHelper output)
         double Accuracy(ITransformer model) => ml.MulticlassClassification.Evaluate(model.Transform(holdout)).MicroAccuracy;
         Assert.Equal(leaderboard[0].Metric!.Value, Accuracy(experiment.BestModel!), 9);
         Assert.Equal(leaderboard[0].Metric!.Value, Accuracy(ml.Model.LoadGauModel(Path.Combine(outDir, GauExperiment.BestModelFile), out _)), 9);
+    }
+
+    // 100 training and 40 holdout rows of the keyword task, labels as keys.
+    private static (MLContext Ml, IDataView Train, IDataView Holdout) KeywordTask()
+    {
+        var ml = new MLContext(seed: 1);
+        var keyMap = ml.Transforms.Conversion.MapValueToKey("Label").Fit(ml.Data.LoadFromEnumerable(SyntheticText.Sentences(100, 20)));
+        return (ml, keyMap.Transform(ml.Data.LoadFromEnumerable(SyntheticText.Sentences(100, 20))), keyMap.Transform(ml.Data.LoadFromEnumerable(SyntheticText.Sentences(40, 21))));
     }
 }
