@@ -33,13 +33,14 @@ internal static class AutoCommand
         var batchSize = CommonOptions.FineTuningBatchSize();
         var maxLength = new Option<int>("--max-length") { Description = "tokens per row for the GAU candidates", DefaultValueFactory = _ => 128 };
         var outputDir = new Option<string>("--output") { Description = "where model.zip and leaderboard.json go", DefaultValueFactory = _ => "gau-auto" };
+        var stopEarly = new Option<int?>("--stop-early") { Description = "from this many folds on (2 or more), stop a candidate behind the leader on each of them by more than two standard errors of the difference (off: every candidate runs all folds)" };
         var seed = new Option<int>("--seed") { Description = "seeds the folds and the GAU candidates" };
         var threads = new Option<int>("--threads") { Description = "CPU threads for libtorch (0: its default)" };
         var device = CommonOptions.Device();
         var encoding = CommonOptions.Encoding();
         var command = new Command("auto", "Choose between n-grams, GAU-α, their hybrid and their ensemble for a CLUE classification task by cross-validation; writes model.zip and leaderboard.json.")
         {
-            task, data, time, folds, encoder, config, epochs, learningRate, batchSize, maxLength, outputDir, seed, threads, device, encoding,
+            task, data, time, folds, stopEarly, encoder, config, epochs, learningRate, batchSize, maxLength, outputDir, seed, threads, device, encoding,
         };
         command.SetAction(r => CommandGuard.Run(r, error, () =>
         {
@@ -47,6 +48,7 @@ internal static class AutoCommand
             string folder = Arguments.ExistingDirectory("--data", r.GetValue(data)!);
             var budget = SweepCommand.ParseDuration(r.GetValue(time)!);
             int k = Arguments.AtLeast("--folds", r.GetValue(folds), 2);
+            if (r.GetValue(stopEarly) is { } after) Arguments.AtLeast("--stop-early", after, 2);
             Arguments.AtLeast("--epochs", r.GetValue(epochs), 1);
             if (r.GetValue(learningRate) is { } rate) Arguments.Positive("--learning-rate", rate);
             Arguments.AtLeast("--batch-size", r.GetValue(batchSize), 1);
@@ -92,12 +94,12 @@ internal static class AutoCommand
             if (fromScratch is not null) candidates.Add(GauPipelineCandidates.FromScratch(ml, clueTask.IsPair, fromScratch));
             candidates.Add(GauPipelineCandidates.Ensemble(ml, clueTask.IsPair, gauOptions, encoderDirectory, r.GetValue(maxLength), deviceName, fromScratch));
 
-            var selection = new PipelineSelection(ml) { Folds = k, Seed = r.GetValue(seed), Budget = budget, Log = output.WriteLine };
+            var selection = new PipelineSelection(ml) { Folds = k, Seed = r.GetValue(seed), Budget = budget, StopEarlyAfterFolds = r.GetValue(stopEarly), Log = output.WriteLine };
             var result = selection.Run(train, dev, candidates);
             Directory.CreateDirectory(outDir);
             string modelPath = Path.Combine(outDir, TrainingRun.ModelFile), boardPath = Path.Combine(outDir, LeaderboardFile);
             TrainingRun.SaveModelAtomically(ml, result.Model, result.InputSchema, modelPath);
-            AtomicFile.WriteAllText(boardPath, JsonSerializer.Serialize(Leaderboard(clueTask, result, k, r.GetValue(seed), budget, train.Count, dev?.Count ?? 0),
+            AtomicFile.WriteAllText(boardPath, JsonSerializer.Serialize(Leaderboard(clueTask, result, k, r.GetValue(stopEarly), r.GetValue(seed), budget, train.Count, dev?.Count ?? 0),
                 new JsonSerializerOptions { WriteIndented = true }));
             output.WriteLine("candidate        cv accuracy        dev        seconds   model MB");
             foreach (var s in result.Leaderboard)
@@ -110,12 +112,13 @@ internal static class AutoCommand
         return command;
     }
 
-    private static Dictionary<string, object?> Leaderboard(ClueTask task, PipelineSelectionResult result, int folds, int seed, TimeSpan budget, int trainRows, int devRows) => new()
+    private static Dictionary<string, object?> Leaderboard(ClueTask task, PipelineSelectionResult result, int folds, int? stopEarlyAfter, int seed, TimeSpan budget, int trainRows, int devRows) => new()
     {
         ["task"] = task.Name,
         ["folds"] = folds,
         ["seed"] = seed,
         ["budget_seconds"] = budget.TotalSeconds,
+        ["stop_early_after_folds"] = stopEarlyAfter,
         ["train_rows"] = trainRows,
         ["dev_rows"] = devRows,
         ["chosen"] = result.Chosen.Name,

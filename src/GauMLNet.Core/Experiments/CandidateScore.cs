@@ -1,7 +1,7 @@
 namespace GauMLNet.Experiments;
 
 /// <summary>How a candidate's cross-validation ended.</summary>
-public enum CandidateStatus { Completed, StoppedByBudget, Failed }
+public enum CandidateStatus { Completed, StoppedByBudget, Failed, StoppedEarly }
 
 /// <summary>
 /// One row of a pipeline selection's leaderboard: accuracy on each held-out fold (every row of the fold counts), their mean

@@ -15,7 +15,8 @@ public sealed record PipelineSelectionResult(IReadOnlyList<CandidateScore> Leade
 /// estimate, <see cref="WithinNoise"/>) is preferred. The winner is then
 /// refit on every labelled row. A dev split, when given, is also scored by a fit on the train split alone, for the
 /// leaderboard only: a 160-row dev set is too small to choose by. Candidates run cheapest first under one time budget;
-/// one the budget stops is left out of the choice, and the refit always runs.
+/// one the budget stops, or one stopped early as clearly behind (<see cref="StopEarlyAfterFolds"/>), is left out of the
+/// choice, and the refit always runs.
 /// </summary>
 public sealed class PipelineSelection(MLContext ml)
 {
@@ -27,6 +28,12 @@ public sealed class PipelineSelection(MLContext ml)
     public int Seed { get; init; }
     /// <summary>For all candidates' cross-validation together; the refit of the winner is outside it.</summary>
     public TimeSpan Budget { get; init; } = TimeSpan.FromMinutes(30);
+    /// <summary>
+    /// Null (the default): every candidate runs all its folds. N (2 or more): from its Nth fold on, a candidate behind the
+    /// leader so far on every one of the same folds, by more than two standard errors of the paired difference
+    /// (<see cref="ClearlyBehind"/>), stops there and is left out of the choice.
+    /// </summary>
+    public int? StopEarlyAfterFolds { get; init; }
     /// <summary>Receives a line per fold and per candidate.</summary>
     public Action<string>? Log { get; init; }
 
@@ -40,6 +47,7 @@ public sealed class PipelineSelection(MLContext ml)
         ArgumentNullException.ThrowIfNull(candidates);
         if (candidates.Count == 0) throw new ArgumentException("Give at least one candidate.", nameof(candidates));
         if (Budget <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(Budget), Budget, "The budget must be positive.");
+        if (StopEarlyAfterFolds < 2) throw new ArgumentOutOfRangeException(nameof(StopEarlyAfterFolds), StopEarlyAfterFolds, "Stopping early needs at least 2 folds to compare.");
         if (candidates.GroupBy(c => c.Name, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1) is { } twice)
             throw new ArgumentException($"Two candidates are named '{twice.Key}'.", nameof(candidates));
         RequireLabels(train, "train");
@@ -55,7 +63,7 @@ public sealed class PipelineSelection(MLContext ml)
             cancellation.ThrowIfCancellationRequested();
             var score = budget.IsCancellationRequested
                 ? new CandidateScore(candidate.Name, candidate.Cost, candidate.Description, CandidateStatus.StoppedByBudget, [], null, 0, null, "not started: the budget had run out")
-                : CrossValidate(candidate, train, dev, all, fold, budget.Token, cancellation);
+                : CrossValidate(candidate, Leader(board), train, dev, all, fold, budget.Token, cancellation);
             board.Add(score);
             Log?.Invoke(score.Status == CandidateStatus.Completed
                 ? $"{score.Name}: cross-validated accuracy {score.Mean:P2} ± {score.StandardDeviation:P2} in {score.Seconds:F0} s"
@@ -80,6 +88,21 @@ public sealed class PipelineSelection(MLContext ml)
     }
 
     /// <summary>
+    /// Whether a candidate's first folds are clearly behind the leader's same folds: behind on every one, and by a mean
+    /// difference above two standard errors (their standard deviation over √n), so that finishing its folds would not
+    /// make it the choice.
+    /// </summary>
+    public static bool ClearlyBehind(IReadOnlyList<double> foldAccuracies, CandidateScore leader)
+    {
+        var differences = leader.FoldAccuracies.Zip(foldAccuracies, (l, c) => l - c).ToList();
+        if (differences.Count < 2 || differences.Count != foldAccuracies.Count || differences.Any(d => d <= 0)) return false;
+        return differences.Average() > 2 * CandidateScore.SampleStandardDeviation(differences) / Math.Sqrt(differences.Count);
+    }
+
+    private static CandidateScore? Leader(IReadOnlyList<CandidateScore> board) =>
+        board.Where(s => s.Status == CandidateStatus.Completed).MaxBy(s => s.Mean);
+
+    /// <summary>
     /// Whether <paramref name="candidate"/>'s mean is within one standard deviation of the best's, where the deviation is
     /// that of the estimated difference: both were scored on the same folds, so the per-fold differences are paired, and
     /// the mean difference is compared with their standard deviation over √k (its standard error). The spread of single
@@ -93,7 +116,7 @@ public sealed class PipelineSelection(MLContext ml)
         return differences.Average() <= CandidateScore.SampleStandardDeviation(differences) / Math.Sqrt(differences.Count) + 1e-12;
     }
 
-    private CandidateScore CrossValidate(PipelineCandidate candidate, IReadOnlyList<ClueExample> train, IReadOnlyList<ClueExample>? dev,
+    private CandidateScore CrossValidate(PipelineCandidate candidate, CandidateScore? leader, IReadOnlyList<ClueExample> train, IReadOnlyList<ClueExample>? dev,
         List<ClueExample> all, int[] fold, CancellationToken budget, CancellationToken caller)
     {
         var clock = Stopwatch.StartNew();
@@ -110,6 +133,9 @@ public sealed class PipelineSelection(MLContext ml)
                 accuracies.Add(Accuracy(candidate, model, heldOut));
                 bytes ??= SavedBytes(model, view.Schema);
                 Log?.Invoke($"{candidate.Name}: fold {k + 1}/{Folds}: {accuracies[^1]:P2} of {heldOut.Count} held-out rows");
+                if (leader is not null && accuracies.Count >= StopEarlyAfterFolds && accuracies.Count < Folds && ClearlyBehind(accuracies, leader))
+                    return new CandidateScore(candidate.Name, candidate.Cost, candidate.Description, CandidateStatus.StoppedEarly, accuracies, null, clock.Elapsed.TotalSeconds, bytes,
+                        $"stopped after {accuracies.Count} of {Folds} folds: behind {leader.Name} on each, by {leader.FoldAccuracies.Take(accuracies.Count).Average() - accuracies.Average():P2} on average");
             }
             double? devAccuracy = dev is { Count: > 0 } ? Accuracy(candidate, candidate.Estimator(budget).Fit(View(train)), dev) : null;
             return new CandidateScore(candidate.Name, candidate.Cost, candidate.Description, CandidateStatus.Completed, accuracies, devAccuracy, clock.Elapsed.TotalSeconds, bytes);

@@ -72,6 +72,35 @@ public class PipelineSelectionTests
     }
 
     [Fact]
+    public void ACandidateClearlyBehindTheLeaderStopsEarlyAndIsLeftOutOnlyWhenAskedTo()
+    {
+        var ml = new MLContext(seed: 1);
+        var ngrams = new PipelineCandidate("char-ngrams", 0, "n-grams", _ => CharNgramPipeline.Classifier(ml, isPair: false));
+        var behind = AlwaysNeg(ml) with { Cost = 1 };
+        var stopping = new PipelineSelection(ml) { Folds = 5, Seed = 3, StopEarlyAfterFolds = 3 }.Run(Rows(60, 0), null, [ngrams, behind]);
+        var stopped = stopping.Leaderboard.Single(s => s.Name == "always-neg");
+        Assert.Equal(CandidateStatus.StoppedEarly, stopped.Status);
+        Assert.Equal(3, stopped.FoldAccuracies.Count);
+        Assert.Contains("stopped after 3 of 5 folds: behind char-ngrams on each", stopped.Error);
+        Assert.Equal("char-ngrams", stopping.Chosen.Name);
+        Assert.Equal(5, stopping.Leaderboard.Single(s => s.Name == "char-ngrams").FoldAccuracies.Count); // the leader is never stopped
+
+        var whole = new PipelineSelection(ml) { Folds = 5, Seed = 3 }.Run(Rows(60, 0), null, [ngrams, behind]);
+        Assert.All(whole.Leaderboard, s => Assert.Equal((CandidateStatus.Completed, 5), (s.Status, s.FoldAccuracies.Count)));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new PipelineSelection(ml) { StopEarlyAfterFolds = 1 }.Run(Rows(60, 0), null, [ngrams]));
+    }
+
+    [Fact]
+    public void ClearlyBehindMeansBehindOnEveryFoldByMoreThanTwoStandardErrors()
+    {
+        var leader = Score("leader", 0, 0.80, 0.70, 0.75, 0.90, 0.85);
+        Assert.True(PipelineSelection.ClearlyBehind([0.70, 0.58, 0.64], leader));   // differences .10, .12, .11
+        Assert.False(PipelineSelection.ClearlyBehind([0.70, 0.60, 0.65, 0.80, 0.851], leader)); // .10 four times, but ahead on the last fold
+        Assert.False(PipelineSelection.ClearlyBehind([0.50, 0.69, 0.74], leader));  // .30, .01, .01: mean .107 < 2 × .167 / √3
+        Assert.False(PipelineSelection.ClearlyBehind([0.70], leader));              // one fold says nothing of the spread
+    }
+
+    [Fact]
     public void ACandidateTheBudgetStopsIsLeftOutAndTheNextIsNotStarted()
     {
         var ml = new MLContext(seed: 1);
