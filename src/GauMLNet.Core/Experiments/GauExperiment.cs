@@ -44,7 +44,8 @@ public sealed record GauTrialPlumbing(IProgress<TrainingProgress> Progress, Canc
 /// An AutoML-style experiment over GAU-α hyperparameters and whole pipelines, in the spirit of AutoMLExperiment: a
 /// search space, a pipeline factory that turns a trial's parameters into any ML.NET estimator chain (with a GAU
 /// estimator in it or, for a <see cref="TrialParameters.Pipeline"/> choice, without), a tuner, a time budget and trial
-/// cap, holdout or cross-validation, and the metric to optimise. The best model is kept (and saved), every finished trial is logged, and a rerun resumes.
+/// cap, holdout or cross-validation, and the metric to optimise. The best model is kept (and saved), every finished
+/// trial is logged, and a rerun resumes.
 /// </summary>
 public sealed class GauExperiment(MLContext ml, SearchSpace space, Func<TrialParameters, GauTrialPlumbing, IEstimator<ITransformer>> pipelineFactory)
 {

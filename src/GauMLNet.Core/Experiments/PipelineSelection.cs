@@ -89,8 +89,8 @@ public sealed class PipelineSelection(MLContext ml)
 
     /// <summary>
     /// Whether a candidate's first folds are clearly behind the leader's same folds: behind on every one, and by a mean
-    /// difference above two standard errors (their standard deviation over √n), so that finishing its folds would not
-    /// make it the choice.
+    /// difference above two standard errors (their standard deviation over √n). Its remaining folds would have to undo a
+    /// consistent deficit for it to be chosen; the leader ran before it, so it is never the cheaper of the two.
     /// </summary>
     public static bool ClearlyBehind(IReadOnlyList<double> foldAccuracies, CandidateScore leader)
     {
