@@ -94,9 +94,9 @@ public sealed class PipelineSelection(MLContext ml)
     /// </summary>
     public static bool ClearlyBehind(IReadOnlyList<double> foldAccuracies, CandidateScore leader)
     {
-        var differences = leader.FoldAccuracies.Zip(foldAccuracies, (l, c) => l - c).ToList();
+        var differences = PairedDifferences(leader.FoldAccuracies, foldAccuracies);
         if (differences.Count < 2 || differences.Count != foldAccuracies.Count || differences.Any(d => d <= 0)) return false;
-        return differences.Average() > 2 * CandidateScore.SampleStandardDeviation(differences) / Math.Sqrt(differences.Count);
+        return differences.Average() > 2 * StandardError(differences);
     }
 
     private static CandidateScore? Leader(IReadOnlyList<CandidateScore> board) =>
@@ -111,10 +111,18 @@ public sealed class PipelineSelection(MLContext ml)
     public static bool WithinNoise(CandidateScore candidate, CandidateScore best)
     {
         if (ReferenceEquals(candidate, best)) return true;
-        var differences = best.FoldAccuracies.Zip(candidate.FoldAccuracies, (b, c) => b - c).ToList();
+        var differences = PairedDifferences(best.FoldAccuracies, candidate.FoldAccuracies);
         if (differences.Count < 2 || differences.Count != best.FoldAccuracies.Count) return candidate.Mean >= best.Mean;
-        return differences.Average() <= CandidateScore.SampleStandardDeviation(differences) / Math.Sqrt(differences.Count) + 1e-12;
+        return differences.Average() <= StandardError(differences) + 1e-12;
     }
+
+    // Fold by fold, how far the first is ahead of the second (both scored on the same folds); as many as the shorter has.
+    private static List<double> PairedDifferences(IReadOnlyList<double> ahead, IReadOnlyList<double> behind) =>
+        ahead.Zip(behind, (a, b) => a - b).ToList();
+
+    // The standard error of the differences' mean: their sample standard deviation over √n.
+    private static double StandardError(List<double> differences) =>
+        CandidateScore.SampleStandardDeviation(differences) / Math.Sqrt(differences.Count);
 
     private CandidateScore CrossValidate(PipelineCandidate candidate, CandidateScore? leader, IReadOnlyList<ClueExample> train, IReadOnlyList<ClueExample>? dev,
         List<ClueExample> all, int[] fold, CancellationToken budget, CancellationToken caller)
