@@ -81,10 +81,8 @@ public sealed class PipelineSelection(MLContext ml)
     /// <summary>The best mean, or the cheapest completed candidate within one standard deviation of it (<see cref="WithinNoise"/>; null: none completed).</summary>
     public static CandidateScore? Choose(IReadOnlyList<CandidateScore> leaderboard)
     {
-        var completed = leaderboard.Where(s => s.Status == CandidateStatus.Completed && s.FoldAccuracies.Count > 0).ToList();
-        if (completed.Count == 0) return null;
-        var best = completed.MaxBy(s => s.Mean)!;
-        return completed.Where(s => WithinNoise(s, best)).OrderBy(s => s.Cost).ThenByDescending(s => s.Mean).First();
+        if (Leader(leaderboard) is not { } best) return null;
+        return Completed(leaderboard).Where(s => WithinNoise(s, best)).OrderBy(s => s.Cost).ThenByDescending(s => s.Mean).First();
     }
 
     /// <summary>
@@ -99,8 +97,11 @@ public sealed class PipelineSelection(MLContext ml)
         return differences.Average() > 2 * StandardError(differences);
     }
 
-    private static CandidateScore? Leader(IReadOnlyList<CandidateScore> board) =>
-        board.Where(s => s.Status == CandidateStatus.Completed).MaxBy(s => s.Mean);
+    // The completed candidate with the best mean so far (null: none completed).
+    private static CandidateScore? Leader(IReadOnlyList<CandidateScore> board) => Completed(board).MaxBy(s => s.Mean);
+
+    private static IEnumerable<CandidateScore> Completed(IReadOnlyList<CandidateScore> board) =>
+        board.Where(s => s.Status == CandidateStatus.Completed && s.FoldAccuracies.Count > 0);
 
     /// <summary>
     /// Whether <paramref name="candidate"/>'s mean is within one standard deviation of the best's, where the deviation is
@@ -143,7 +144,7 @@ public sealed class PipelineSelection(MLContext ml)
                 Log?.Invoke($"{candidate.Name}: fold {k + 1}/{Folds}: {accuracies[^1]:P2} of {heldOut.Count} held-out rows");
                 if (leader is not null && accuracies.Count >= StopEarlyAfterFolds && accuracies.Count < Folds && ClearlyBehind(accuracies, leader))
                     return new CandidateScore(candidate.Name, candidate.Cost, candidate.Description, CandidateStatus.StoppedEarly, accuracies, null, clock.Elapsed.TotalSeconds, bytes,
-                        $"stopped after {accuracies.Count} of {Folds} folds: behind {leader.Name} on each, by {leader.FoldAccuracies.Take(accuracies.Count).Average() - accuracies.Average():P2} on average");
+                        $"stopped after {accuracies.Count} of {Folds} folds: behind {leader.Name} on each, by {PairedDifferences(leader.FoldAccuracies, accuracies).Average():P2} on average");
             }
             double? devAccuracy = dev is { Count: > 0 } ? Accuracy(candidate, candidate.Estimator(budget).Fit(View(train)), dev) : null;
             return new CandidateScore(candidate.Name, candidate.Cost, candidate.Description, CandidateStatus.Completed, accuracies, devAccuracy, clock.Elapsed.TotalSeconds, bytes);
