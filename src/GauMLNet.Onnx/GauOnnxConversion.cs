@@ -1,5 +1,6 @@
 using GauMLNet.MLNet;
 using GauMLNet.Scoring;
+using GauMLNet.Tasks;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 
@@ -34,17 +35,35 @@ public static class GauOnnxConversion
     public static GauTransformerBase ToOnnxRuntime(this GauTransformerBase transformer, OnnxExportOptions? options = null, int threads = 0)
     {
         options ??= new OnnxExportOptions();
-        var package = GauOnnxExporter.AddTo(transformer.Model.Package, options);
+        GauOnnxRegistration.RegisterEngine();
+        var models = new List<GauTaskModel>(transformer.Models.Count);
+        try
+        {
+            foreach (var model in transformer.Models) models.Add(OnOnnxRuntime(model.Package, options, threads));
+            return transformer.WithModels(models);
+        }
+        catch
+        {
+            foreach (var model in models) model.Dispose();
+            throw;
+        }
+    }
+
+    private static GauTaskModel OnOnnxRuntime(GauModelPackage trained, OnnxExportOptions options, int threads)
+    {
+        var package = GauOnnxExporter.AddTo(trained, options);
         package = package.With(package.Spec with
         {
             Device = "auto",
             InferencePrecision = options.Quantization == OnnxQuantization.DynamicInt8 ? Configuration.InferencePrecision.Int8 : Configuration.InferencePrecision.Float32,
         });
-        GauOnnxRegistration.RegisterEngine();
-        return transformer.WithModel(GauTaskModel.Load(package, engine: OnnxNames.EngineName, threads: threads));
+        return GauTaskModel.Load(package, engine: OnnxNames.EngineName, threads: threads);
     }
 
     /// <summary>Writes the transformer's network (encoder + task head) as an ONNX file.</summary>
-    public static void ExportToOnnx(this GauTransformerBase transformer, string path, OnnxExportOptions? options = null) =>
+    public static void ExportToOnnx(this GauTransformerBase transformer, string path, OnnxExportOptions? options = null)
+    {
+        transformer.RequireOneNetwork("an ONNX file");
         GauOnnxExporter.Export(transformer.Model.Package, path, options);
+    }
 }

@@ -24,6 +24,11 @@ public static class GauModelLoading
             foreach (var t in gau) t.Dispose();
             throw new InvalidDataException($"{path} holds {gau.Count} GAU transformers; a scorer serves exactly one.");
         }
+        if (gau[0].Models.Count > 1)
+        {
+            gau[0].Dispose();
+            throw new InvalidDataException($"{path} averages {gau[0].Models.Count} networks; a scorer serves exactly one.");
+        }
         GauTaskModel served;
         if (options.Engine is null && options.Device is null && options.Threads == 0 && NeedsNoChange(gau[0].Model.Spec, options))
         {

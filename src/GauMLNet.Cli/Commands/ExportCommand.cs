@@ -58,6 +58,8 @@ internal static class ExportCommand
             var trained = TrainingRun.LoadModel(ml, source, out var schema);
             var gau = CluePipeline.GauTransformers(trained).ToList();
             if (gau.Count != 1) throw new InvalidDataException($"--model: {source} holds {gau.Count} GAU transformers; export needs exactly one.");
+            if (gau[0].Models.Count > 1)
+                throw new InvalidDataException($"--model: {source} averages {gau[0].Models.Count} networks; export writes one network's graph (the model.zip scores them all as it is).");
             gau[0].ExportToOnnx(onnxPath, options);
             AtomicFile.WriteAllText(CheckpointFiles.VocabPath(outDir), gau[0].Model.Package.VocabText);
             string zip = Path.Combine(outDir, TrainingRun.ModelFile);

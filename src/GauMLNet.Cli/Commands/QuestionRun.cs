@@ -20,7 +20,7 @@ internal static class QuestionRun
     /// <summary>The windows and decoding a question answerer is trained with (gau train's cmrc2018 options).</summary>
     public sealed record QuestionSettings(int MaxAnswerLength, int DocumentStride, bool MarkQuestionOverlap, long PretrainSteps, int PretrainMaxLength,
         bool TrainWindowsWithoutAnswer = false, double PretrainLearningRate = 1e-3, int PretrainMaxSpanLength = 1, string? Oversample = null,
-        int ClozeQuestions = 0, int ClozeEpochs = 1)
+        int ClozeQuestions = 0, int ClozeEpochs = 1, int Members = 1)
     {
         public static QuestionSettings Default { get; } = new(256, 128, false, 0, 256);
     }
@@ -55,6 +55,7 @@ internal static class QuestionRun
         Arguments.AtLeast("--pretrain-max-span-length", q.PretrainMaxSpanLength, 1);
         Arguments.AtLeast("--cloze-questions", q.ClozeQuestions, 0);
         Arguments.AtLeast("--cloze-epochs", q.ClozeEpochs, 1);
+        if (Arguments.AtLeast("--members", q.Members, 1) > 1) return QuestionMembers.Train(s, q, output);
         var oversampling = QuestionOversampling.Parse(q.Oversample);
         if (q.PretrainSteps > 0 && s.ModelDirectory is not null)
             throw new UsageException("--pretrain-steps pretrains a model from scratch on the training texts; --model already names a checkpoint (use gau pretrain --model to continue pretraining it).");
@@ -62,7 +63,7 @@ internal static class QuestionRun
         bool fineTuningCheckpoint = TrainingCheckpoint.Exists(Path.Combine(s.OutputDirectory, TrainingRun.CheckpointFolder));
         if (resumePretraining || resumeCloze)
         {
-            if (!InTaskPretraining.Started(s.OutputDirectory) && !InTaskPretraining.Finished(s.OutputDirectory) && !ClozeQuestionStage.Finished(s.OutputDirectory) && !fineTuningCheckpoint)
+            if (!HasCheckpoint(s.OutputDirectory))
                 throw new UsageException($"--resume: there is no checkpoint in {s.OutputDirectory} to resume from; run without --resume to start training.");
             s = s with { Resume = false }; // fine-tuning resumes only once the stages it started from are known to be this command's (below)
         }
@@ -164,16 +165,21 @@ internal static class QuestionRun
         }, new TrainingRun.Curve($"GAU-α on {TaskName}", "F1", "windows"));
     }
 
+    /// <summary>Whether a training run into <paramref name="output"/> left anything --resume continues from (a stage or fine-tuning).</summary>
+    public static bool HasCheckpoint(string output) =>
+        InTaskPretraining.Started(output) || InTaskPretraining.Finished(output) || ClozeQuestionStage.Finished(output) ||
+        TrainingCheckpoint.Exists(Path.Combine(output, TrainingRun.CheckpointFolder));
+
     /// <summary>gau evaluate --task cmrc2018: EM, F1 and their average over every question of a SQuAD-style file.</summary>
     public static int Evaluate(string modelPath, string dataPath, System.Text.Encoding encoding, string? jsonPath, string? scoresPath, TextWriter output)
     {
         var answerer = Answerer(TrainingRun.LoadModel(new MLContext(), modelPath), modelPath);
         var questions = SquadJson.Read(dataPath, requireAnswers: true, encoding);
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        var pass = QuestionAnswerer.Run(answerer.Model, questions);
+        var pass = QuestionAnswerer.Run(answerer.Models, questions);
         var metrics = QuestionAnswers.Score(questions, pass.Answers);
         double seconds = clock.Elapsed.TotalSeconds;
-        output.WriteLine($"{TaskName} {Path.GetFileName(dataPath)}: scored {questions.Count} questions in {seconds:F2} s ({questions.Count / seconds:F1} questions/s) with {answerer.Model.Engine.Description}");
+        output.WriteLine($"{TaskName} {Path.GetFileName(dataPath)}: scored {questions.Count} questions in {seconds:F2} s ({questions.Count / seconds:F1} questions/s) with {Networks(answerer)}");
         output.WriteLine(Line(Path.GetFileName(dataPath), metrics));
         if (jsonPath is not null) AtomicFile.WriteAllText(jsonPath, JsonSerializer.Serialize(metrics, new JsonSerializerOptions { WriteIndented = true }));
         if (scoresPath is not null) WriteRawScores(pass, questions, scoresPath);
@@ -224,13 +230,17 @@ internal static class QuestionRun
         return 0;
     }
 
-    private static QuestionAnsweringMetrics Score(GauQuestionAnsweringTransformer answerer, IReadOnlyList<QuestionAnsweringExample> questions) =>
+    /// <summary>What scores: the engine, and how many networks' logits are averaged.</summary>
+    public static string Networks(GauQuestionAnsweringTransformer answerer) =>
+        answerer.Models.Count == 1 ? answerer.Model.Engine.Description : $"the mean of {answerer.Models.Count} networks' logits, each on {answerer.Model.Engine.Description}";
+
+    public static QuestionAnsweringMetrics Score(GauQuestionAnsweringTransformer answerer, IReadOnlyList<QuestionAnsweringExample> questions) =>
         QuestionAnswers.Score(questions, answerer.Answer(questions.Select(q => (q.Context, q.Question)).ToList()));
 
-    private static string Line(string split, QuestionAnsweringMetrics m) =>
+    public static string Line(string split, QuestionAnsweringMetrics m) =>
         $"{split} F1 {m.F1:F2}, EM {m.ExactMatch:F2}, average {m.Average:F2} over {m.Questions} questions (CMRC 2018's metric)";
 
-    private static GauQuestionAnsweringTransformer Answerer(ITransformer model, string? path = null) =>
+    public static GauQuestionAnsweringTransformer Answerer(ITransformer model, string? path = null) =>
         CluePipeline.GauTransformers(model).OfType<GauQuestionAnsweringTransformer>().FirstOrDefault()
             ?? throw new InvalidDataException($"--model: {path ?? "the model"} holds no question answerer (train one with gau train --task cmrc2018).");
 }

@@ -48,6 +48,7 @@ internal static class TrainCommand
         var oversample = new Option<string?>("--oversample") { Description = "cmrc2018 only: ID_PREFIX=TIMES trains each question whose id starts with ID_PREFIX TIMES times per epoch (e.g. TRIAL=3: train.json's CMRC 2018 questions)" };
         var cloze = new Option<int>("--cloze-questions") { Description = "cmrc2018 only: before the real questions, train on up to this many cloze questions made from each training context (OUTPUT/cloze)" };
         var clozeEpochs = new Option<int>("--cloze-epochs") { Description = "cmrc2018 only: epochs over the cloze questions of --cloze-questions", DefaultValueFactory = _ => QuestionRun.QuestionSettings.Default.ClozeEpochs };
+        var members = new Option<int>("--members") { Description = "cmrc2018 only: train the whole recipe this many times (seeds --seed, --seed + 1, …; OUTPUT/member-K) and save one model.zip that averages their start and end logits", DefaultValueFactory = _ => 1 };
         var pooling = new Option<string?>("--pooling") { Description = "classification and pairs: what the classifier reads, first (the [CLS] state, default) or mean (of the real tokens' states; for long documents)" };
         var attention = CommonOptions.Attention();
         var chunkSize = CommonOptions.ChunkSize();
@@ -56,7 +57,7 @@ internal static class TrainCommand
             kind, dev, devFraction,
             task, data, model, config, epochs, batch, maxLength, lr, warmup, weightAverage, maxGradNorm, outputDir, device, threads, seed, resume, skipBad, patience, encoding,
             precision, checkpointing, trainingPrecision, forcePrecision, head, maxAnswer, stride, overlap, answerless, pretrainSteps, pretrainLength,
-            pretrainRate, pretrainSpan, oversample, cloze, clozeEpochs, attention, chunkSize, pooling,
+            pretrainRate, pretrainSpan, oversample, cloze, clozeEpochs, members, attention, chunkSize, pooling,
         };
         foreach (var option in file.All()) command.Options.Add(option);
         command.SetAction(r => CommandGuard.Run(r, error, () =>
@@ -79,12 +80,12 @@ internal static class TrainCommand
                 return DataFileRun.Train(settings, new DataFileRun.FileSettings(columns, r.GetValue(kind), file.HasHeader(r), r.GetValue(dev), r.GetValue(devFraction)), output);
             }
             var questionSettings = new QuestionRun.QuestionSettings(r.GetValue(maxAnswer), r.GetValue(stride), r.GetValue(overlap), r.GetValue(pretrainSteps), r.GetValue(pretrainLength),
-                r.GetValue(answerless), r.GetValue(pretrainRate), r.GetValue(pretrainSpan), r.GetValue(oversample), r.GetValue(cloze), r.GetValue(clozeEpochs));
+                r.GetValue(answerless), r.GetValue(pretrainRate), r.GetValue(pretrainSpan), r.GetValue(oversample), r.GetValue(cloze), r.GetValue(clozeEpochs), r.GetValue(members));
             if (settings.Pooling is not null && (QuestionRun.IsQuestionTask(settings.TaskName) || EntityRun.IsEntityTask(settings.TaskName)))
                 throw new UsageException("--pooling is for classification and pair tasks: cmrc2018 and cluener read every token.");
             if (QuestionRun.IsQuestionTask(settings.TaskName)) return QuestionRun.Train(settings, questionSettings, output);
             if (questionSettings != QuestionRun.QuestionSettings.Default)
-                throw new UsageException("--max-answer-length, --document-stride, --mark-question-overlap, --train-windows-without-answer, --pretrain-steps, --pretrain-max-length, --pretrain-learning-rate, --pretrain-max-span-length, --oversample, --cloze-questions and --cloze-epochs are for --task cmrc2018.");
+                throw new UsageException("--max-answer-length, --document-stride, --mark-question-overlap, --train-windows-without-answer, --pretrain-steps, --pretrain-max-length, --pretrain-learning-rate, --pretrain-max-span-length, --oversample, --cloze-questions, --cloze-epochs and --members are for --task cmrc2018.");
             return EntityRun.IsEntityTask(settings.TaskName)
                 ? EntityRun.Train(settings, EntityRun.ParseHead(r.GetValue(head)!), output)
                 : TrainingRun.Run(settings, output);

@@ -16,6 +16,7 @@ internal static class GauModelLoaders
         MLNetInternals.RegisterLoader<GauTextEmbeddingTransformer>(catalog, GauTextEmbeddingTransformer.ModelVersion, GauTextEmbeddingTransformer.CreateFromModel);
         MLNetInternals.RegisterLoader<GauNamedEntityRecognitionTransformer>(catalog, GauNamedEntityRecognitionTransformer.ModelVersion, GauNamedEntityRecognitionTransformer.CreateFromModel);
         MLNetInternals.RegisterLoader<GauQuestionAnsweringTransformer>(catalog, GauQuestionAnsweringTransformer.ModelVersion, GauQuestionAnsweringTransformer.CreateFromModel);
+        MLNetInternals.RegisterLoader<GauQuestionAnsweringTransformer>(catalog, GauQuestionAnsweringTransformer.AverageVersion, GauQuestionAnsweringTransformer.CreateAverageFromModel);
         MLNetInternals.RegisterLoader<ScoreAverageTransformer>(catalog, ScoreAverageTransformer.ModelVersion, ScoreAverageTransformer.CreateFromModel);
     }
 }

@@ -21,6 +21,7 @@ internal static class GauPyTorchModels
         ArgumentNullException.ThrowIfNull(catalog);
         var gau = CluePipeline.GauTransformers(model).ToList();
         if (gau.Count != 1) throw new InvalidDataException($"the model holds {gau.Count} GAU transformers; a PyTorch export needs exactly one.");
+        gau[0].RequireOneNetwork("a PyTorch export");
         return PyTorchLayout.Write(gau[0].Model.Package, directory);
     }
 

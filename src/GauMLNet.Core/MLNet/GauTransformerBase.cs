@@ -13,18 +13,29 @@ namespace GauMLNet.MLNet;
 /// </summary>
 public abstract class GauTransformerBase : ITransformer, IDisposable
 {
-    private readonly IHostEnvironment _env;
+    private protected IHostEnvironment HostEnvironment { get; }
     private IReadOnlyList<GauOutputColumn>? _outputColumns;
 
-    private protected GauTransformerBase(IHostEnvironment env, GauTaskModel model)
+    private protected GauTransformerBase(IHostEnvironment env, GauTaskModel model) : this(env, [model])
     {
-        _env = env;
-        Model = model;
-        if (model.Engine.Notice is { } notice) Log(notice); // e.g. scoring in fp32 where bf16 would only be emulated
     }
 
-    /// <summary>The fitted model's files, tokenizer and scoring engine.</summary>
-    public GauTaskModel Model { get; }
+    private protected GauTransformerBase(IHostEnvironment env, IReadOnlyList<GauTaskModel> models)
+    {
+        if (models.Count == 0) throw new ArgumentException("Give at least one fitted model.", nameof(models));
+        HostEnvironment = env;
+        Models = models.ToArray();
+        if (Model.Engine.Notice is { } notice) Log(notice); // e.g. scoring in fp32 where bf16 would only be emulated
+    }
+
+    /// <summary>The fitted model's files, tokenizer and scoring engine (the first of <see cref="Models"/>).</summary>
+    public GauTaskModel Model => Models[0];
+
+    /// <summary>
+    /// Every fitted network this transformer scores with: one, or several whose outputs a question answerer averages
+    /// (<see cref="GauQuestionAnsweringTransformer.Average"/>).
+    /// </summary>
+    public IReadOnlyList<GauTaskModel> Models { get; }
 
     /// <summary>Losses and validation metrics of the Fit that made this transformer (null when loaded from a file).</summary>
     public Training.FineTuningResult? TrainingResult { get; internal set; }
@@ -38,12 +49,34 @@ public abstract class GauTransformerBase : ITransformer, IDisposable
     /// <summary>A transformer of the same kind over another fitted model (e.g. the same weights on another engine).</summary>
     public GauTransformerBase WithModel(GauTaskModel model)
     {
-        if (model.Spec.Task != Model.Spec.Task)
-            throw new ArgumentException($"A {GetType().Name} runs {Model.Spec.Task} models, not {model.Spec.Task}.", nameof(model));
-        return Create(_env, model);
+        if (Models.Count > 1)
+            throw new InvalidOperationException($"This {GetType().Name} averages {Models.Count} networks; give one model for each with WithModels.");
+        return WithModels([model]);
+    }
+
+    /// <summary>A transformer of the same kind over other fitted models, one for each of <see cref="Models"/> (e.g. on another engine).</summary>
+    public GauTransformerBase WithModels(IReadOnlyList<GauTaskModel> models)
+    {
+        if (models.Count != Models.Count)
+            throw new ArgumentException($"This {GetType().Name} scores with {Models.Count} network(s); {models.Count} model(s) were given.", nameof(models));
+        foreach (var model in models)
+            if (model.Spec.Task != Model.Spec.Task)
+                throw new ArgumentException($"A {GetType().Name} runs {Model.Spec.Task} models, not {model.Spec.Task}.", nameof(models));
+        return Create(HostEnvironment, models);
     }
 
     private protected abstract GauTransformerBase Create(IHostEnvironment env, GauTaskModel model);
+
+    /// <summary>Over as many models as <see cref="Models"/> (checked): one, unless a transformer averages several.</summary>
+    private protected virtual GauTransformerBase Create(IHostEnvironment env, IReadOnlyList<GauTaskModel> models) => Create(env, models[0]);
+
+    /// <summary>Refuses what only one network can do (export one graph, serve one engine), naming the transformer and <paramref name="what"/>.</summary>
+    internal void RequireOneNetwork(string what)
+    {
+        if (Models.Count > 1)
+            throw new InvalidOperationException($"This {GetType().Name} averages {Models.Count} networks, and {what} takes one; " +
+                "use one of them (transformer.WithModels([transformer.Models[k]])) or keep the average on TorchSharp or ToOnnxRuntime().");
+    }
 
     public bool IsRowToRowMapper => true;
 
@@ -64,11 +97,17 @@ public abstract class GauTransformerBase : ITransformer, IDisposable
     void ICanSaveModel.Save(ModelSaveContext ctx)
     {
         var writer = MLNetInternals.BeginSave(ctx, Version);
-        ModelFiles.Write(writer, Model.Package.ToFiles());
+        WriteModels(writer);
     }
 
+    private protected virtual void WriteModels(BinaryWriter writer) => ModelFiles.Write(writer, Model.Package.ToFiles());
+
     /// <summary>Saves encoder, head, vocabulary and task description as a directory; reload with the transformer's LoadCheckpoint.</summary>
-    public void SaveCheckpoint(string directory) => Model.Package.SaveDirectory(directory);
+    public void SaveCheckpoint(string directory)
+    {
+        RequireOneNetwork("a checkpoint directory");
+        Model.Package.SaveDirectory(directory);
+    }
 
     /// <summary>Scores rows of text, logging how many had to be truncated.</summary>
     internal virtual ScoredRow[] Score(IReadOnlyList<string?[]> rows)
@@ -80,7 +119,7 @@ public abstract class GauTransformerBase : ITransformer, IDisposable
 
     internal void Log(string message)
     {
-        using var channel = _env.Start("GauMLNet");
+        using var channel = HostEnvironment.Start("GauMLNet");
         channel.Info(MessageSensitivity.None, message);
     }
 
@@ -99,7 +138,7 @@ public abstract class GauTransformerBase : ITransformer, IDisposable
 
     public void Dispose()
     {
-        Model.Dispose();
+        foreach (var model in Models) model.Dispose();
         GC.SuppressFinalize(this);
     }
 }

@@ -19,13 +19,18 @@ internal static class QuestionAnswerer
     /// <param name="Questions">for each window's <see cref="QuestionWindow.Example"/>, the index of its question among those given</param>
     public sealed record Pass(List<QuestionWindow> Windows, float[][] Outputs, int[] Questions, List<AnswerCandidate>[] Answers);
 
-    /// <summary>Windows, raw outputs and each question's best answers (at most TopK, best first; none for a context without characters).</summary>
-    public static Pass Run(GauTaskModel model, IReadOnlyList<QuestionAnsweringExample> questions)
+    /// <summary>
+    /// Windows, raw outputs and each question's best answers (at most TopK, best first; none for a context without
+    /// characters). With several networks (which cut the same windows), a window's outputs are the mean of theirs.
+    /// </summary>
+    public static Pass Run(IReadOnlyList<GauTaskModel> models, IReadOnlyList<QuestionAnsweringExample> questions)
     {
+        var model = models[0];
         var settings = model.Spec.QuestionAnswering!;
         var answerable = Enumerable.Range(0, questions.Count).Where(i => !string.IsNullOrWhiteSpace(questions[i].Context)).ToArray();
         var windows = Windows(new CharacterTokenizer(model.Tokenizer), answerable.Select(i => questions[i]).ToList(), model.Spec);
-        var outputs = model.Run(windows.Select(w => w.Input).ToArray());
+        var inputs = windows.Select(w => w.Input).ToArray();
+        var outputs = models.Count == 1 ? model.Run(inputs) : MeanOutputs(models, inputs);
         var found = QuestionAnswers.Decode(windows, outputs, answerable.Length, settings.MaxAnswerTokens, settings.TopK);
         var answers = Enumerable.Range(0, questions.Count).Select(_ => new List<AnswerCandidate>()).ToArray();
         for (int k = 0; k < answerable.Length; k++) answers[answerable[k]] = found[k];
@@ -33,5 +38,18 @@ internal static class QuestionAnswerer
     }
 
     /// <summary>Each question's best answers (at most TopK), best first; none for a context without characters.</summary>
-    public static List<AnswerCandidate>[] Answer(GauTaskModel model, IReadOnlyList<QuestionAnsweringExample> questions) => Run(model, questions).Answers;
+    public static List<AnswerCandidate>[] Answer(IReadOnlyList<GauTaskModel> models, IReadOnlyList<QuestionAnsweringExample> questions) => Run(models, questions).Answers;
+
+    // Each window's start and end logits ([n, 2], n its length; a padded batch's rows run past it) averaged over the networks.
+    private static float[][] MeanOutputs(IReadOnlyList<GauTaskModel> models, EncodedText[] inputs)
+    {
+        var mean = inputs.Select(x => new float[2 * x.Length]).ToArray();
+        foreach (var model in models)
+        {
+            var outputs = model.Run(inputs);
+            for (int k = 0; k < inputs.Length; k++)
+                for (int i = 0; i < mean[k].Length; i++) mean[k][i] += outputs[k][i] / models.Count;
+        }
+        return mean;
+    }
 }

@@ -226,7 +226,7 @@ public sealed class QuestionCommandsTests(ITestOutputHelper output)
             Assert.Contains($"--oversample must be ID_PREFIX=TIMES with TIMES a whole number of 2 or more (e.g. TRIAL=3), got '{bad}'.", refused.Err);
         }
         var misplaced = Gau("train", "--task", "tnews", "--data", data, "--oversample", "IN-=3", "--output", TestPaths.NewTempDirectory());
-        Assert.Contains("--oversample, --cloze-questions and --cloze-epochs are for --task cmrc2018", misplaced.Err);
+        Assert.Contains("--oversample, --cloze-questions, --cloze-epochs and --members are for --task cmrc2018", misplaced.Err);
     }
 
     [Fact]
@@ -286,6 +286,61 @@ public sealed class QuestionCommandsTests(ITestOutputHelper output)
         var noEpochs = Gau([.. args, "--cloze-epochs", "0"]);
         Assert.Equal(ExitCodes.Usage, noEpochs.Code);
         Assert.Contains("--cloze-epochs must be at least 1", noEpochs.Err);
+    }
+
+    [Fact]
+    public void MembersTrainTheRecipeWithSuccessiveSeedsIntoOneModelThatAveragesTheirLogits()
+    {
+        string data = TestPaths.NewTempDirectory(), outDir = TestPaths.NewTempDirectory();
+        WriteSquad(Path.Combine(data, "train.json"), QuestionAnsweringTrainingTests.Questions(120, 1));
+        WriteSquad(Path.Combine(data, "dev.json"), QuestionAnsweringTrainingTests.Questions(30, 2).Select(q => q with { Id = "dev-" + q.Id }));
+        string[] args = ["train", "--task", "cmrc2018", "--data", data, "--config", "tiny", "--epochs", "2", "--max-length", "40", "--batch-size", "16",
+            "--learning-rate", "2e-3", "--output", outDir, "--device", "cpu", "--seed", "5", "--document-stride", "16", "--members", "2"];
+
+        var run = Gau(args);
+        output.WriteLine(run.Out);
+        Assert.True(run.Code == 0, run.Err);
+        Assert.Contains($"member 1 of 2: seed 5, into {Path.Combine(outDir, "member-1")}", run.Out);
+        Assert.Contains($"member 2 of 2: seed 6, into {Path.Combine(outDir, "member-2")}", run.Out);
+        Assert.True(File.Exists(Path.Combine(outDir, "member-1", "model.zip")) && File.Exists(Path.Combine(outDir, "member-2", "model.zip")));
+        double F1(string metricsPath) => JsonDocument.Parse(File.ReadAllText(metricsPath)).RootElement.GetProperty("dev").GetProperty("F1").GetDouble();
+        double averageF1 = F1(Path.Combine(outDir, "metrics.json"));
+        using (var metrics = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "metrics.json"))))
+        {
+            var members = metrics.RootElement.GetProperty("members").EnumerateArray().ToList();
+            Assert.Equal([5, 6], members.Select(m => m.GetProperty("seed").GetInt32()));
+            Assert.Equal([F1(Path.Combine(outDir, "member-1", "metrics.json")), F1(Path.Combine(outDir, "member-2", "metrics.json"))],
+                members.Select(m => m.GetProperty("dev").GetProperty("F1").GetDouble()));
+        }
+        Assert.Contains($"dev, the mean of 2 members' logits, F1 {averageF1:F2}", run.Out);
+
+        var evaluate = Gau("evaluate", "--task", "cmrc2018", "--data", data, "--model", outDir);
+        Assert.True(evaluate.Code == 0, evaluate.Err);
+        Assert.Contains("with the mean of 2 networks' logits", evaluate.Out);
+        Assert.Contains($"dev.json F1 {averageF1:F2}", evaluate.Out);
+
+        // Resumed with member 2 lost: member 1 is reloaded from its checkpoints, member 2 trained again, the same average.
+        Directory.Delete(Path.Combine(outDir, "member-2"), recursive: true);
+        var resumed = Gau([.. args, "--resume"]);
+        Assert.True(resumed.Code == 0, resumed.Err);
+        Assert.Contains("member 1 of 2: seed 5, into " + Path.Combine(outDir, "member-1") + " (resumed)", resumed.Out);
+        Assert.Contains("member 2 of 2: seed 6, into " + Path.Combine(outDir, "member-2") + Environment.NewLine, resumed.Out);
+        Assert.Equal(averageF1, F1(Path.Combine(outDir, "metrics.json")));
+
+        var export = Gau("export", "--model", outDir, "--output", TestPaths.NewTempDirectory());
+        Assert.NotEqual(0, export.Code);
+        Assert.Contains("averages 2 networks; export writes one network's graph", export.Err);
+        Assert.DoesNotContain("   at ", export.Err);
+        var pytorch = Gau("export", "--model", outDir, "--format", "pytorch", "--output", TestPaths.NewTempDirectory());
+        Assert.NotEqual(0, pytorch.Code);
+        Assert.Contains("averages 2 networks, and a PyTorch export takes one", pytorch.Err);
+        string empty = TestPaths.NewTempDirectory();
+        var nothing = Gau([.. args.Select(a => a == outDir ? empty : a), "--resume"]);
+        Assert.Equal(ExitCodes.Usage, nothing.Code);
+        Assert.Contains($"--resume: there is no member checkpoint in {empty}", nothing.Err);
+        var none = Gau([.. args[..^1], "0"]);
+        Assert.Equal(ExitCodes.Usage, none.Code);
+        Assert.Contains("--members must be at least 1", none.Err);
     }
 
     [Fact]

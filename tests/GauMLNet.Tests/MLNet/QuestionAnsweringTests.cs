@@ -94,6 +94,56 @@ public sealed class QuestionAnsweringTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void AnAverageOfAnswerersDecodesTheMeanOfTheirLogitsThroughSaveLoadPredictionEngineAndOnnxRuntime()
+    {
+        var train = Rows(120, 7);
+        var dev = new MLContext().Data.LoadFromEnumerable(Rows(30, 8));
+        var ml = new MLContext(seed: 1);
+        GauQuestionAnsweringTransformer Fit(MLContext context, int seed) =>
+            context.MulticlassClassification.Trainers.GauQuestionAnswering(Options(null) with { Epochs = 2, Seed = seed }).Fit(context.Data.LoadFromEnumerable(train));
+        var (a, b) = (Fit(ml, 1), Fit(new MLContext(seed: 2), 2));
+        var questions = Rows(30, 8).Select((r, i) => new GauMLNet.QuestionAnswering.QuestionAnsweringExample($"q{i}", r.Context, r.Question, [])).ToList();
+        var (passA, passB) = (QuestionAnswerer.Run(a.Models, questions), QuestionAnswerer.Run(b.Models, questions));
+
+        var average = GauQuestionAnsweringTransformer.Average([a, b]);
+        Assert.Equal([a.Model, b.Model], average.Models);
+        // The expected answers: the two networks' window logits, averaged here, decoded as one network's would be.
+        var mean = passA.Outputs.Select((o, k) => Enumerable.Range(0, 2 * passA.Windows[k].Input.Length).Select(i => (o[i] + passB.Outputs[k][i]) / 2).ToArray()).ToArray();
+        var settings = a.Model.Spec.QuestionAnswering!;
+        var expected = GauMLNet.QuestionAnswering.QuestionAnswers.Decode(passA.Windows, mean, questions.Count, settings.MaxAnswerTokens, settings.TopK);
+        var answered = average.Answer(questions.Select(q => (q.Context, q.Question)).ToList());
+        Assert.Equal(expected.Select(e => e.Select(c => (c.Text, c.Start))), answered.Select(e => e.Select(c => (c.Text, c.Start))));
+        Assert.Equal(expected.SelectMany(e => e.Select(c => c.Score)), answered.SelectMany(e => e.Select(c => c.Score)), (x, y) => Math.Abs(x - y) <= 1e-5);
+        Assert.Contains(Enumerable.Range(0, questions.Count), i => Math.Abs(answered[i][0].Score - passA.Answers[i][0].Score) > 1e-3); // not one member's
+
+        string path = Path.Combine(TestPaths.NewTempDirectory(), "average.zip");
+        ml.Model.Save(average, dev.Schema, path);
+        var loaded = Assert.IsType<GauQuestionAnsweringTransformer>(ml.Model.Load(path, out _));
+        Assert.Equal(2, loaded.Models.Count);
+        string[] Top(ITransformer model) => model.Transform(dev).GetColumn<VBuffer<ReadOnlyMemory<char>>>("Answer").Select(v => v.DenseValues().First().ToString()).ToArray();
+        Assert.Equal(answered.Select(e => e[0].Text), Top(loaded));
+        var engine = ml.Model.CreatePredictionEngine<QaInput, QaOutput>(loaded);
+        var predicted = engine.Predict(new QaInput { Context = questions[0].Context, Question = questions[0].Question });
+        Assert.Equal(answered[0].Select(c => c.Text), predicted.Answer);
+
+        var onnx = Assert.IsType<GauQuestionAnsweringTransformer>(average.ToOnnxRuntime());
+        Assert.Equal(2, onnx.Models.Count);
+        Assert.Equal(answered.Select(e => e[0].Text), Top(onnx));
+
+        // One graph or one checkpoint cannot hold two networks: refused, not the first network silently.
+        Assert.Contains("averages 2 networks", Assert.Throws<InvalidOperationException>(() => average.ExportToOnnx(Path.Combine(TestPaths.NewTempDirectory(), "qa.onnx"))).Message);
+        Assert.Contains("averages 2 networks", Assert.Throws<InvalidOperationException>(() => average.SaveCheckpoint(TestPaths.NewTempDirectory())).Message);
+        Assert.Contains("averages 2 networks", Assert.Throws<InvalidOperationException>(() => average.WithModel(a.Model)).Message);
+        var strided = a.Model.Package.With(a.Model.Spec with { QuestionAnswering = settings with { DocumentStride = settings.DocumentStride + 1 } });
+        var other = (GauQuestionAnsweringTransformer)b.WithModel(GauMLNet.Scoring.GauTaskModel.Load(strided));
+        var refused = Assert.Throws<ArgumentException>(() => GauQuestionAnsweringTransformer.Average([a, other]));
+        Assert.Contains("Network 2", refused.Message);
+        Assert.Contains("cuts or decodes windows otherwise", refused.Message);
+        average.Dispose();
+        other.Dispose();
+    }
+
+    [Fact]
     public void FineTuningACheckpointWithQuestionOverlapMarksGrowsItsSegmentsFromSegmentOne()
     {
         var ml = new MLContext(seed: 1);
@@ -155,7 +205,7 @@ public sealed class QuestionAnsweringTests(ITestOutputHelper output)
 
         // Trained with [CLS] as their target, the windows without the answer put more of their start mass there than
         // those with it: the model has learnt to say "not here".
-        var pass = QuestionAnswerer.Run(model.Model, rows.Select((r, i) => new GauMLNet.QuestionAnswering.QuestionAnsweringExample($"q{i}", r.Context, r.Question,
+        var pass = QuestionAnswerer.Run(model.Models, rows.Select((r, i) => new GauMLNet.QuestionAnswering.QuestionAnsweringExample($"q{i}", r.Context, r.Question,
             [new GauMLNet.QuestionAnswering.AnswerSpan(r.TrainingAnswer, r.AnswerIndex)])).ToList());
         var (windows, scores) = (pass.Windows, pass.Outputs);
         double ClsShare(int i)
