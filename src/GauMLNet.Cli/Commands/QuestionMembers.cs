@@ -18,18 +18,18 @@ internal static class QuestionMembers
 {
     public const int MaxMembers = 16;
 
-    public static string Directory(string output, int member) => Path.Combine(output, $"member-{member}");
+    public static string MemberDirectory(string output, int member) => Path.Combine(output, $"member-{member}");
 
     public static int Train(TrainingRun.Settings s, QuestionRun.QuestionSettings q, TextWriter output)
     {
         if (q.Members > MaxMembers) throw new UsageException($"--members: at most {MaxMembers}, not {q.Members}.");
         if ((long)s.Seed + q.Members - 1 > int.MaxValue) throw new UsageException($"--seed: the members' seeds {s.Seed} to {(long)s.Seed + q.Members - 1} must fit in an int.");
-        if (s.Resume && !Enumerable.Range(1, q.Members).Any(k => QuestionRun.HasCheckpoint(Directory(s.OutputDirectory, k))))
+        if (s.Resume && !Enumerable.Range(1, q.Members).Any(k => QuestionRun.HasCheckpoint(MemberDirectory(s.OutputDirectory, k))))
             throw new UsageException($"--resume: there is no member checkpoint in {s.OutputDirectory}; run without --resume to start training.");
         var clock = System.Diagnostics.Stopwatch.StartNew();
         for (int k = 1; k <= q.Members; k++)
         {
-            string directory = Directory(s.OutputDirectory, k);
+            string directory = MemberDirectory(s.OutputDirectory, k);
             bool resume = s.Resume && QuestionRun.HasCheckpoint(directory);
             output.WriteLine($"member {k} of {q.Members}: seed {s.Seed + k - 1}, into {directory}{(resume ? " (resumed)" : "")}");
             int code = QuestionRun.Train(s with { Seed = s.Seed + k - 1, OutputDirectory = directory, Resume = resume }, q with { Members = 1 }, output);
@@ -53,7 +53,7 @@ internal static class QuestionMembers
         {
             for (int k = 1; k <= members; k++)
             {
-                string directory = Directory(s.OutputDirectory, k);
+                string directory = MemberDirectory(s.OutputDirectory, k);
                 var model = TrainingRun.LoadModel(ml, directory, out var inputSchema);
                 schema ??= inputSchema;
                 answerers.Add(QuestionRun.Answerer(model, directory));
@@ -74,9 +74,9 @@ internal static class QuestionMembers
                 ["task"] = QuestionRun.TaskName,
                 ["members"] = new JsonArray(Enumerable.Range(1, members).Select(k => (JsonNode)new JsonObject
                 {
-                    ["directory"] = Path.GetFileName(Directory(s.OutputDirectory, k)),
+                    ["directory"] = Path.GetFileName(MemberDirectory(s.OutputDirectory, k)),
                     ["seed"] = s.Seed + k - 1,
-                    ["dev"] = MemberDev(Directory(s.OutputDirectory, k))?.DeepClone(),
+                    ["dev"] = MemberDev(MemberDirectory(s.OutputDirectory, k))?.DeepClone(),
                 }).ToArray()),
                 ["seconds_this_command"] = Math.Round(seconds, 1),
             };
