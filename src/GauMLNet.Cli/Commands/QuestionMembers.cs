@@ -20,6 +20,8 @@ internal static class QuestionMembers
 
     public static string MemberDirectory(string output, int member) => Path.Combine(output, $"member-{member}");
 
+    private static int MemberSeed(int seed, int member) => seed + member - 1;
+
     public static int Train(TrainingRun.Settings s, QuestionRun.QuestionSettings q, TextWriter output)
     {
         if (q.Members > MaxMembers) throw new UsageException($"--members: at most {MaxMembers}, not {q.Members}.");
@@ -31,8 +33,9 @@ internal static class QuestionMembers
         {
             string directory = MemberDirectory(s.OutputDirectory, k);
             bool resume = s.Resume && QuestionRun.HasCheckpoint(directory);
-            output.WriteLine($"member {k} of {q.Members}: seed {s.Seed + k - 1}, into {directory}{(resume ? " (resumed)" : "")}");
-            int code = QuestionRun.Train(s with { Seed = s.Seed + k - 1, OutputDirectory = directory, Resume = resume }, q with { Members = 1 }, output);
+            int seed = MemberSeed(s.Seed, k);
+            output.WriteLine($"member {k} of {q.Members}: seed {seed}, into {directory}{(resume ? " (resumed)" : "")}");
+            int code = QuestionRun.Train(s with { Seed = seed, OutputDirectory = directory, Resume = resume }, q with { Members = 1 }, output);
             if (code != 0)
             {
                 output.WriteLine($"member {k} of {q.Members} did not finish; the same command with --resume continues it and keeps members 1 to {k - 1}.");
@@ -75,7 +78,7 @@ internal static class QuestionMembers
                 ["members"] = new JsonArray(Enumerable.Range(1, members).Select(k => (JsonNode)new JsonObject
                 {
                     ["directory"] = Path.GetFileName(MemberDirectory(s.OutputDirectory, k)),
-                    ["seed"] = s.Seed + k - 1,
+                    ["seed"] = MemberSeed(s.Seed, k),
                     ["dev"] = MemberDev(MemberDirectory(s.OutputDirectory, k))?.DeepClone(),
                 }).ToArray()),
                 ["seconds_this_command"] = Math.Round(seconds, 1),
